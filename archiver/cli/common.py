@@ -1,0 +1,68 @@
+"""What every command shares: the lazily opened Archive, JSON Lines output, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from ..archive import Archive
+from ..config import Config, load_config
+
+
+@dataclass
+class AppContext:
+    config_path: str | None = None
+    quiet: bool = False
+    _config: Config | None = field(default=None, repr=False)
+    _archive: Archive | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            self._archive = Archive.open(self.config)
+        return self._archive
+
+    def progress(self, total: int | None = None, unit: str = "file", desc: str | None = None,
+                 unit_scale: bool = False) -> tqdm:
+        return tqdm(total=total, unit=unit, desc=desc, unit_scale=unit_scale, file=sys.stderr,
+                    disable=True if self.quiet else None, leave=False, dynamic_ncols=True)
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def emit_json(obj: Any) -> None:
+    """One JSON object per line on stdout."""
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def emit_table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int]]) -> int:
+    """Human output: fixed-width columns (key, header, width; width 0 = the rest of the line)."""
+    head = "  ".join(h.ljust(w) if w else h for _, h, w in columns)
+    click.echo(click.style(head, bold=True))
+    n = 0
+    for row in rows:
+        cells = []
+        for key, _, w in columns:
+            v = row.get(key)
+            text = "" if v is None else str(v)
+            cells.append((text[: w - 1] + "…" if w and len(text) > w else text.ljust(w)) if w else text)
+        click.echo("  ".join(cells))
+        n += 1
+    return n

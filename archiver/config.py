@@ -1,0 +1,354 @@
+"""Configuration: ``watch_config.toml`` loaded into frozen, validated objects.
+
+Each setting is declared once, below, with its default and its help text. The default
+file that ``archiver init`` writes (and the repository's ``watch_config.toml``) is
+rendered from these declarations, so the documentation cannot drift from the code.
+
+Relative paths resolve against the folder of the configuration file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from .errors import ConfigError
+from .linking import DEFAULT_PATTERN, PathPattern, PatternError
+
+CONFIG_NAME = "watch_config.toml"
+ENV_VAR = "ARCHIVER_CONFIG"
+
+#: Types accepted as evidence by default (names from archiver.filetypes).
+DEFAULT_TYPES = [
+    "pdf", "docx", "doc", "xlsx", "xls", "pptx", "ppt", "odt", "ods", "odp", "rtf",
+    "text", "csv", "jpeg", "png", "gif", "tiff", "webp", "heic", "bmp", "mp4",
+]
+DEFAULT_IGNORE = [
+    "~$*", ".~lock.*", "*.crdownload", "*.part", "*.partial", "*.tmp", "*.temp", "*.download",
+    "Thumbs.db", "desktop.ini", ".DS_Store", "._*", ".Trashes", ".TemporaryItems",
+    "$RECYCLE.BIN", "System Volume Information", ".stfolder", ".git",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _resolve(value: str | Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base", Path.cwd())
+    p = Path(os.path.expanduser(str(value)))
+    return p if p.is_absolute() else (Path(base) / p).resolve()
+
+
+class ArchiveSettings(_Section):
+    path: Path = Field(Path("archive"), description=(
+        "Folder of the archive: write-once blobs, temporary files and, by default, the SQLite catalog. "
+        "Created when missing. Keep it outside every share."))
+    catalog_url: str = Field("", description=(
+        "SQLAlchemy URL of the catalog. Empty means sqlite:///<archive path>/catalog.sqlite. "
+        "For a large deployment: postgresql+psycopg://user@host/archiver"))
+    blob_store: Literal["local"] = Field("local", description=(
+        "Where blobs live. 'local' keeps them under the archive path; other stores plug in "
+        "behind archiver.store.BlobStore."))
+    timezone: str = Field("Asia/Jakarta", description=(
+        "Office time zone for display: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT). "
+        "Times are stored in UTC."))
+
+    _resolve_path = field_validator("path")(_resolve)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; write Asia/Jakarta, Asia/Makassar or Asia/Jayapura") from None
+        return v
+
+    @property
+    def resolved_catalog_url(self) -> str:
+        return self.catalog_url or f"sqlite:///{self.path / 'catalog.sqlite'}"
+
+
+class IndexSettings(_Section):
+    path: Path = Field(Path("index"), description=(
+        "Folder of the full-text index (Whoosh). Derived data: `archiver reindex` rebuilds it "
+        "from the catalog and the blobs."))
+
+    _resolve_path = field_validator("path")(_resolve)
+
+
+class LimitSettings(_Section):
+    max_file_size_mb: float = Field(200.0, gt=0, description=(
+        "Files larger than this are quarantined (their bytes are kept, not accepted as evidence)."))
+    allowed_types: list[str] = Field(default_factory=lambda: list(DEFAULT_TYPES), description=(
+        "File types accepted as evidence, judged by content, not by extension. Known types: "
+        "see `archiver types`. Anything else is quarantined."))
+    ignore: list[str] = Field(default_factory=lambda: list(DEFAULT_IGNORE), description=(
+        "Names (shell patterns, matched on each file and folder name) that are never archived: "
+        "editor lock files, partial downloads, OS litter. They are recorded as ignored."))
+
+    @field_validator("allowed_types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        from .filetypes import KNOWN_TYPES
+
+        unknown = [t for t in v if t not in KNOWN_TYPES]
+        if unknown:
+            raise ValueError(f"unknown type(s) {', '.join(map(repr, unknown))}; known types: {', '.join(sorted(KNOWN_TYPES))}")
+        return v
+
+
+class WatchSettings(_Section):
+    reconcile_interval_seconds: float = Field(300.0, ge=5, description=(
+        "How often `archiver watch` rescans every share in full. The scan is the truth; "
+        "file events only make ingest fast."))
+    retry_attempts: int = Field(5, ge=0, le=50, description=(
+        "How many times a transient error (file locked, permission flapping, disk full) is retried, "
+        "with growing waits, before the file is quarantined."))
+
+
+class ShareSettings(_Section):
+    path: Path = Field(description="Folder that staff drop evidence into (a local folder or a mounted SMB/NFS share).")
+    pattern: str = Field(DEFAULT_PATTERN, description=(
+        "Folders that link a file to pegawai and indicator: fields {nip} {tahun} {periode} {rhk} {iki} {nama}, "
+        "'*' for any folder, a final '...' for any sub-folders. "
+        "Example: 198503152010011002/2026/TW1/RHK-01/laporan.pdf"))
+    polling: bool = Field(False, description=(
+        "true for network shares (SMB/CIFS/NFS) where file events never arrive: the share is polled instead."))
+    poll_interval_seconds: float = Field(5.0, ge=0.5, description=(
+        "With polling = true, seconds between polls (a 1 s poll of 50,000 files costs ~40% of a core; 5 s ~11%)."))
+    settle_seconds: float = Field(2.0, ge=0, description=(
+        "A file is ingested only once its size and modification time have not changed for this long."))
+
+    _resolve_path = field_validator("path")(_resolve)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, v: str) -> str:
+        try:
+            PathPattern(v)
+        except PatternError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    @property
+    def path_pattern(self) -> PathPattern:
+        return PathPattern(self.pattern)
+
+
+class Config(_Section):
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="The archive itself.")
+    index: IndexSettings = Field(default_factory=IndexSettings, description="Full-text search.")
+    limits: LimitSettings = Field(default_factory=LimitSettings, description="What is accepted as evidence.")
+    watch: WatchSettings = Field(default_factory=WatchSettings, description="The watcher (`archiver watch`).")
+    shares: dict[str, ShareSettings] = Field(description=(
+        "Shared folders, one table each: [shares.NAME]. NAME is short and stable (it is recorded with every file)."))
+    source: Path | None = Field(None, exclude=True, description="(internal) the file this was loaded from")
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: dict[str, ShareSettings]) -> dict[str, ShareSettings]:
+        if not v:
+            raise ValueError("at least one share is needed, e.g. [shares.drop] with path = \"drop\"")
+        for name in v:
+            if not name.replace("-", "").replace("_", "").isalnum():
+                raise ValueError(f"share name {name!r} must be letters, digits, '-' or '_'")
+        return v
+
+    def share(self, name: str) -> ShareSettings:
+        try:
+            return self.shares[name]
+        except KeyError:
+            raise ConfigError(f"no share named {name!r}; configured shares: {', '.join(self.shares)}") from None
+
+    def share_for(self, path: Path) -> tuple[str, str] | None:
+        """(share name, POSIX path relative to it) for an absolute path inside a share."""
+        for name, share in self.shares.items():
+            try:
+                rel = path.relative_to(share.path)
+            except ValueError:
+                continue
+            return name, rel.as_posix()
+        return None
+
+
+# --------------------------------------------------------------------------- loading
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The configuration file to use: --config, else $ARCHIVER_CONFIG, else ./watch_config.toml."""
+    candidate = explicit or os.environ.get(ENV_VAR) or CONFIG_NAME
+    path = Path(candidate).expanduser()
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"no configuration file at {path}",
+            hint="run `archiver init DIR` to create one, or pass --config PATH (or set ARCHIVER_CONFIG)")
+    return path.resolve()
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, check_folders: bool = True) -> Config:
+    """Load, validate and resolve a configuration file. Raises ConfigError naming file and key."""
+    file = find_config(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}",
+                          hint="strings need quotes (path = \"drop\"), booleans are true/false") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read: {exc}") from None
+    try:
+        config = Config.model_validate({**data, "source": file}, context={"base": file.parent})
+    except ValidationError as exc:
+        raise ConfigError(f"{file}: {exc.error_count()} problem(s) in the configuration",
+                          details=[_describe(e) for e in exc.errors()]) from None
+    if check_folders:
+        _check_folders(config, file)
+    return config
+
+
+def _key(loc: tuple[Any, ...]) -> tuple[str, str]:
+    """('shares', 'drop', 'polling') -> ('[shares.drop]', 'polling')."""
+    parts = [str(p) for p in loc]
+    if len(parts) == 1:
+        return "(top level)", parts[0]
+    return "[" + ".".join(parts[:-1]) + "]", parts[-1]
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if model is None:
+            return None
+        if model is Config and part == "shares":
+            model = None  # next is the share name
+            continue
+        if part in (getattr(model, "model_fields", {}) or {}):
+            ann = model.model_fields[str(part)].annotation
+            model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        else:
+            model = ShareSettings if loc[0] == "shares" else None
+    return model
+
+
+def _describe(err: Any) -> str:
+    loc = tuple(err["loc"])
+    table, key = _key(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = [k for k in (parent.model_fields if parent else {}) if k != "source"]
+        guess = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        return f"{table}: unknown key {key!r}; {hint}known keys here: {', '.join(known)}"
+    if kind == "missing":
+        return f"{table}: key {key!r} is required; add it, e.g. {key} = \"...\""
+    got = err.get("input")
+    msg = err["msg"].removeprefix("Value error, ")
+    expected = {
+        "bool_parsing": "write true or false (no quotes)",
+        "bool_type": "write true or false (no quotes)",
+        "float_parsing": "write a number such as 2.5",
+        "float_type": "write a number such as 2.5",
+        "int_parsing": "write a whole number",
+        "int_type": "write a whole number",
+        "string_type": "write text in double quotes",
+        "list_type": "write a list such as [\"pdf\", \"docx\"]",
+        "dict_type": "write a table such as [shares.drop]",
+        "model_type": "write a table",
+        "literal_error": msg,
+    }.get(kind)
+    shown = f" = {got!r}" if got is not None and not isinstance(got, dict) else ""
+    return f"{table} {key}{shown}: {msg}" + (f"; {expected}" if expected and expected != msg else "")
+
+
+def _check_folders(config: Config, file: Path) -> None:
+    problems = []
+    roots = {name: s.path for name, s in config.shares.items()}
+    for name, root in roots.items():
+        if not root.is_dir():
+            problems.append(f"[shares.{name}] path: folder {root} does not exist; create it or fix the path")
+        for other, oroot in roots.items():
+            if other != name and root.is_relative_to(oroot):
+                problems.append(f"[shares.{name}] path: {root} lies inside share {other!r}; shares must not overlap")
+        for what, p in (("[archive] path", config.archive.path), ("[index] path", config.index.path)):
+            if p.is_relative_to(root):
+                problems.append(f"{what}: {p} lies inside share {name!r}; keep it outside every share")
+    for what, p in (("[archive] path", config.archive.path), ("[index] path", config.index.path)):
+        if not p.is_dir() and not p.parent.is_dir():
+            problems.append(f"{what}: neither {p} nor its parent folder exists")
+    if problems:
+        raise ConfigError(f"{file}: {len(problems)} problem(s) with folders", details=problems)
+
+
+# --------------------------------------------------------------------------- the default file
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, Path):
+        return _toml_value(v.as_posix())
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        if len(v) > 6:
+            return "[\n" + "".join(f"    {_toml_value(x)},\n" for x in v) + "]"
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(type(v))
+
+
+def _wrap(text: str, prefix: str = "# ") -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, 88, initial_indent=prefix, subsequent_indent=prefix)) + "\n"
+
+
+def _section(title: str, model: type[_Section], values: dict[str, Any], doc: str) -> str:
+    out = f"\n{_wrap(doc)}[{title}]\n"
+    for name, f in model.model_fields.items():
+        out += _wrap(f.description or "") + f"{name} = {_toml_value(values[name])}\n"
+    return out
+
+
+def render_default_config(share_name: str = "drop", share_path: str = "drop") -> str:
+    """The documented default ``watch_config.toml`` (every key, with its help)."""
+    head = (
+        "# archiver configuration. Every key is shown with its default and what it does.\n"
+        "# Relative paths resolve against the folder of this file.\n"
+        "# Check it with `archiver status`; a wrong key stops every command with a message naming it.\n"
+    )
+    out = head
+    for name in ("archive", "index", "limits", "watch"):
+        f = Config.model_fields[name]
+        model = f.annotation
+        assert isinstance(model, type) and issubclass(model, _Section)
+        defaults = {k: (fd.default_factory() if fd.default_factory else fd.default)  # type: ignore[call-arg]
+                    for k, fd in model.model_fields.items()}
+        out += _section(name, model, defaults, f.description or "")
+    share_defaults = {k: fd.default for k, fd in ShareSettings.model_fields.items()}
+    share_defaults["path"] = share_path
+    out += _section(f"shares.{share_name}", ShareSettings, share_defaults,
+                    Config.model_fields["shares"].description or "")
+    return out
+
+
+def write_workspace(directory: Path, *, force: bool = False) -> Path:
+    """Create DIR/watch_config.toml and the folders it names (drop, archive, index)."""
+    directory = directory.expanduser().resolve()
+    target = directory / CONFIG_NAME
+    if target.exists() and not force:
+        raise ConfigError(f"{target} already exists", hint="pass --force to overwrite it, or choose another folder")
+    for sub in ("drop", "archive", "index"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    target.write_text(render_default_config(), encoding="utf-8")
+    return target

@@ -1,0 +1,59 @@
+"""One exception root for the whole library, translated at the edges.
+
+    ArchiverError                 exit 1, HTTP 500 unless a subclass says otherwise
+    ├── UsageError                exit 2, HTTP 400   wrong arguments or input the user must fix
+    │   └── ConfigError           exit 2             watch_config.toml is wrong (names file and key)
+    ├── NotFound                  exit 1, HTTP 404
+    ├── PermissionDenied          exit 1, HTTP 403
+    ├── StoreError                exit 1             the blob store could not read or write
+    └── ValidationFailed          exit 1, HTTP 422   input checked and found wanting (all problems listed)
+
+The CLI prints ``Error: <message>`` and exits with ``exit_code``; the web layer maps
+``http_status`` to one JSON/HTML shape. The library never prints.
+"""
+
+from __future__ import annotations
+
+
+class ArchiverError(Exception):
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = list(details or [])
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.details:
+            text += "\n" + "\n".join(f"  - {d}" for d in self.details)
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class UsageError(ArchiverError):
+    exit_code = 2
+    http_status = 400
+
+
+class ConfigError(UsageError):
+    """The configuration file is wrong; the message names the file and the key."""
+
+
+class NotFound(ArchiverError):
+    http_status = 404
+
+
+class PermissionDenied(ArchiverError):
+    http_status = 403
+
+
+class StoreError(ArchiverError):
+    pass
+
+
+class ValidationFailed(ArchiverError):
+    http_status = 422

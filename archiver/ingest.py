@@ -1,0 +1,360 @@
+"""The ingest pipeline, in a fixed order:
+
+    guard path -> ignore rules -> cheap fingerprint check -> open (no symlinks) ->
+    stage bytes (hash while copying) -> source unchanged? -> type from content ->
+    decide status -> commit blob -> one catalog transaction (blob, submission,
+    file state, custody events) -> archived hooks (text extraction, indexing)
+
+Every file ends with one status: archived, duplicate, unlinked, quarantined or ignored.
+A file whose size and mtime match what the catalog already holds is ``unchanged`` and
+costs one ``stat``. Nothing in a share is ever modified or deleted.
+
+Crash safety: the blob is durable before the catalog commit, and the submission, file
+state and custody events are one transaction. A kill at any moment leaves either
+nothing, a temp file (cleaned later), or a blob without a row (the next pass adds the
+row): every file ends up archived exactly once.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import logging
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import custody
+from .archive import Archive
+from .catalog import blobs, file_state, submissions
+from .errors import StoreError, UsageError
+from .filetypes import FileType, detect
+from .linking import Link
+
+log = logging.getLogger(__name__)
+
+UNCHANGED = "unchanged"
+_TRANSIENT = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ENOSPC, errno.EIO, errno.ETXTBSY}
+
+
+@dataclass
+class IngestResult:
+    share: str
+    relpath: str
+    status: str
+    sha256: str | None = None
+    reason: str | None = None
+    reason_code: str | None = None
+    submission_id: int | None = None
+    version: int | None = None
+    type: str | None = None
+    size: int | None = None
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    iki: str | None = None
+    new_blob: bool = False
+    transient: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"{self.share}/{self.relpath}"
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = self.path
+        return d
+
+
+class Quarantine(Exception):
+    """This file cannot be accepted as evidence; ``code`` is stable, ``reason`` for people."""
+
+    def __init__(self, code: str, reason: str, *, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.transient = transient
+
+
+# --------------------------------------------------------------------------- walking
+
+def is_ignored(archive: Archive, relpath: str) -> bool:
+    patterns = archive.config.limits.ignore
+    return any(fnmatch.fnmatchcase(part, pat) or fnmatch.fnmatch(part.lower(), pat.lower())
+               for part in relpath.split("/") for pat in patterns)
+
+
+def walk_share(root: Path) -> Iterator[str]:
+    """Every entry below ``root`` that is not a directory, as a POSIX relpath. Never follows links."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            log.warning("cannot list folder %s: %s", folder, exc)
+            continue
+        subdirs = []
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                subdirs.append(Path(e.path))
+            else:
+                yield Path(e.path).relative_to(root).as_posix()
+        stack.extend(reversed(subdirs))
+
+
+def resolve_targets(archive: Archive, paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, str]]:
+    """(share, relpath) for each file under the given files or folders; refuses paths outside shares."""
+    for raw in paths:
+        p = Path(os.path.abspath(raw))  # no symlink resolution: the path as the user named it
+        where = archive.config.share_for(p)
+        if where is None:
+            roots = ", ".join(f"{n} ({s.path})" for n, s in archive.config.shares.items())
+            raise UsageError(f"{raw} is not inside a configured share", hint=f"shares: {roots}")
+        share, rel = where
+        if any(part == ".." for part in rel.split("/")):
+            raise UsageError(f"{raw}: '..' is not allowed in a path")
+        if p.is_dir() and not p.is_symlink():
+            for sub in walk_share(p):
+                yield share, (sub if rel == "." else f"{rel}/{sub}")
+        elif os.path.lexists(p):
+            yield share, rel
+        else:
+            raise UsageError(f"{raw} does not exist")
+
+
+def scan(archive: Archive, shares: Iterable[str] | None = None, *, min_age_s: float = 0.0) -> Iterator[IngestResult]:
+    """One reconcile pass over shares: ingest what is new or changed, skip what is known.
+
+    Files modified less than ``min_age_s`` ago are left for the next pass (the watcher's settle time).
+    """
+    archive.store.cleanup_temp()
+    for name in shares or archive.config.shares:
+        root = archive.config.share(name).path
+        known = archive.catalog.file_states(name)
+        for relpath in walk_share(root):
+            result = ingest_file(archive, name, relpath, known=known.get(relpath), min_age_s=min_age_s)
+            if result is not None:
+                yield result
+
+
+def ingest_paths(archive: Archive, paths: Iterable[str | os.PathLike[str]]) -> Iterator[IngestResult]:
+    archive.store.cleanup_temp()
+    for share, relpath in resolve_targets(archive, paths):
+        result = ingest_file(archive, share, relpath)
+        if result is not None:
+            yield result
+
+
+# --------------------------------------------------------------------------- one file
+
+def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, Any] | None = None,
+                min_age_s: float = 0.0, lookup: bool = True) -> IngestResult | None:
+    """Ingest one file. Returns None when it is unchanged (or not settled yet).
+
+    Never raises for a bad file: every problem becomes a quarantined (or ignored) result.
+    """
+    root = archive.config.share(share).path
+    full = root / relpath
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        return None  # gone between listing and now: the next pass records the removal
+    except OSError as exc:
+        return _record_problem(archive, share, relpath, None, Quarantine("unreadable", _oserror_text(exc), transient=True))
+    if known is None and lookup:
+        with archive.catalog.read() as conn:
+            row = conn.execute(sa.select(file_state).where(file_state.c.share == share,
+                                                           file_state.c.relpath == relpath)).first()
+            known = dict(row._mapping) if row else None
+    if known and known["size"] == st.st_size and known["mtime_ns"] == st.st_mtime_ns and not known["retry"]:
+        return None
+    if min_age_s and archive.clock().timestamp() - st.st_mtime < min_age_s:
+        return None
+    if is_ignored(archive, relpath):
+        return _record_problem(archive, share, relpath, st, None, status="ignored",
+                               code="ignored_name", reason="temporary or system file (lock file, partial download, OS litter)")
+    try:
+        if stat.S_ISLNK(st.st_mode):
+            raise Quarantine("symlink", "a shortcut (symbolic link) is not evidence: it was not followed; "
+                                        "copy the real file into the share instead")
+        if not stat.S_ISREG(st.st_mode):
+            raise Quarantine("not_a_file", "not a regular file (device, pipe or socket)")
+        _check_inside(root, full)
+        if st.st_size == 0:
+            raise Quarantine("empty", "the file is empty (0 bytes); copy it again from its source")
+        return _store_and_record(archive, share, relpath, full, st, known)
+    except Quarantine as q:
+        return _record_problem(archive, share, relpath, st, q)
+    except StoreError:
+        raise  # the archive itself is broken: stop, nothing was lost
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StoreError(f"the archive disk is full while storing {share}/{relpath}") from exc
+        return _record_problem(archive, share, relpath, st,
+                               Quarantine("unreadable", _oserror_text(exc), transient=exc.errno in _TRANSIENT))
+
+
+def _check_inside(root: Path, full: Path) -> None:
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(full)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise Quarantine("outside_share", "the path leads outside the share (through a linked folder); not followed")
+
+
+def _oserror_text(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "the file cannot be read (permission denied); it may still be open in another program"
+    return f"the file cannot be read: {exc.strerror or exc}"
+
+
+def _open_nofollow(full: Path) -> int:
+    return os.open(full, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0))
+
+
+def _store_and_record(archive: Archive, share: str, relpath: str, full: Path, st: os.stat_result,
+                      known: dict[str, Any] | None) -> IngestResult | None:
+    limits = archive.config.limits
+    fd = _open_nofollow(full)
+    with os.fdopen(fd, "rb") as fh:
+        fst = os.fstat(fh.fileno())
+        if not stat.S_ISREG(fst.st_mode):
+            raise Quarantine("not_a_file", "not a regular file (device, pipe or socket)")
+        staged = archive.store.stage(fh)
+        after = os.fstat(fh.fileno())
+    try:
+        if (after.st_size, after.st_mtime_ns) != (fst.st_size, fst.st_mtime_ns) or staged.size != after.st_size:
+            staged.discard()
+            return None  # still being written: a later pass takes it whole
+        if known and known["sha256"] == staged.sha256:
+            staged.discard()
+            _touch_state(archive, share, relpath, after)  # same bytes, new mtime: not a new version
+            return None
+        ftype = detect(staged.path)
+        problem = _type_problem(ftype, staged.size, limits.allowed_types, limits.max_file_size_mb)
+        link = archive.config.share(share).path_pattern.parse(relpath)
+        new_blob = staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+    return _record(archive, share, relpath, after, staged.sha256, ftype, link, problem, new_blob)
+
+
+def _type_problem(ftype: FileType, size: int, allowed: list[str], max_mb: float) -> Quarantine | None:
+    if ftype.is_executable:
+        return Quarantine("executable", f"this is a program ({ftype.description.split(',')[0]}), not a document; "
+                                        "programs are never accepted as evidence")
+    if size > max_mb * 1024 * 1024:
+        return Quarantine("too_large", f"the file is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit; "
+                                       "compress or split it, or ask the administrator")
+    if ftype.name not in allowed:
+        what = ftype.name if ftype.name != "unknown" else ftype.mime
+        return Quarantine("type_not_allowed", f"files of type {what} ({ftype.description.split(',')[0]}) "
+                                              f"are not accepted; allowed: {', '.join(allowed)}")
+    return None
+
+
+def _touch_state(archive: Archive, share: str, relpath: str, st: os.stat_result) -> None:
+    with archive.catalog.begin() as conn:
+        conn.execute(file_state.update().where(file_state.c.share == share, file_state.c.relpath == relpath)
+                     .values(size=st.st_size, mtime_ns=st.st_mtime_ns, retry=False))
+
+
+def _record(archive: Archive, share: str, relpath: str, st: os.stat_result, sha256: str, ftype: FileType,
+            link: Link, problem: Quarantine | None, new_blob: bool) -> IngestResult | None:
+    now = archive.now()
+    with archive.catalog.begin() as conn:
+        state = conn.execute(sa.select(file_state).where(file_state.c.share == share,
+                                                         file_state.c.relpath == relpath)).first()
+        if state and state.sha256 == sha256 and not state.retry:
+            return None  # another ingester got here first
+        known_blob = conn.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256 == sha256)).first()
+        if not known_blob:
+            conn.execute(blobs.insert().values(sha256=sha256, size=st.st_size, mime=ftype.mime,
+                                               type=ftype.name, stored_at=now))
+        if problem:
+            status, code, reason = "quarantined", problem.code, problem.reason
+        elif not link.linked:
+            status, code, reason = "unlinked", "unlinked", link.problem
+        elif known_blob:
+            status, code, reason = "duplicate", None, None
+        else:
+            status, code, reason = "archived", None, None
+        result = IngestResult(share, relpath, status, sha256=sha256, reason=reason, reason_code=code,
+                              type=ftype.name, size=st.st_size, nip=link.nip, tahun=link.tahun,
+                              periode=link.periode, rhk=link.rhk, iki=link.iki, new_blob=not known_blob)
+        _insert_submission(archive, conn, result, st.st_size, st.st_mtime_ns, now, mime=ftype.mime,
+                           link_problem=link.problem)
+    _run_hooks(archive, result)
+    return result
+
+
+def _record_problem(archive: Archive, share: str, relpath: str, st: os.stat_result | None,
+                    q: Quarantine | None, *, status: str = "quarantined", code: str | None = None,
+                    reason: str | None = None) -> IngestResult | None:
+    """A file whose bytes are not stored (ignored, empty, unreadable, link): recorded, reported once."""
+    if q is not None:
+        code, reason = q.code, q.reason
+    transient = bool(q and q.transient)
+    size = st.st_size if st else 0
+    mtime_ns = st.st_mtime_ns if st else 0
+    now = archive.now()
+    with archive.catalog.begin() as conn:
+        state = conn.execute(sa.select(file_state, submissions.c.reason_code)
+                             .join(submissions, submissions.c.id == file_state.c.submission_id)
+                             .where(file_state.c.share == share, file_state.c.relpath == relpath)).first()
+        if state and state.sha256 is None and state.reason_code == code and \
+                (state.size, state.mtime_ns) == (size, mtime_ns):
+            return None  # same problem as last time: already reported
+        link = archive.config.share(share).path_pattern.parse(relpath)
+        result = IngestResult(share, relpath, status, reason=reason, reason_code=code, size=size,
+                              nip=link.nip, tahun=link.tahun, periode=link.periode, rhk=link.rhk, iki=link.iki,
+                              transient=transient)
+        _insert_submission(archive, conn, result, size, mtime_ns, now, mime=None, link_problem=link.problem,
+                           retry=transient)
+    return result
+
+
+def _insert_submission(archive: Archive, conn: sa.Connection, r: IngestResult, size: int, mtime_ns: int, now: str,
+                       *, mime: str | None, link_problem: str | None, retry: bool = False) -> None:
+    version = conn.execute(sa.select(sa.func.coalesce(sa.func.max(submissions.c.version), 0))
+                           .where(submissions.c.share == r.share, submissions.c.relpath == r.relpath,
+                                  submissions.c.sha256.is_not(None))).scalar_one()
+    r.version = version + 1 if r.sha256 else version
+    name = r.relpath.rsplit("/", 1)[-1]
+    r.submission_id = conn.execute(submissions.insert().values(
+        share=r.share, relpath=r.relpath, name=name, size=size, mtime_ns=mtime_ns, sha256=r.sha256,
+        mime=mime, type=r.type, received_at=now, status=r.status, reason_code=r.reason_code, reason=r.reason,
+        version=r.version, nip=r.nip, tahun=r.tahun, periode=r.periode, rhk=r.rhk, iki=r.iki,
+        link_problem=link_problem)).inserted_primary_key[0]
+    values = dict(size=size, mtime_ns=mtime_ns, sha256=r.sha256, submission_id=r.submission_id, retry=retry)
+    updated = conn.execute(file_state.update().where(file_state.c.share == r.share,
+                                                     file_state.c.relpath == r.relpath).values(**values)).rowcount
+    if not updated:
+        conn.execute(file_state.insert().values(share=r.share, relpath=r.relpath, **values))
+    base = {"share": r.share, "path": r.relpath, "size": size}
+    custody.append(conn, "received", at=now, actor=archive.actor, submission_id=r.submission_id,
+                   sha256=r.sha256, detail={**base, "mtime_ns": mtime_ns})
+    outcome: dict[str, Any] = {**base, "version": r.version}
+    if r.reason:
+        outcome["reason"] = r.reason
+    if r.nip or r.periode or r.rhk:
+        outcome["link"] = {k: v for k, v in (("nip", r.nip), ("tahun", r.tahun), ("periode", r.periode),
+                                             ("rhk", r.rhk), ("iki", r.iki)) if v is not None}
+    custody.append(conn, r.status, at=now, actor=archive.actor, submission_id=r.submission_id,
+                   sha256=r.sha256, detail=outcome)
+
+
+def _run_hooks(archive: Archive, result: IngestResult) -> None:
+    for hook in archive.on_archived:
+        try:
+            hook(archive, result)
+        except Exception:  # noqa: BLE001 - a derived step never undoes or stops archiving
+            log.exception("after-archive step %s failed for %s", getattr(hook, "__name__", hook), result.path)

@@ -1,0 +1,155 @@
+"""Path patterns: map a file's place in a share to pegawai, tahun, periode and RHK.
+
+A pattern describes the folders above a file, one segment per folder::
+
+    {nip}/{tahun}/{periode}/{rhk}/...
+
+Each segment is literal text with ``{field}`` placeholders (``{nip} - {nama}`` matches
+``198503152010011002 - Budi Santoso``), or ``*`` for any one folder. A final ``...``
+allows any further folders below. Fields: nip, tahun, periode, rhk, iki (indicator code),
+nama (free text, recorded only). Matching ignores case.
+
+Parsing never fails: a path that does not fit gives a Link with ``problem`` set, so the
+file is archived as unlinked with that reason instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .nip import NipError, parse_nip
+from .periode import normalize_periode
+
+FIELDS = ("nip", "tahun", "periode", "rhk", "iki", "nama")
+DEFAULT_PATTERN = "{nip}/{tahun}/{periode}/{rhk}/..."
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_RHK = re.compile(r"^rhk[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
+_IKI = re.compile(r"^(?:iki|ind|indikator)[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
+
+
+class PatternError(ValueError):
+    """The pattern itself is malformed (a configuration error)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    iki: str | None = None
+    nama: str | None = None
+    problem: str | None = None
+
+    @property
+    def linked(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class _Segment:
+    text: str
+    regex: re.Pattern[str] | None  # None for "*"
+    fields: tuple[str, ...] = field(default=())
+
+
+class PathPattern:
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        parts = [p.strip() for p in pattern.strip().strip("/").split("/")]
+        if not parts or parts == [""]:
+            raise PatternError("the pattern is empty; write for example " + DEFAULT_PATTERN)
+        self.open_ended = parts[-1] == "..."
+        if self.open_ended:
+            parts = parts[:-1]
+        seen: set[str] = set()
+        segments = []
+        for part in parts:
+            if part == "...":
+                raise PatternError(f"'...' may only end the pattern (in {pattern!r})")
+            if part in ("", ".", ".."):
+                raise PatternError(f"empty or relative folder {part!r} in pattern {pattern!r}")
+            if part == "*":
+                segments.append(_Segment(part, None))
+                continue
+            if part.count("{") != part.count("}"):
+                raise PatternError(f"unbalanced braces in {part!r} (pattern {pattern!r})")
+            names = _PLACEHOLDER.findall(part)
+            for name in names:
+                if name not in FIELDS:
+                    raise PatternError(f"unknown field {{{name}}} in pattern {pattern!r}; known fields: "
+                                       + ", ".join("{" + f + "}" for f in FIELDS))
+                if name in seen:
+                    raise PatternError(f"field {{{name}}} appears twice in pattern {pattern!r}")
+                seen.add(name)
+            regex, pos = "", 0
+            for m in _PLACEHOLDER.finditer(part):
+                regex += re.escape(part[pos:m.start()]) + f"(?P<{m.group(1)}>.+?)"
+                pos = m.end()
+            regex += re.escape(part[pos:])
+            segments.append(_Segment(part, re.compile(f"^{regex}$", re.IGNORECASE), tuple(names)))
+        self.segments = tuple(segments)
+        self.fields = tuple(seen)
+
+    def __repr__(self) -> str:
+        return f"PathPattern({self.pattern!r})"
+
+    def parse(self, relpath: str) -> Link:
+        """Link for a file at ``relpath`` (POSIX, relative to the share root)."""
+        folders = relpath.split("/")[:-1]
+        values: dict[str, str] = {}
+        problems: list[str] = []
+        for i, seg in enumerate(self.segments):
+            if i >= len(folders):
+                missing = ", ".join(s.text for s in self.segments[i:])
+                problems.append(f"the file is not deep enough in the folders: missing {missing} "
+                                f"(expected {self.pattern})")
+                break
+            if seg.regex is None:
+                continue
+            m = seg.regex.match(folders[i])
+            if not m:
+                problems.append(f"folder {folders[i]!r} does not match {seg.text!r} (expected {self.pattern})")
+                break
+            values.update({k: v.strip() for k, v in m.groupdict().items()})
+        if not problems and not self.open_ended and len(folders) > len(self.segments):
+            problems.append(f"the file is deeper than {self.pattern} allows")
+        link: dict[str, object] = {}
+        if "nip" in values:
+            try:
+                link["nip"] = parse_nip(values["nip"]).nip
+            except NipError as exc:
+                problems.append(str(exc))
+        if "tahun" in values:
+            t = values["tahun"]
+            if re.fullmatch(r"20\d\d", t):
+                link["tahun"] = int(t)
+            else:
+                problems.append(f"folder {t!r} is not a year such as 2026")
+        if "periode" in values:
+            p = normalize_periode(values["periode"])
+            if p is None:
+                problems.append(f"folder {values['periode']!r} is not a periode "
+                                "(write TW1-TW4, a month 01-12, or TAHUNAN)")
+            else:
+                link["periode"] = p
+        if "rhk" in values:
+            link["rhk"] = normalize_rhk(values["rhk"])
+        if "iki" in values:
+            link["iki"] = normalize_code(values["iki"], _IKI, "IKI")
+        if "nama" in values:
+            link["nama"] = values["nama"]
+        return Link(problem="; ".join(problems) if problems else None, **link)  # type: ignore[arg-type]
+
+
+def normalize_code(raw: str, regex: re.Pattern[str], prefix: str) -> str:
+    m = regex.match(raw.strip())
+    if m:
+        return f"{prefix}-{int(m.group(1)):02d}"
+    return re.sub(r"\s+", " ", raw.strip()).upper()
+
+
+def normalize_rhk(raw: str) -> str:
+    """``rhk 1``, ``RHK_01``, ``Rhk-1`` -> ``RHK-01``; other codes are kept, upper-cased."""
+    return normalize_code(raw, _RHK, "RHK")
