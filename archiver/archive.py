@@ -66,8 +66,7 @@ class Archive:
             catalog.migrate()
         store = LocalBlobStore(config.archive.path)
         archive = cls(config, catalog, store, clock, actor or default_actor())
-        for hook in _registered_hooks:
-            archive.on_archived.append(hook)
+        archive.on_archived.extend(_load_hooks())
         return archive
 
     def now(self) -> str:
@@ -83,10 +82,17 @@ class Archive:
         self.close()
 
 
-_registered_hooks: list[ArchivedHook] = []
+#: Steps run after each archived submission, in order, as "module:function".
+#: A feature that must see every archived file adds itself here (one line).
+FEATURE_HOOKS: list[str] = [
+]
 
 
-def register_archived_hook(hook: ArchivedHook) -> None:
-    """Features (full-text indexing, SKP linking) register here; every Archive opened runs them."""
-    if hook not in _registered_hooks:
-        _registered_hooks.append(hook)
+def _load_hooks() -> list[ArchivedHook]:
+    import importlib
+
+    hooks = []
+    for spec in FEATURE_HOOKS:
+        module, _, name = spec.partition(":")
+        hooks.append(getattr(importlib.import_module(module), name))
+    return hooks
