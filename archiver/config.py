@@ -86,7 +86,7 @@ class IndexSettings(_Section):
 
 
 class LimitSettings(_Section):
-    max_file_size_mb: float = Field(200.0, gt=0, description=(
+    max_file_size_mb: float = Field(strict=True, default=200.0, gt=0, description=(
         "Files larger than this are quarantined (their bytes are kept, not accepted as evidence)."))
     allowed_types: list[str] = Field(default_factory=lambda: list(DEFAULT_TYPES), description=(
         "File types accepted as evidence, judged by content, not by extension. Known types: "
@@ -107,10 +107,10 @@ class LimitSettings(_Section):
 
 
 class WatchSettings(_Section):
-    reconcile_interval_seconds: float = Field(300.0, ge=5, description=(
+    reconcile_interval_seconds: float = Field(strict=True, default=300.0, ge=5, description=(
         "How often `archiver watch` rescans every share in full. The scan is the truth; "
         "file events only make ingest fast."))
-    retry_attempts: int = Field(5, ge=0, le=50, description=(
+    retry_attempts: int = Field(strict=True, default=5, ge=0, le=50, description=(
         "How many times a transient error (file locked, permission flapping, disk full) is retried, "
         "with growing waits, before the file is quarantined."))
 
@@ -121,11 +121,11 @@ class ShareSettings(_Section):
         "Folders that link a file to pegawai and indicator: fields {nip} {tahun} {periode} {rhk} {iki} {nama}, "
         "'*' for any folder, a final '...' for any sub-folders. "
         "Example: 198503152010011002/2026/TW1/RHK-01/laporan.pdf"))
-    polling: bool = Field(False, description=(
+    polling: bool = Field(strict=True, default=False, description=(
         "true for network shares (SMB/CIFS/NFS) where file events never arrive: the share is polled instead."))
-    poll_interval_seconds: float = Field(5.0, ge=0.5, description=(
+    poll_interval_seconds: float = Field(strict=True, default=5.0, ge=0.5, description=(
         "With polling = true, seconds between polls (a 1 s poll of 50,000 files costs ~40% of a core; 5 s ~11%)."))
-    settle_seconds: float = Field(2.0, ge=0, description=(
+    settle_seconds: float = Field(strict=True, default=2.0, ge=0, description=(
         "A file is ingested only once its size and modification time have not changed for this long."))
 
     _resolve_path = field_validator("path")(_resolve)
@@ -224,19 +224,13 @@ def _key(loc: tuple[Any, ...]) -> tuple[str, str]:
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Config
-    for part in loc:
-        if model is None:
-            return None
-        if model is Config and part == "shares":
-            model = None  # next is the share name
-            continue
-        if part in (getattr(model, "model_fields", {}) or {}):
-            ann = model.model_fields[str(part)].annotation
-            model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-        else:
-            model = ShareSettings if loc[0] == "shares" else None
-    return model
+    """The settings model that a table location names: () -> Config, ('shares', 'x') -> ShareSettings."""
+    if not loc:
+        return Config
+    if loc[0] == "shares":
+        return ShareSettings if len(loc) == 2 else None
+    ann = Config.model_fields[str(loc[0])].annotation if loc[0] in Config.model_fields else None
+    return ann if len(loc) == 1 and isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
 def _describe(err: Any) -> str:

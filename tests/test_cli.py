@@ -1,0 +1,43 @@
+"""The command line as a whole: help is part of the interface."""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+from archiver.cli import main
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        out.append(((*prefix, name), cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(_commands(cmd, (*prefix, name)))
+    return out
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    runner = CliRunner()
+    missing = []
+    for path, cmd in _commands(main):
+        res = runner.invoke(main, [*path, "--help"])
+        assert res.exit_code == 0, (path, res.output)
+        if "Example" not in res.output:
+            missing.append(" ".join(path))
+    assert missing == [], f"commands without an example in --help: {missing}"
+
+
+def test_core_commands_exist() -> None:
+    names = set(main.commands)
+    assert {"init", "ingest", "list", "status", "verify"} <= names
+
+
+def test_usage_error_exits_2() -> None:
+    res = CliRunner().invoke(main, ["list", "--status", "nonsense"])
+    assert res.exit_code == 2
+
+
+def test_version() -> None:
+    res = CliRunner().invoke(main, ["--version"])
+    assert res.exit_code == 0 and "0.1.0" in res.output
