@@ -9,6 +9,11 @@ Every file ends with one status: archived, duplicate, unlinked, quarantined or i
 A file whose size and mtime match what the catalog already holds is ``unchanged`` and
 costs one ``stat``. Nothing in a share is ever modified or deleted.
 
+Two more outcomes keep the catalog in step with the share: ``moved`` (a new path holds
+bytes the catalog knows at a path that is gone: the submission follows the file, no new
+blob, custody event ``moved``) and ``removed`` (``record_removal``: the path is gone, the
+evidence stays, custody event ``removed`` and ``submissions.removed_at``).
+
 Crash safety: the blob is durable before the catalog commit, and the submission, file
 state and custody events are one transaction. A kill at any moment leaves either
 nothing, a temp file (cleaned later), or a blob without a row (the next pass adds the
@@ -22,8 +27,8 @@ import fnmatch
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,7 @@ import sqlalchemy as sa
 
 from . import custody
 from .archive import Archive
-from .catalog import blobs, file_state, submissions
+from .catalog import STORED, blobs, file_state, submissions
 from .errors import StoreError, UsageError
 from .filetypes import FileType, detect
 from .linking import Link
@@ -39,6 +44,8 @@ from .linking import Link
 log = logging.getLogger(__name__)
 
 UNCHANGED = "unchanged"
+MOVED = "moved"
+REMOVED = "removed"
 _TRANSIENT = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ENOSPC, errno.EIO, errno.ETXTBSY}
 
 
@@ -90,8 +97,11 @@ def is_ignored(archive: Archive, relpath: str) -> bool:
                for part in relpath.split("/") for pat in patterns)
 
 
-def walk_share(root: Path) -> Iterator[str]:
-    """Every entry below ``root`` that is not a directory, as a POSIX relpath. Never follows links."""
+def walk_share(root: Path, on_error: Callable[[Path, OSError], None] | None = None) -> Iterator[str]:
+    """Every entry below ``root`` that is not a directory, as a POSIX relpath. Never follows links.
+
+    A folder that cannot be listed is logged (and passed to ``on_error``) and skipped.
+    """
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -100,6 +110,8 @@ def walk_share(root: Path) -> Iterator[str]:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             log.warning("cannot list folder %s: %s", folder, exc)
+            if on_error is not None:
+                on_error(folder, exc)
             continue
         subdirs = []
         for e in entries:
@@ -156,10 +168,12 @@ def ingest_paths(archive: Archive, paths: Iterable[str | os.PathLike[str]]) -> I
 # --------------------------------------------------------------------------- one file
 
 def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, Any] | None = None,
-                min_age_s: float = 0.0, lookup: bool = True) -> IngestResult | None:
+                min_age_s: float = 0.0, lookup: bool = True, defer_transient: bool = False) -> IngestResult | None:
     """Ingest one file. Returns None when it is unchanged (or not settled yet).
 
     Never raises for a bad file: every problem becomes a quarantined (or ignored) result.
+    With ``defer_transient`` a transient problem (locked, permission flapping) is returned
+    with ``transient=True`` but not recorded: the caller retries, and records it on its last try.
     """
     root = archive.config.share(share).path
     full = root / relpath
@@ -168,7 +182,8 @@ def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, 
     except FileNotFoundError:
         return None  # gone between listing and now: the next pass records the removal
     except OSError as exc:
-        return _record_problem(archive, share, relpath, None, Quarantine("unreadable", _oserror_text(exc), transient=True))
+        return _record_problem(archive, share, relpath, None, Quarantine("unreadable", _oserror_text(exc), transient=True),
+                               defer=defer_transient)
     if known is None and lookup:
         with archive.catalog.read() as conn:
             row = conn.execute(sa.select(file_state).where(file_state.c.share == share,
@@ -199,7 +214,8 @@ def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, 
         if exc.errno == errno.ENOSPC:
             raise StoreError(f"the archive disk is full while storing {share}/{relpath}") from exc
         return _record_problem(archive, share, relpath, st,
-                               Quarantine("unreadable", _oserror_text(exc), transient=exc.errno in _TRANSIENT))
+                               Quarantine("unreadable", _oserror_text(exc), transient=exc.errno in _TRANSIENT),
+                               defer=defer_transient)
 
 
 def _check_inside(root: Path, full: Path) -> None:
@@ -237,6 +253,11 @@ def _store_and_record(archive: Archive, share: str, relpath: str, full: Path, st
             staged.discard()
             _touch_state(archive, share, relpath, after)  # same bytes, new mtime: not a new version
             return None
+        if known is None:
+            moved = _record_move(archive, share, relpath, after, staged.sha256)
+            if moved is not None:
+                staged.discard()  # the blob is already in the store
+                return moved
         ftype = detect(staged.path)
         problem = _type_problem(ftype, staged.size, limits.allowed_types, limits.max_file_size_mb)
         link = archive.config.share(share).path_pattern.parse(relpath)
@@ -298,13 +319,15 @@ def _record(archive: Archive, share: str, relpath: str, st: os.stat_result, sha2
 
 def _record_problem(archive: Archive, share: str, relpath: str, st: os.stat_result | None,
                     q: Quarantine | None, *, status: str = "quarantined", code: str | None = None,
-                    reason: str | None = None) -> IngestResult | None:
+                    reason: str | None = None, defer: bool = False) -> IngestResult | None:
     """A file whose bytes are not stored (ignored, empty, unreadable, link): recorded, reported once."""
     if q is not None:
         code, reason = q.code, q.reason
     transient = bool(q and q.transient)
     size = st.st_size if st else 0
     mtime_ns = st.st_mtime_ns if st else 0
+    if transient and defer:
+        return IngestResult(share, relpath, status, reason=reason, reason_code=code, size=size, transient=True)
     now = archive.now()
     with archive.catalog.begin() as conn:
         state = conn.execute(sa.select(file_state, submissions.c.reason_code)
@@ -350,6 +373,93 @@ def _insert_submission(archive: Archive, conn: sa.Connection, r: IngestResult, s
                                              ("rhk", r.rhk), ("iki", r.iki)) if v is not None}
     custody.append(conn, r.status, at=now, actor=archive.actor, submission_id=r.submission_id,
                    sha256=r.sha256, detail=outcome)
+
+
+# --------------------------------------------------------------------------- moves and removals
+
+def _move_source(conn: sa.Connection, root: Path, share: str, relpath: str, sha256: str) -> Any:
+    """The file_state row of a path that held these bytes and is gone now (same name first), or None."""
+    q = (sa.select(file_state).join(submissions, submissions.c.id == file_state.c.submission_id)
+         .where(submissions.c.sha256 == sha256, file_state.c.share == share, file_state.c.sha256 == sha256,
+                file_state.c.relpath != relpath))
+    name = relpath.rsplit("/", 1)[-1]
+    rows = sorted(conn.execute(q).all(), key=lambda r: r.relpath.rsplit("/", 1)[-1] != name)
+    return next((r for r in rows if not os.path.lexists(root / r.relpath)), None)
+
+
+def _status_after_move(conn: sa.Connection, sub: Any, link: Link) -> tuple[str, str | None, str | None]:
+    """(status, reason_code, reason) of a moved submission: its link follows the new folders."""
+    if sub.status not in STORED:
+        return sub.status, sub.reason_code, sub.reason
+    if not link.linked:
+        return "unlinked", "unlinked", link.problem
+    if sub.status != "unlinked":
+        return sub.status, sub.reason_code, sub.reason
+    first = conn.execute(sa.select(submissions.c.id).where(submissions.c.sha256 == sub.sha256,
+                                                           submissions.c.status == "archived")).first()
+    return ("duplicate" if first else "archived"), None, None
+
+
+def _record_move(archive: Archive, share: str, relpath: str, st: os.stat_result, sha256: str) -> IngestResult | None:
+    """Known bytes at a new path whose old path is gone: the submission (with its versions) follows the file."""
+    root = archive.config.share(share).path
+    link = archive.config.share(share).path_pattern.parse(relpath)
+    now = archive.now()
+    with archive.catalog.begin() as conn:
+        src = _move_source(conn, root, share, relpath, sha256)
+        if src is None:
+            return None
+        sub = conn.execute(sa.select(submissions).where(submissions.c.id == src.submission_id)).one()
+        status, code, reason = _status_after_move(conn, sub, link)
+        conn.execute(file_state.delete().where(file_state.c.share == share,
+                                               file_state.c.relpath.in_((src.relpath, relpath))))
+        conn.execute(file_state.insert().values(share=share, relpath=relpath, size=st.st_size,
+                                                mtime_ns=st.st_mtime_ns, sha256=sha256,
+                                                submission_id=sub.id, retry=False))
+        conn.execute(submissions.update().where(submissions.c.share == share, submissions.c.relpath == src.relpath,
+                                                submissions.c.removed_at.is_(None))
+                     .values(relpath=relpath, name=relpath.rsplit("/", 1)[-1], nip=link.nip, tahun=link.tahun,
+                             periode=link.periode, rhk=link.rhk, iki=link.iki, link_problem=link.problem))
+        conn.execute(submissions.update().where(submissions.c.id == sub.id)
+                     .values(status=status, reason_code=code, reason=reason))
+        result = IngestResult(share, relpath, MOVED, sha256=sha256, reason=f"moved from {src.relpath}",
+                              reason_code=MOVED, submission_id=sub.id, version=sub.version, type=sub.type,
+                              size=st.st_size, nip=link.nip, tahun=link.tahun, periode=link.periode, rhk=link.rhk,
+                              iki=link.iki)
+        detail: dict[str, Any] = {"share": share, "from": src.relpath, "to": relpath, "size": st.st_size,
+                                  "status": status}
+        if link.linked:
+            detail["link"] = {k: v for k, v in (("nip", link.nip), ("tahun", link.tahun), ("periode", link.periode),
+                                                ("rhk", link.rhk), ("iki", link.iki)) if v is not None}
+        custody.append(conn, "moved", at=now, actor=archive.actor, submission_id=sub.id, sha256=sha256,
+                       detail=detail)
+    if status in STORED:
+        _run_hooks(archive, replace(result, status=status))  # the index follows the new path
+    return result
+
+
+def record_removal(archive: Archive, share: str, relpath: str) -> IngestResult | None:
+    """The file at this path is gone: custody event ``removed``, ``removed_at`` set; the evidence stays.
+
+    Returns None when the path still exists (or reappeared) or the catalog holds no file there.
+    """
+    full = archive.config.share(share).path / relpath
+    if os.path.lexists(full):
+        return None
+    now = archive.now()
+    with archive.catalog.begin() as conn:
+        state = conn.execute(sa.select(file_state).where(file_state.c.share == share,
+                                                         file_state.c.relpath == relpath)).first()
+        if state is None or os.path.lexists(full):
+            return None
+        conn.execute(file_state.delete().where(file_state.c.share == share, file_state.c.relpath == relpath))
+        conn.execute(submissions.update().where(submissions.c.share == share, submissions.c.relpath == relpath,
+                                                submissions.c.removed_at.is_(None)).values(removed_at=now))
+        custody.append(conn, "removed", at=now, actor=archive.actor, submission_id=state.submission_id,
+                       sha256=state.sha256, detail={"share": share, "path": relpath, "size": state.size})
+    return IngestResult(share, relpath, REMOVED, sha256=state.sha256, reason_code=REMOVED,
+                        reason="deleted from the share; the archive keeps its evidence",
+                        submission_id=state.submission_id, size=state.size)
 
 
 def _run_hooks(archive: Archive, result: IngestResult) -> None:
