@@ -1,0 +1,115 @@
+"""Search commands: search, reindex."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import click
+
+from .. import indexing
+from ..search import SearchFilters
+from ..search import search as search_archive
+from . import main
+from .common import AppContext, emit_json, pass_app
+
+
+def _bold(snippet: str) -> str:
+    """<b>word</b> (HTML-escaped) -> the word in bold on a terminal."""
+    parts = re.split(r"(<b>.*?</b>)", snippet)
+    return "".join(click.style(html.unescape(p[3:-4]), bold=True) if p.startswith("<b>") else html.unescape(p)
+                   for p in parts)
+
+
+@main.command()
+@click.argument("query", default="")
+@click.option("--nip", help="Only this pegawai (18-digit NIP).")
+@click.option("--tahun", type=int, help="Only this year.")
+@click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN).")
+@click.option("--rhk", help="Only this RHK (as in the folder name, e.g. RHK-01).")
+@click.option("--type", "type_", metavar="TYPE", help="Only this file type (pdf, docx, jpeg ...; see `archiver types`).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Archived on or after this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Archived on or before this date (YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet (HTML, <b> marks) ...")
+@pass_app
+def search(app: AppContext, query: str, nip: str | None, tahun: int | None, periode: str | None, rhk: str | None,
+           type_: str | None, date_from: dt.datetime | None, date_to: dt.datetime | None, limit: int,
+           as_json: bool) -> None:
+    """Search the text of archived evidence, best matches first.
+
+    Every word must match; Indonesian word forms match each other (melaksanakan finds
+    pelaksanaan, pengaduan finds mengadukan); case and accents are ignored. Also:
+    "a phrase", OR, NOT, (groups), prefix*, name:FILE.pdf. An empty QUERY lists the newest
+    evidence matching the filters. Text in scanned images is searchable after
+    `archiver reindex --ocr` (or the watcher's OCR pass).
+
+    \b
+    Example:
+      archiver search "laporan pelaksanaan sosialisasi"
+      archiver search pengaduan --nip 198503152010011002 --tahun 2026 --periode TW1 --json
+    """
+    filters = SearchFilters(nip=nip, tahun=tahun, periode=periode, rhk=rhk, type=type_,
+                            date_from=date_from.date() if date_from else None,
+                            date_to=date_to.date() if date_to else None)
+    res = search_archive(app.archive, query, filters, limit=limit)
+    if as_json:
+        for r in res.results:
+            emit_json(r)
+        return
+    for r in res.results:
+        link = " ".join(str(x) for x in (r["nip"], r["tahun"], r["periode"], r["rhk"]) if x) or r["status"]
+        click.echo(click.style(f"{r['score']:7.2f}  ", fg="cyan") + click.style(r["path"], bold=True)
+                   + f"  [{link}]  {r['sha256'][:12]}")
+        if r["snippet"]:
+            click.echo("         " + _bold(r["snippet"]))
+    if not app.quiet:
+        n = len(res.results)
+        more = f" of {res.total}" if res.total is not None and res.total > n else ""
+        click.echo(f"{n}{more} result(s)", err=True)
+
+
+@main.command()
+@click.option("--ocr", is_flag=True, help="Also read text from scanned images and PDFs without a text layer (slow).")
+@click.option("--fresh", is_flag=True, help="Extract the text of every blob again (after an extractor upgrade).")
+@click.option("--pending", is_flag=True,
+              help="Do not rebuild: recover a broken index and add only what is pending (what the watcher does).")
+@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Writer processes for the rebuild (2 is ~1.8x faster on a large archive).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with the counts.")
+@pass_app
+def reindex(app: AppContext, ocr: bool, fresh: bool, pending: bool, procs: int, as_json: bool) -> None:
+    """Rebuild the search index from the catalog and the blobs alone.
+
+    The index is derived data: deleting it loses nothing. Searches keep working on the old
+    index until the new one is complete. Extracted text cached in the catalog is reused.
+
+    \b
+    Example:
+      archiver reindex
+      archiver reindex --ocr --procs 2
+    """
+    archive = app.archive
+    if pending:
+        with app.progress(desc="index") as bar:
+            rep = indexing.index_pending(archive, ocr=ocr, progress=bar.update)
+        out = {"indexed": rep.indexed, "extracted": rep.extracted, "rebuilt": rep.rebuilt, "moved_to": rep.moved_to}
+        if as_json:
+            emit_json(out)
+        else:
+            click.echo(f"Indexed {rep.indexed} pending submission(s)"
+                       + (" (the index was rebuilt" + (f"; the broken one is in {rep.moved_to}" if rep.moved_to else "")
+                          + ")" if rep.rebuilt else "") + ".")
+        return
+    from .. import textstore
+
+    total = len(textstore.indexable_ids(archive.catalog))
+    with app.progress(total=total, desc="reindex") as bar:
+        report = indexing.reindex(archive, ocr=ocr, fresh=fresh, procs=procs, progress=bar.update)
+    if as_json:
+        emit_json({"documents": report.documents, "extracted": report.extracted, "generation": report.generation,
+                   "caught_up": report.caught_up})
+    else:
+        click.echo(f"Reindexed {report.documents} submission(s); extracted text of {report.extracted} blob(s).")

@@ -1,0 +1,284 @@
+"""Keeping the full-text index in step with the catalog.
+
+    index_after_archive(archive, result)   the after-archive hook: extract once per blob, index now
+    index_pending(archive)                 a pass: recover a broken index, add what is pending
+    reindex(archive)                       rebuild from the catalog and the blobs alone
+    text_of(archive, sha256)               the extracted text of a blob (extracting it if needed)
+
+Indexing never blocks or undoes archiving: when the index writer lock cannot be had
+quickly (another process is writing), the submission stays *pending* (no
+``search_indexed`` row for the live index generation) and the next hook call or pass adds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import textstore
+from .catalog import STORED
+from .fulltext import (
+    FullTextIndex,
+    IndexBusy,
+    IndexCorrupt,
+    IndexDoc,
+    IndexError_,
+    IndexMissing,
+)
+
+if TYPE_CHECKING:
+    from .archive import Archive
+    from .ingest import IngestResult
+
+log = logging.getLogger(__name__)
+
+#: How long the after-archive hook waits for the index writer lock before leaving the file pending.
+HOOK_LOCK_TIMEOUT_S = 0.5
+#: Other pending submissions the hook adds in the same commit (the rest wait for a pass).
+HOOK_CATCH_UP = 50
+BATCH = 500
+
+Progress = Callable[[int], None]
+
+
+def fulltext_index(archive: Archive) -> FullTextIndex:
+    return FullTextIndex(archive.config.index.path)
+
+
+# --------------------------------------------------------------------------- text
+
+def _extract(archive: Archive, sha256: str, type_name: str, *, ocr: bool) -> tuple[textstore.TextRecord, bytes | None]:
+    from .extract import ExtractLimits, extract
+
+    limits = _limits(ExtractLimits, ocr)
+    path = archive.store.path_of(sha256)
+    try:
+        ex = extract(path, type_name, limits)
+    except Exception as exc:
+        log.exception("text extraction crashed on blob %s (%s)", sha256, type_name)
+        return textstore.TextRecord(sha256, "failed", "", reason=f"extractor crashed: {exc!r}"), None
+    rec = textstore.TextRecord(sha256, ex.status, ex.text or "", reason=ex.reason, meta=dict(ex.meta or {}),
+                               pages=ex.pages, extractor=ex.extractor, ocr=ocr)
+    return rec, ex.thumbnail
+
+
+def _limits(cls: Any, ocr: bool) -> Any:
+    fields = getattr(cls, "__dataclass_fields__", {}) or getattr(cls, "model_fields", {})
+    return cls(ocr=ocr) if "ocr" in fields else cls()
+
+
+def ensure_text(archive: Archive, sha256: str, type_name: str, *, ocr: bool = False,
+                fresh: bool = False) -> textstore.TextRecord:
+    """The blob's text from the catalog, extracting it first when missing (once per blob)."""
+    rec = None if fresh else textstore.get_text(archive.catalog, sha256)
+    if rec is not None and not (ocr and rec.status == "pending_ocr"):
+        return rec
+    rec, thumb = _extract(archive, sha256, type_name, ocr=ocr)
+    textstore.save_text(archive.catalog, rec, thumbnail=thumb, at=archive.now())
+    return rec
+
+
+def text_of(archive: Archive, sha256: str) -> str | None:
+    """The extracted text of a stored blob ('' when it has none), or None when the blob is unknown."""
+    rec = textstore.get_text(archive.catalog, sha256)
+    if rec is not None:
+        return rec.text
+    blob = archive.catalog.blob(sha256)
+    if blob is None:
+        return None
+    return ensure_text(archive, sha256, blob["type"]).text
+
+
+def thumbnail_of(archive: Archive, sha256: str) -> bytes | None:
+    """JPEG thumbnail made at extraction (None when the type has none or text was never extracted)."""
+    return textstore.get_thumbnail(archive.catalog, sha256)
+
+
+# --------------------------------------------------------------------------- documents
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time.min, dt.UTC)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    s = value.strip()
+    if s.startswith("D:"):  # PDF date D:20260301101500+07'00'
+        s = s[2:16]
+        try:
+            return dt.datetime.strptime(s.ljust(14, "0")[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+        except ValueError:
+            return None
+    if len(s) >= 19 and s[4] == ":" and s[7] == ":":  # EXIF 2026:03:01 10:15:00
+        s = s[:4] + "-" + s[5:7] + "-" + s[8:]
+    try:
+        t = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def make_doc(row: dict[str, Any], text: textstore.TextRecord | None) -> IndexDoc:
+    meta = (text.meta if text else None) or {}
+    created = _parse_time(meta.get("created")) or _parse_time(meta.get("exif_date"))
+    return IndexDoc(
+        key=str(row["id"]), sha256=row["sha256"], name=row["name"], path=f"{row['share']}/{row['relpath']}",
+        received=_parse_time(row["received_at"]) or dt.datetime.now(dt.UTC),
+        text=text.text if text else "", nip=row["nip"], tahun=row["tahun"], periode=row["periode"],
+        rhk=row["rhk"], type=row["type"], status=row["status"], created=created)
+
+
+def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: bool = False,
+          progress: Progress | None = None) -> Iterator[IndexDoc]:
+    """Index documents for submissions, extracting text for blobs that have none yet."""
+    seen: set[str] = set()
+    for i in range(0, len(ids), BATCH):
+        with archive.catalog.read() as conn:
+            rows = textstore.submission_rows(conn, ids[i:i + BATCH])
+            texts = textstore.get_texts(conn, (r["sha256"] for r in rows))
+        for row in rows:
+            if row["status"] not in STORED or not row["sha256"]:
+                continue
+            sha = row["sha256"]
+            rec = texts.get(sha)
+            needs = rec is None or (ocr and rec.status == "pending_ocr") or (fresh and sha not in seen)
+            if needs and sha not in seen:
+                rec = ensure_text(archive, sha, row["type"] or "", ocr=ocr, fresh=fresh)
+                texts[sha] = rec
+            seen.add(sha)
+            yield make_doc(row, rec)
+            if progress:
+                progress(1)
+
+
+# --------------------------------------------------------------------------- incremental
+
+def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 5.0,
+                      ocr: bool = False, progress: Progress | None = None) -> int:
+    """Add (or replace) these submissions in the live index; mark them indexed. Raises IndexBusy."""
+    fti = fulltext_index(archive)
+    done = 0
+    for i in range(0, len(ids), BATCH):
+        chunk = list(ids[i:i + BATCH])
+        docs = list(_docs(archive, chunk, ocr=ocr))  # extract before taking the lock
+        with fti.writer(timeout=timeout) as w:
+            for d in docs:
+                w.put(d)
+            generation = w.generation
+        textstore.mark_indexed(archive.catalog, [int(d.key) for d in docs], generation, archive.now())
+        done += len(docs)
+        if progress:
+            progress(len(chunk))
+    return done
+
+
+def index_after_archive(archive: Archive, result: IngestResult) -> None:
+    """After-archive hook: extract the blob's text (once per blob) and index the submission now.
+
+    Never raises for index trouble: a busy or broken index leaves the submission pending.
+    """
+    if result.status not in STORED or not result.sha256 or result.submission_id is None:
+        return
+    ensure_text(archive, result.sha256, result.type or "")
+    fti = fulltext_index(archive)
+    try:
+        generation = fti.generation()
+        others = [i for i in textstore.pending_ids(archive.catalog, generation, limit=HOOK_CATCH_UP + 1)
+                  if i != result.submission_id][:HOOK_CATCH_UP]
+        index_submissions(archive, [result.submission_id, *others], timeout=HOOK_LOCK_TIMEOUT_S)
+    except IndexBusy:
+        log.info("search index busy: %s stays pending for the next indexing pass", result.path)
+    except IndexError_ as exc:
+        log.warning("search index not updated for %s: %s", result.path, exc)
+
+
+@dataclass
+class PassReport:
+    indexed: int = 0
+    extracted: int = 0
+    rebuilt: bool = False
+    moved_to: str | None = None
+    pending: int = 0
+
+
+def index_pending(archive: Archive, *, ocr: bool = False, timeout: float = 30.0,
+                  progress: Progress | None = None) -> PassReport:
+    """One indexing pass: rebuild a missing or broken index, run OCR when asked, add what is pending.
+
+    The watcher runs this on each reconcile pass; ``archiver reindex --pending`` runs it once.
+    """
+    report = PassReport()
+    fti = fulltext_index(archive)
+    try:
+        fti.check()
+    except IndexMissing:
+        if textstore.indexable_ids(archive.catalog):
+            log.warning("the search index at %s is missing; rebuilding it", fti.path)
+            r = reindex(archive, ocr=ocr, progress=progress)
+            return PassReport(indexed=r.documents, extracted=r.extracted, rebuilt=True)
+        fti.create()
+    except IndexCorrupt as exc:
+        log.error("%s; moving it aside and rebuilding", exc.message)
+        moved = fti.quarantine()
+        r = reindex(archive, ocr=ocr, progress=progress)
+        return PassReport(indexed=r.documents, extracted=r.extracted, rebuilt=True,
+                          moved_to=str(moved) if moved else None)
+    if ocr:
+        for sha, type_name in textstore.digests_to_extract(archive.catalog, ocr=True):
+            ensure_text(archive, sha, type_name, ocr=True)
+            report.extracted += 1
+    ids = textstore.pending_ids(archive.catalog, fti.generation())
+    report.pending = len(ids)
+    report.indexed = index_submissions(archive, ids, timeout=timeout, progress=progress)
+    return report
+
+
+# --------------------------------------------------------------------------- rebuild
+
+@dataclass
+class ReindexReport:
+    documents: int
+    extracted: int
+    generation: str
+    caught_up: int = 0
+
+
+def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: int = 1,
+            progress: Progress | None = None) -> ReindexReport:
+    """Rebuild the index from the catalog and the blobs alone.
+
+    Text already extracted is reused (``fresh`` extracts every blob again; ``ocr`` runs OCR
+    on blobs waiting for it). Searches use the old index until the new one is complete.
+    Submissions archived during the rebuild are added right after the switch.
+    """
+    fti = fulltext_index(archive)
+    ids = textstore.indexable_ids(archive.catalog)
+    before = len(textstore.digests_to_extract(archive.catalog, ocr=ocr, fresh=fresh))
+    built: list[int] = []
+
+    def docs() -> Iterator[IndexDoc]:
+        for d in _docs(archive, ids, ocr=ocr, fresh=fresh, progress=progress):
+            built.append(int(d.key))
+            yield d
+
+    def on_switch(generation: str) -> None:
+        textstore.mark_indexed(archive.catalog, built, generation, archive.now(), replace_all=True)
+
+    generation, n = fti.rebuild(docs(), procs=procs, on_switch=on_switch)
+    report = ReindexReport(n, before, generation)
+    try:
+        late = textstore.pending_ids(archive.catalog, generation)
+        if late:
+            report.caught_up = index_submissions(archive, late, timeout=30.0)
+    except IndexBusy:
+        log.info("index busy after the rebuild; %d submission(s) stay pending", len(late))
+    return report
+
+
+def mark_stale(archive: Archive, submission_ids: Sequence[int]) -> None:
+    """For features that change a submission's link (relink, SKP units): re-index it on the next pass."""
+    textstore.mark_stale(archive.catalog, submission_ids)

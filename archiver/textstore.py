@@ -1,0 +1,177 @@
+"""Catalog tables of the search feature (migration ``0002_text``) and their queries.
+
+``blob_text``: the text extracted from each blob, once per blob (the same bytes submitted
+twice are read once), with its status (ok, no_text, pending_ocr, encrypted, failed),
+metadata, page count and a JPEG thumbnail for the web app.
+
+``search_indexed``: which submissions the index holds, and in which index generation. A
+submission with stored bytes and no row for the live generation is *pending*: the next
+indexing pass adds it (the writer lock was busy, the index was rebuilt or lost, its text
+changed after OCR).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .catalog import STORED, Catalog, submissions
+
+metadata = sa.MetaData()
+
+blob_text = sa.Table(
+    "blob_text", metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("meta", sa.Text, nullable=False),
+    sa.Column("pages", sa.Integer),
+    sa.Column("extractor", sa.String(100)),
+    sa.Column("ocr", sa.Boolean, nullable=False),
+    sa.Column("thumbnail", sa.LargeBinary),
+    sa.Column("extracted_at", sa.String(32), nullable=False),
+)
+
+search_indexed = sa.Table(
+    "search_indexed", metadata,
+    sa.Column("submission_id", sa.Integer, primary_key=True),
+    sa.Column("generation", sa.String(40), nullable=False),
+    sa.Column("indexed_at", sa.String(32), nullable=False),
+)
+
+CHUNK = 500
+
+
+@dataclass
+class TextRecord:
+    sha256: str
+    status: str
+    text: str
+    reason: str | None = None
+    meta: dict[str, Any] | None = None
+    pages: int | None = None
+    extractor: str | None = None
+    ocr: bool = False
+
+    @classmethod
+    def from_row(cls, row: Any) -> TextRecord:
+        try:
+            meta = json.loads(row.meta or "{}")
+        except ValueError:
+            meta = {}
+        return cls(row.sha256, row.status, row.text or "", row.reason, meta, row.pages, row.extractor, bool(row.ocr))
+
+
+# --------------------------------------------------------------------------- blob text
+
+def get_text(catalog: Catalog, sha256: str) -> TextRecord | None:
+    with catalog.read() as conn:
+        row = conn.execute(sa.select(blob_text).where(blob_text.c.sha256 == sha256)).first()
+    return TextRecord.from_row(row) if row else None
+
+
+def get_texts(conn: Connection, digests: Iterable[str]) -> dict[str, TextRecord]:
+    out: dict[str, TextRecord] = {}
+    wanted = sorted(set(digests))
+    for i in range(0, len(wanted), CHUNK):
+        rows = conn.execute(sa.select(blob_text).where(blob_text.c.sha256.in_(wanted[i:i + CHUNK])))
+        out.update((r.sha256, TextRecord.from_row(r)) for r in rows)
+    return out
+
+
+def get_thumbnail(catalog: Catalog, sha256: str) -> bytes | None:
+    with catalog.read() as conn:
+        return conn.execute(sa.select(blob_text.c.thumbnail).where(blob_text.c.sha256 == sha256)).scalar()
+
+
+def save_text(catalog: Catalog, rec: TextRecord, *, thumbnail: bytes | None, at: str) -> None:
+    """Store (or replace) a blob's text; its submissions become pending when the text changed."""
+    values = dict(status=rec.status, reason=rec.reason, text=rec.text,
+                  meta=json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
+                  pages=rec.pages, extractor=rec.extractor, ocr=rec.ocr, thumbnail=thumbnail, extracted_at=at)
+    with catalog.begin() as conn:
+        old = conn.execute(sa.select(blob_text.c.text, blob_text.c.status)
+                           .where(blob_text.c.sha256 == rec.sha256)).first()
+        if old is None:
+            conn.execute(blob_text.insert().values(sha256=rec.sha256, **values))
+            return
+        conn.execute(blob_text.update().where(blob_text.c.sha256 == rec.sha256).values(**values))
+        if (old.text, old.status) != (rec.text, rec.status):
+            ids = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()
+            conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(ids)))
+
+
+def digests_to_extract(catalog: Catalog, *, ocr: bool = False, fresh: bool = False) -> list[tuple[str, str]]:
+    """(sha256, type) of stored blobs with no text yet; with ``ocr`` also those waiting for OCR;
+    with ``fresh`` every one."""
+    q = (sa.select(submissions.c.sha256, sa.func.min(submissions.c.type))
+         .select_from(submissions.outerjoin(blob_text, blob_text.c.sha256 == submissions.c.sha256))
+         .where(submissions.c.status.in_(STORED), submissions.c.sha256.is_not(None))
+         .group_by(submissions.c.sha256).order_by(submissions.c.sha256))
+    if not fresh:
+        cond: Any = blob_text.c.sha256.is_(None)
+        if ocr:
+            cond = sa.or_(cond, blob_text.c.status == "pending_ocr")
+        q = q.where(cond)
+    with catalog.read() as conn:
+        return [(r[0], r[1] or "") for r in conn.execute(q)]
+
+
+# --------------------------------------------------------------------------- index markers
+
+def indexable_ids(catalog: Catalog) -> list[int]:
+    """Every submission the index should hold (stored bytes), oldest first."""
+    q = (sa.select(submissions.c.id).where(submissions.c.status.in_(STORED), submissions.c.sha256.is_not(None))
+         .order_by(submissions.c.id))
+    with catalog.read() as conn:
+        return [r[0] for r in conn.execute(q)]
+
+
+def pending_ids(catalog: Catalog, generation: str | None, *, limit: int | None = None) -> list[int]:
+    """Submissions with stored bytes that the live index generation does not hold yet."""
+    j = submissions.outerjoin(search_indexed, sa.and_(search_indexed.c.submission_id == submissions.c.id,
+                                                      search_indexed.c.generation == (generation or "")))
+    q = (sa.select(submissions.c.id).select_from(j)
+         .where(submissions.c.status.in_(STORED), submissions.c.sha256.is_not(None),
+                search_indexed.c.submission_id.is_(None))
+         .order_by(submissions.c.id))
+    if limit:
+        q = q.limit(limit)
+    with catalog.read() as conn:
+        return [r[0] for r in conn.execute(q)]
+
+
+def mark_indexed(catalog: Catalog, ids: Sequence[int], generation: str, at: str, *, replace_all: bool = False) -> None:
+    """Record that ``generation`` holds these submissions (``replace_all``: and nothing else)."""
+    with catalog.begin() as conn:
+        if replace_all:
+            conn.execute(search_indexed.delete())
+        for i in range(0, len(ids), CHUNK):
+            chunk = list(ids[i:i + CHUNK])
+            if not replace_all:
+                conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(chunk)))
+            conn.execute(search_indexed.insert(),
+                         [{"submission_id": s, "generation": generation, "indexed_at": at} for s in chunk])
+
+
+def mark_stale(catalog: Catalog, submission_ids: Iterable[int]) -> None:
+    """Make submissions pending again (their link changed): the next pass re-indexes them."""
+    ids = list(submission_ids)
+    with catalog.begin() as conn:
+        for i in range(0, len(ids), CHUNK):
+            conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(ids[i:i + CHUNK])))
+
+
+def submission_rows(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(ids), CHUNK):
+        rows = conn.execute(sa.select(submissions).where(submissions.c.id.in_(list(ids[i:i + CHUNK])))
+                            .order_by(submissions.c.id))
+        out.extend(dict(r._mapping) for r in rows)
+    return out
