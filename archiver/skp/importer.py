@@ -1,0 +1,69 @@
+"""Import SKPs from a workbook (.xlsx) or JSON file: read, validate everything, save, relink.
+
+Nothing is written when any error is found; the ValidationFailed lists every problem
+(sheet, row, column, what to write). Warnings are returned with the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError, ValidationFailed
+from . import linking, repo
+from .jsonio import read_json, tables_from_obj
+from .validate import ERROR, Problem, Tables, validate
+from .workbook import read_workbook
+
+if TYPE_CHECKING:
+    from ..archive import Archive
+
+
+@dataclass
+class ImportReport:
+    source: str
+    saved: repo.SaveReport
+    warnings: list[Problem] = field(default_factory=list)
+    links: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, **self.saved.as_dict(), "links": self.links,
+                "warnings": [w.as_dict() for w in self.warnings]}
+
+
+def read_tables(path: Path) -> Tables:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist")
+    if suffix in (".xlsx", ".xlsm"):
+        return read_workbook(path)
+    if suffix == ".json":
+        return read_json(path)
+    raise UsageError(f"{path}: import reads .xlsx workbooks and .json files",
+                     hint="start from `archiver skp template FILE.xlsx`")
+
+
+def import_tables(archive: Archive, tables: Tables, source: str) -> ImportReport:
+    with archive.catalog.read() as conn:
+        known = repo.known(conn)
+    bundle, problems = validate(tables, known)
+    errors = [p for p in problems if p.level == ERROR]
+    if errors:
+        raise ValidationFailed(f"{source}: {len(errors)} error(s); nothing was imported",
+                               details=[str(p) for p in problems],
+                               hint="fix the cells named above and import the file again")
+    if not bundle.skp and not bundle.pegawai and not bundle.units and not bundle.sasaran:
+        raise UsageError(f"{source}: no data found (data starts on row 3 of each sheet)")
+    with archive.catalog.begin() as conn:
+        saved = repo.save_bundle(conn, bundle, now=archive.now(), source=source)
+    links = linking.resolve_for(archive, saved.changed_skp) if saved.changed_skp else {}
+    return ImportReport(source, saved, [p for p in problems if p.level != ERROR], links)
+
+
+def import_file(archive: Archive, path: Path) -> ImportReport:
+    return import_tables(archive, read_tables(path), path.name)
+
+
+def import_obj(archive: Archive, data: Any, source: str = "JSON") -> ImportReport:
+    return import_tables(archive, tables_from_obj(data, source), source)

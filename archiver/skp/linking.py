@@ -1,0 +1,228 @@
+"""Resolving evidence to the real RHK and indicator of its pegawai's SKP.
+
+A submission carries nip, tahun, periode, rhk and iki parsed from its folders
+(archiver.linking). Here that link meets the SKP:
+
+* the SKP of (nip, tahun) is imported and the codes exist -> resolved (nothing to change);
+* the SKP is not imported yet (January) -> pending: the parsed link is kept and judged
+  when the SKP arrives (``resolve_for`` runs after every import);
+* a code does not exist in that SKP, an IKI belongs to another RHK, or the periode is
+  outside the SKP's periode penilaian -> the submission goes to the unlinked list with the
+  reason (status ``unlinked``, reason code ``skp_unknown_code``, custody event ``unlinked``).
+  A later import that adds the code brings it back (custody event ``relinked``).
+
+``relink`` fixes a link by hand and records a ``relinked`` custody event in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import custody
+from ..catalog import STORED, file_state, submissions
+from ..errors import NotFound, UsageError, ValidationFailed
+from ..linking import _IKI, normalize_rhk
+from ..nip import NipError, parse_nip
+from ..periode import normalize_periode
+from .model import Skp
+from .repo import load_skps
+from .validate import _overlaps, _span, normalize_iki
+
+if TYPE_CHECKING:
+    from ..archive import Archive
+    from ..ingest import IngestResult
+
+log = logging.getLogger(__name__)
+
+REASON_CODE = "skp_unknown_code"
+RESOLVED, PENDING, UNKNOWN, NONE = "resolved", "pending", "unknown", "none"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    state: str  # resolved | pending (no SKP yet) | unknown (reason) | none (no rhk/iki in the link)
+    rhk: str | None = None
+    iki: str | None = None
+    reason: str | None = None
+
+
+def resolve(skp: Skp | None, rhk: str | None, iki: str | None, periode: str | None) -> Resolution:
+    """Where a link (rhk and/or iki codes) points in ``skp``; pure."""
+    if not rhk and not iki:
+        return Resolution(NONE)
+    if skp is None:
+        return Resolution(PENDING, rhk, iki)
+    who = f"the {skp.tahun} SKP of NIP {skp.nip}"
+    codes = ", ".join(r.kode for r in skp.rhk) or "(none)"
+    r = skp.find_rhk(rhk) if rhk else None
+    if rhk and r is None:
+        return Resolution(UNKNOWN, rhk, iki, f"{rhk} does not exist in {who} (its RHK: {codes})")
+    if iki:
+        found = skp.find_iki(iki)
+        if found is None:
+            own = ", ".join(i.kode for i in (r.indikator if r else [i for _, i in skp.indikator()])) or "(none)"
+            return Resolution(UNKNOWN, rhk, iki, f"{iki} does not exist in {who}"
+                              + (f" under {rhk}" if rhk else "") + f" (indicators: {own})")
+        if r is not None and found[0].kode != r.kode:
+            return Resolution(UNKNOWN, rhk, iki, f"{iki} belongs to {found[0].kode}, not {rhk}, in {who}")
+        r = found[0]
+    if periode and periode != "TAHUNAN" and not _overlaps(_span(periode, skp.tahun), skp.start, skp.end):
+        return Resolution(UNKNOWN, r.kode if r else rhk, iki,
+                          f"periode {periode} is outside the periode penilaian of {who} "
+                          f"({skp.start.isoformat()} to {skp.end.isoformat()})")
+    return Resolution(RESOLVED, r.kode if r else rhk, iki)
+
+
+def link_codes(row: Any) -> tuple[str | None, str | None]:
+    """(rhk, iki) a submission is filed under. A folder in the RHK place that is an indicator
+    code (``IKI-02``) names the indicator; with no {iki} in the pattern, one ``IKI-nn`` folder
+    anywhere in the path names it too (``RHK-01/IKI-02/file.pdf``)."""
+    rhk, iki = row.rhk, row.iki
+    if rhk and _IKI.match(rhk):
+        iki = iki or normalize_iki(rhk)
+        rhk = None
+    if iki is None and getattr(row, "relpath", None):
+        found = {normalize_iki(f) for f in row.relpath.split("/")[:-1] if _IKI.match(f)}
+        if len(found) == 1:
+            iki = found.pop()
+    return rhk, iki
+
+
+def _link_of(row: Any) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in ("nip", "tahun", "periode", "rhk", "iki") if getattr(row, k) is not None}
+
+
+def _restored_status(conn: Connection, row: Any) -> str:
+    earlier = conn.execute(sa.select(submissions.c.id).where(
+        submissions.c.sha256 == row.sha256, submissions.c.id < row.id,
+        submissions.c.status.in_(STORED)).limit(1)).first()
+    return "duplicate" if earlier else "archived"
+
+
+def _apply(archive: Archive, conn: Connection, row: Any, res: Resolution) -> str | None:
+    """Bring one submission's status in line with its resolution; returns the change made."""
+    now = archive.now()
+    base = {"share": row.share, "path": row.relpath, "link": _link_of(row)}
+    if res.state == UNKNOWN and row.status in ("archived", "duplicate"):
+        conn.execute(submissions.update().where(submissions.c.id == row.id).values(
+            status="unlinked", reason_code=REASON_CODE, reason=res.reason, link_problem=res.reason))
+        custody.append(conn, "unlinked", at=now, actor=archive.actor, submission_id=row.id, sha256=row.sha256,
+                       detail={**base, "reason": res.reason})
+        return "unlinked"
+    if res.state in (RESOLVED, PENDING) and row.status == "unlinked" and row.reason_code == REASON_CODE:
+        status = _restored_status(conn, row)
+        conn.execute(submissions.update().where(submissions.c.id == row.id).values(
+            status=status, reason_code=None, reason=None, link_problem=None))
+        custody.append(conn, "relinked", at=now, actor=archive.actor, submission_id=row.id, sha256=row.sha256,
+                       detail={**base, "from": base["link"], "to": base["link"], "status": status,
+                               "reason": "the SKP now holds the code this file is filed under"})
+        return "restored"
+    if res.state == UNKNOWN and row.status == "unlinked" and row.reason_code == REASON_CODE and row.reason != res.reason:
+        conn.execute(submissions.update().where(submissions.c.id == row.id).values(reason=res.reason,
+                                                                                 link_problem=res.reason))
+    return None
+
+
+def resolve_after_archive(archive: Archive, result: IngestResult) -> None:
+    """After-archive hook: judge a new submission against its pegawai's SKP, if imported."""
+    if result.submission_id is None or result.status not in ("archived", "duplicate"):
+        return
+    if not (result.nip and result.tahun and (result.rhk or result.iki)):
+        return
+    with archive.catalog.begin() as conn:
+        skps = load_skps(conn, nip=result.nip, tahun=result.tahun)
+        if not skps:
+            return  # pending: kept as parsed, judged when the SKP is imported
+        row = conn.execute(sa.select(submissions).where(submissions.c.id == result.submission_id)).first()
+        if row is None:
+            return
+        res = resolve(skps[0], *link_codes(row), row.periode)
+        if _apply(archive, conn, row, res) == "unlinked":
+            result.status, result.reason, result.reason_code = "unlinked", res.reason, REASON_CODE
+
+
+def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Judge every stored submission of these (nip, tahun) again (after an SKP import)."""
+    counts = {"unlinked": 0, "restored": 0, "resolved": 0}
+    for nip, tahun in sorted(set(keys)):
+        with archive.catalog.begin() as conn:
+            skps = load_skps(conn, nip=nip, tahun=tahun)
+            rows = conn.execute(sa.select(submissions).where(
+                submissions.c.nip == nip, submissions.c.tahun == tahun, submissions.c.status.in_(STORED),
+                sa.or_(submissions.c.rhk.is_not(None), submissions.c.iki.is_not(None)))).all()
+            for row in rows:
+                res = resolve(skps[0] if skps else None, *link_codes(row), row.periode)
+                change = _apply(archive, conn, row, res)
+                if change:
+                    counts[change] += 1
+                elif res.state == RESOLVED:
+                    counts["resolved"] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------- relink by hand
+
+def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | None = None,
+           nip: str | None = None, tahun: int | None = None, periode: str | None = None) -> dict[str, Any]:
+    """Set a submission's link (the rest of the link is kept) and record ``relinked``."""
+    if not rhk and not iki:
+        raise UsageError("give --rhk (and/or --iki): the code to file this evidence under")
+    new_rhk = normalize_rhk(rhk) if rhk else None
+    new_iki = normalize_iki(iki) if iki else None
+    new_periode = None
+    if periode:
+        new_periode = normalize_periode(periode)
+        if new_periode is None:
+            raise UsageError(f"--periode {periode!r} is not a periode; write TW1-TW4, a month 01-12 or TAHUNAN")
+    if nip:
+        try:
+            nip = parse_nip(nip).nip
+        except NipError as exc:
+            raise UsageError(f"--nip: {exc}") from None
+    with archive.catalog.begin() as conn:
+        row = conn.execute(sa.select(submissions).where(submissions.c.id == submission_id)).first()
+        if row is None:
+            raise NotFound(f"no submission {submission_id}", hint="see `archiver list --status unlinked`")
+        if row.status not in STORED:
+            raise UsageError(f"submission {submission_id} is {row.status}: its bytes are not evidence, "
+                             "so it cannot be linked", hint="fix the file and drop it again")
+        to = {"nip": nip or row.nip, "tahun": tahun or row.tahun, "periode": new_periode or row.periode,
+              "rhk": new_rhk, "iki": new_iki}
+        missing = [k for k in ("nip", "tahun", "periode") if not to[k]]
+        if missing:
+            raise UsageError(f"submission {submission_id} has no {', '.join(missing)} from its folders; "
+                             "give " + " ".join(f"--{k}" for k in missing))
+        skps = load_skps(conn, nip=to["nip"], tahun=to["tahun"])
+        res = resolve(skps[0] if skps else None, new_rhk, new_iki, to["periode"])
+        if res.state == UNKNOWN:
+            raise ValidationFailed(f"cannot relink submission {submission_id}: {res.reason}")
+        to["rhk"] = res.rhk
+        status = row.status if row.status != "unlinked" else _restored_status(conn, row)
+        frm = _link_of(row)
+        conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
+            **to, status=status, reason_code=None if status != "unlinked" else row.reason_code,
+            reason=None if status != "unlinked" else row.reason, link_problem=None))
+        detail = {"share": row.share, "path": row.relpath, "from": frm,
+                  "to": {k: v for k, v in to.items() if v is not None}, "status": status,
+                  "skp": "pending" if res.state == PENDING else "resolved"}
+        seq = custody.append(conn, "relinked", at=archive.now(), actor=archive.actor, submission_id=submission_id,
+                             sha256=row.sha256, detail=detail)
+    return {"submission_id": submission_id, "event": seq, **detail}
+
+
+def current_submissions(conn: Connection, *, nips: Iterable[str] | None = None, tahun: int | None = None) -> list[Any]:
+    """The live, stored submission of every file in the shares (latest version, not removed)."""
+    q = (sa.select(submissions).join(file_state, file_state.c.submission_id == submissions.c.id)
+         .where(submissions.c.status.in_(STORED), submissions.c.removed_at.is_(None)))
+    if nips is not None:
+        q = q.where(submissions.c.nip.in_(list(nips)))
+    if tahun:
+        q = q.where(submissions.c.tahun == tahun)
+    return list(conn.execute(q.order_by(submissions.c.id)))

@@ -1,0 +1,168 @@
+"""The SKP workbook: a template administrators fill, and its reader (openpyxl).
+
+Layout: a "Petunjuk" sheet, one sheet per table of ``sheets.SHEETS`` (row 1 headers with a
+comment explaining each, row 2 an example that is never imported, data from row 3), and a
+"Daftar" sheet holding the lists the drop-downs offer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from .sheets import LISTS, SHEETS, Sheet, _letter
+from .validate import Row, Tables
+
+FIRST_DATA_ROW = 3
+EXAMPLE_ROW = 2
+LISTS_SHEET = "Daftar"
+HELP_SHEET = "Petunjuk"
+
+_HELP = [
+    "PETUNJUK PENGISIAN SASARAN KINERJA PEGAWAI (PermenPANRB 6/2022)",
+    "",
+    "1. Isi lembar sesuai urutan: Unit Kerja, Pegawai, Sasaran Organisasi, SKP, RHK, Indikator, "
+    "Rencana Bukti, Perilaku Kerja, Lampiran.",
+    "2. Baris 1 adalah judul kolom (arahkan kursor ke judul untuk keterangan). Baris 2 adalah CONTOH dan "
+    "tidak diimpor: isi data mulai baris 3.",
+    "3. NIP ditulis sebagai teks 18 digit tanpa spasi (kolom NIP sudah berformat Teks).",
+    "4. Kolom dengan daftar pilihan (Jenis Jabatan, Aspek, Perspektif, Jenis Bukti, ...) diisi dari daftar.",
+    "5. Setiap baris RHK, Indikator, Rencana Bukti, Perilaku Kerja dan Lampiran menyebut NIP dan Tahun SKP-nya.",
+    "6. Kode RHK (RHK-01) dan Kode IKI (IKI-01) menjadi nama folder bukti dukung: "
+    "NIP/TAHUN/PERIODE/RHK-01/berkas.pdf.",
+    "7. Kode RHK Pimpinan yang Diintervensi = kode RHK di SKP pejabat penilai pada tahun yang sama; "
+    "untuk JPT tulis kode Sasaran Organisasi (SS-01).",
+    "8. Indikator harus terukur: hindari 'Terlaksananya kegiatan ...'; tulis 'Jumlah ...' atau 'Persentase ...' "
+    "dengan target angka dan satuan.",
+    "9. Rencana Bukti: jenis bukti dukung yang diharapkan untuk tiap indikator pada tiap periode.",
+    "10. Impor dengan: archiver skp import BERKAS.xlsx (mengimpor berkas yang sama dua kali tidak mengubah apa pun).",
+]
+
+
+def write_template(path: Path, *, tahun: int | None = None) -> Path:
+    """Write the empty workbook (with one example row per sheet) to ``path``."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path}: the template is an Excel workbook; name it FILE.xlsx")
+    wb = Workbook()
+    help_ws = wb.active
+    help_ws.title = HELP_SHEET
+    for i, line in enumerate(_HELP, 1):
+        help_ws.cell(i, 1, line).font = Font(bold=(i == 1))
+    help_ws.column_dimensions["A"].width = 120
+
+    lists_ws = wb.create_sheet(LISTS_SHEET)
+    ranges: dict[str, str] = {}
+    for i, (name, values) in enumerate(LISTS.items(), 1):
+        col = _letter(i)
+        lists_ws.cell(1, i, name).font = Font(bold=True)
+        for j, v in enumerate(values, 2):
+            lists_ws.cell(j, i, v)
+        ranges[name] = f"{LISTS_SHEET}!${col}$2:${col}${len(values) + 1}"
+
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    example_font = Font(italic=True, color="808080")
+    year = tahun or dt.date.today().year
+    for sheet in SHEETS:
+        ws = wb.create_sheet(sheet.title, index=len(wb.sheetnames) - 1)
+        for j, col in enumerate(sheet.columns, 1):
+            cell = ws.cell(1, j, col.header + (" *" if col.required else ""))
+            cell.font = Font(bold=True)
+            cell.fill = head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            note = (col.hint or col.header) + (" (wajib)" if col.required else " (boleh kosong)")
+            cell.comment = Comment(note, "archiver")
+            letter = _letter(j)
+            ws.column_dimensions[letter].width = col.width
+            if col.key in ("nip", "penilai_nip", "atasan_nip", "tahun", "kode", "target") or col.key.endswith("_nip"):
+                for r in range(EXAMPLE_ROW, 1001):
+                    ws.cell(r, j).number_format = "@"
+            if col.choices:
+                dv = DataValidation(type="list", formula1=f"={ranges[col.choices]}", allow_blank=not col.required,
+                                    showErrorMessage=True, errorTitle="Pilihan tidak sah",
+                                    error=f"Pilih {col.header} dari daftar.")
+                dv.add(f"{letter}{EXAMPLE_ROW}:{letter}1000")
+                ws.add_data_validation(dv)
+        for ex in sheet.example:
+            for j, v in enumerate(ex, 1):
+                value = year if v == 2026 else (str(v).replace("2026", str(year)) if isinstance(v, str) else v)
+                cell = ws.cell(EXAMPLE_ROW, j, value if value != "" else None)
+                cell.font = example_font
+        ws.cell(EXAMPLE_ROW, 1).comment = Comment("Baris contoh: tidak diimpor. Isi data mulai baris 3.", "archiver")
+        ws.freeze_panes = "A3"
+    lists_ws.sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _norm(header: Any) -> str:
+    return " ".join(str(header or "").replace("*", " ").split()).casefold()
+
+
+def read_workbook(path: Path) -> Tables:
+    """Rows of every known sheet, keyed by field; unknown sheets are ignored, a missing required
+    column is an error naming the sheet."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable Excel workbook (.xlsx): {exc}",
+                         hint="save it from Excel/LibreOffice as .xlsx, or start from `archiver skp template`") from None
+    tables: Tables = {}
+    problems: list[str] = []
+    try:
+        titles = {_norm(t): t for t in wb.sheetnames}
+        for sheet in SHEETS:
+            title = titles.get(_norm(sheet.title))
+            if title is None:
+                continue
+            rows = _read_sheet(wb[title], sheet, problems)
+            if rows:
+                tables[sheet.key] = rows
+    finally:
+        wb.close()
+    if problems:
+        from ..errors import ValidationFailed
+
+        raise ValidationFailed(f"{path}: {len(problems)} problem(s) with the sheets' columns", details=problems,
+                               hint="keep the header row of the template (`archiver skp template FILE.xlsx`)")
+    return tables
+
+
+def _read_sheet(ws: Any, sheet: Sheet, problems: list[str]) -> list[Row]:
+    it = ws.iter_rows(values_only=True)
+    header = next(it, None)
+    if header is None:
+        return []
+    by_header = {_norm(c.header): c for c in sheet.columns}
+    by_header.update({_norm(c.key): c for c in sheet.columns})
+    positions: dict[int, str] = {}
+    cols: dict[str, str] = {}
+    for i, h in enumerate(header):
+        col = by_header.get(_norm(h))
+        if col is not None and col.key not in cols:
+            positions[i] = col.key
+            cols[col.key] = _letter(i + 1)
+    missing = [c.header for c in sheet.columns if c.required and c.key not in cols]
+    if missing:
+        problems.append(f"sheet {sheet.title!r}: missing column(s) {', '.join(missing)} in row 1")
+        return []
+    out = []
+    for n, values in enumerate(it, 2):
+        if n < FIRST_DATA_ROW:
+            continue  # the example row
+        record = {key: values[i] for i, key in positions.items() if i < len(values)}
+        record = {k: (v.strip() if isinstance(v, str) else v) for k, v in record.items()}
+        if all(v in (None, "") for v in record.values()):
+            continue
+        out.append(Row(sheet.key, n, record, cols))
+    return out
