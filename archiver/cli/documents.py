@@ -1,0 +1,301 @@
+"""Evaluation and document commands: eval (template, import, distribusi, tindak-lanjut), generate,
+templates (check, list), generated (prove a document)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from . import main
+from .common import AppContext, emit_json, pass_app
+
+
+def _workspace(app: AppContext) -> Path | None:
+    src = app.config.source
+    return src.parent if src else None
+
+
+# ----------------------------------------------------------------------------- eval
+
+@main.group("eval")
+def eval_group() -> None:
+    """Evaluation data: ratings, realisasi, umpan balik, capaian kinerja organisasi.
+
+    \b
+    Example:
+      archiver eval template evaluasi-2026.xlsx
+      archiver eval import evaluasi-2026.xlsx
+    """
+
+
+@eval_group.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def eval_template(file: Path, force: bool) -> None:
+    """Write the empty evaluation workbook to FILE (.xlsx), with instructions and drop-down lists.
+
+    \b
+    Example:
+      archiver eval template evaluasi-TW1.xlsx
+    """
+    from ..evaluation.importer import write_template
+
+    if file.exists() and not force:
+        raise UsageError(f"{file} already exists", hint="pass --force to overwrite it")
+    if file.suffix.lower() != ".xlsx":
+        raise UsageError(f"{file}: the template is an Excel workbook; name it *.xlsx")
+    write_template(file)
+    click.echo(f"Wrote {file}. Fill it in, then run: archiver eval import {file}")
+
+
+@eval_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only validate; import nothing.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and predikat per pegawai.")
+@pass_app
+def eval_import(app: AppContext, file: Path, check: bool, as_json: bool) -> None:
+    """Import evaluations from a workbook (.xlsx) or JSON file.
+
+    Every problem is reported at once (sheet, row, column, what to write) and nothing is
+    imported until there are none. The predikat is computed from the two ratings.
+
+    \b
+    Example:
+      archiver eval import evaluasi-TW1.xlsx
+      archiver eval import evaluasi.json --check
+    """
+    from ..documents.skpdata import catalog_source
+    from ..evaluation import repo
+    from ..evaluation.importer import read_evaluation_file
+
+    archive = app.archive
+    try:
+        source = catalog_source(archive)
+        lookup = getattr(source, "indicators", None)
+    except UsageError:
+        lookup = None  # without the SKP model, indicators are not cross-checked
+    data = read_evaluation_file(file, lookup)
+    counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
+    if not check:
+        with archive.catalog.begin() as conn:
+            counts = repo.save_import(conn, data.evaluasi, data.capaian, at=archive.now(), source=file.name)
+    if as_json:
+        emit_json({"file": str(file), "imported": not check, **counts,
+                   "predikat": [{"nip": e.nip, "tahun": e.tahun, "periode": e.periode, "predikat": e.predikat.value}
+                                for e in data.evaluasi]})
+        return
+    verb = "Checked" if check else "Imported"
+    click.echo(f"{verb} {counts['evaluasi']} evaluation(s) and {counts['capaian_organisasi']} capaian organisasi "
+               f"record(s) from {file}.")
+    for e in data.evaluasi:
+        click.echo(f"  {e.nip} {e.tahun} {e.periode}: {e.predikat.value}")
+
+
+@eval_group.command("distribusi")
+@click.option("--unit", required=True, help="Unit kerja (as in the SKP).")
+@click.option("--tahun", type=int, required=True, help="Year.")
+@click.option("--periode", required=True, help="TW1-TW4 or TAHUNAN.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with counts and warnings.")
+@pass_app
+def eval_distribusi(app: AppContext, unit: str, tahun: int, periode: str, as_json: bool) -> None:
+    """Check a unit's predikat spread against the pola distribusi of its capaian kinerja organisasi.
+
+    Warnings name the limit exceeded; exit 1 when there is any.
+
+    \b
+    Example:
+      archiver eval distribusi --unit "Dinas Kominfo" --tahun 2026 --periode TW4
+    """
+    from ..documents.generate import plan
+    from ..documents.skpdata import catalog_source
+
+    jobs = plan(app.archive, catalog_source(app.archive), "rekap", unit=unit, tahun=tahun, periode=periode)
+    ctx = jobs[0].context
+    if ctx is None:
+        raise UsageError(jobs[0].error or "no data")
+    if as_json:
+        emit_json({k: ctx[k] for k in ("unit", "tahun", "periode", "capaian_organisasi", "sebaran", "jumlah_dinilai",
+                                       "jumlah_belum", "peringatan", "sesuai_pola")})
+    else:
+        click.echo(f"{unit} {periode} {tahun}: capaian kinerja organisasi {ctx['capaian_organisasi']}")
+        for s in ctx["sebaran"]:
+            click.echo(f"  {s['predikat']:<18} {s['jumlah']:>4}  {s['persen']:>7}  {s['ketentuan']}")
+        for w in ctx["peringatan"]:
+            click.echo(click.style("PERINGATAN ", fg="yellow") + w)
+        if ctx["sesuai_pola"]:
+            click.echo("Sebaran predikat sesuai pola distribusi.")
+    if not ctx["sesuai_pola"]:
+        raise SystemExit(1)
+
+
+@eval_group.command("tindak-lanjut")
+@click.option("--write", is_flag=True, help="Write tindak_lanjut.toml with the default texts next to the config.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: predikat -> text.")
+@pass_app
+def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
+    """Show the tindak lanjut (follow-up) text per predikat, or write the editable file.
+
+    \b
+    Example:
+      archiver eval tindak-lanjut --write && nano tindak_lanjut.toml
+    """
+    from ..evaluation.tindak_lanjut import (
+        FILE_NAME,
+        load_tindak_lanjut,
+        render_default_file,
+    )
+
+    ws = _workspace(app)
+    if write:
+        target = (ws or Path.cwd()) / FILE_NAME
+        if target.exists():
+            raise UsageError(f"{target} already exists; edit it")
+        target.write_text(render_default_file(), encoding="utf-8")
+        click.echo(f"Wrote {target}")
+        return
+    texts = load_tindak_lanjut(ws)
+    if as_json:
+        emit_json({p.value: t for p, t in texts.items()})
+    else:
+        for p, t in texts.items():
+            click.echo(f"{p.value}: {t}")
+
+
+# ----------------------------------------------------------------------------- generate
+
+@main.command("generate")
+@click.argument("kind", type=click.Choice(["skp", "evaluasi", "dokumen-evaluasi", "bukti", "rekap"]))
+@click.option("--nip", help="One pegawai (18-digit NIP).")
+@click.option("--unit", help="Every pegawai of this unit kerja (for rekap: the unit).")
+@click.option("--tahun", type=int, required=True, help="Year of the SKP.")
+@click.option("--periode", help="TW1-TW4 (TW4 = IV-AKHIR) or TAHUNAN; skp is always TAHUNAN, bukti defaults to it.")
+@click.option("--pdf", is_flag=True, help="Also convert to PDF (LibreOffice, one process for the batch).")
+@click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("dokumen"),
+              show_default=True, help="Output folder.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed per PDF.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per document with paths and hashes.")
+@pass_app
+def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, tahun: int, periode: str | None,
+                 pdf: bool, outdir: Path, timeout: float, as_json: bool) -> None:
+    """Generate documents from the templates: one pegawai (--nip) or a whole unit (--unit).
+
+    Files are named KIND_NIP_TAHUN_PERIODE.docx (and .pdf). Every document is stored in the
+    archive with the hashes of its template, data and output (custody event 'generated').
+    Exit 1 when any document could not be made (the others are still made).
+
+    \b
+    Example:
+      archiver generate evaluasi --unit "Dinas Kominfo" --tahun 2026 --periode TW1 --pdf -o out/
+      archiver generate skp --nip 198503152010011002 --tahun 2026
+    """
+    from ..documents.generate import plan, run
+    from ..documents.skpdata import catalog_source
+
+    archive = app.archive
+    jobs = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode)
+    failed = 0
+    with app.progress(total=len(jobs), unit="doc", desc=f"generate {kind}") as bar:
+        for g in run(archive, jobs, outdir, pdf=pdf, per_document_timeout=timeout):
+            bar.update(1)
+            if g.error:
+                failed += 1
+            if as_json:
+                emit_json(g.as_dict())
+            elif g.error:
+                bar.write(click.style("FAILED ", fg="red") + f"{g.job.label}: {g.error}", file=click.get_text_stream("stderr"))
+            else:
+                bar.write(str(g.pdf or g.docx), file=click.get_text_stream("stdout"))
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command("generated")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_app
+def generated_cmd(app: AppContext, file: Path, as_json: bool) -> None:
+    """Prove whether FILE is a document archiver generated: its hash, template and data records.
+
+    Exit 1 when it is not (or its template/data are no longer intact).
+
+    \b
+    Example:
+      archiver generated dokumen/evaluasi_198503152010011002_2026_TW1.pdf
+    """
+    from ..documents.generate import prove
+
+    res = prove(app.archive, file)
+    if as_json:
+        emit_json(res)
+    elif not res["generated"]:
+        click.echo(f"{file}: SHA-256 {res['sha256']} was not generated by this archive.")
+    else:
+        for r in res["records"]:
+            click.echo(f"{file}: generated {r['generated_at']} as {r['kind']} {r['subject']} {r['tahun']} "
+                       f"{r['periode']} ({r['format']}) from template {r['template']} "
+                       f"[{r['template_sha256'][:12]}], data [{r['data_sha256'][:12]}]"
+                       + ("" if r["intact"] else " — TEMPLATE OR DATA BLOB NOT INTACT"))
+    if not res["generated"] or not all(r["intact"] for r in res["records"]):
+        raise SystemExit(1)
+
+
+# ----------------------------------------------------------------------------- templates
+
+@main.group("templates")
+def templates_group() -> None:
+    """Word templates (docxtpl) for the documents.
+
+    \b
+    Example:
+      archiver templates check
+    """
+
+
+@templates_group.command("check")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["skp", "evaluasi", "dokumen-evaluasi", "bukti", "rekap"]),
+              help="Document kind of FILE when its name does not tell.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per problem.")
+@pass_app
+def templates_check(app: AppContext, file: Path | None, kind: str | None, as_json: bool) -> None:
+    """Check templates (all in use, or FILE): Jinja syntax, unknown variables, fields and filters.
+
+    Exit 1 when any problem is found.
+
+    \b
+    Example:
+      archiver templates check templates/evaluasi_kuantitatif.docx
+    """
+    from ..documents.templates import all_templates, check_template
+
+    paths = [file] if file else all_templates(_workspace(app))
+    problems = []
+    for p in paths:
+        found = check_template(p, kind)
+        problems.extend(found)
+        if not as_json:
+            click.echo(f"{'OK     ' if not found else 'PROBLEM'} {p}")
+    for pr in problems:
+        if as_json:
+            emit_json({"template": pr.template, "kind": pr.kind, "message": pr.message})
+        else:
+            click.echo(f"  {pr}")
+    if problems:
+        raise SystemExit(1)
+
+
+@templates_group.command("list")
+@pass_app
+def templates_list(app: AppContext) -> None:
+    """List the templates in use (workspace copies override the shipped ones).
+
+    \b
+    Example:
+      archiver templates list
+    """
+    from ..documents.templates import all_templates
+
+    for p in all_templates(_workspace(app)):
+        click.echo(str(p))

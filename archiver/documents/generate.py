@@ -1,0 +1,276 @@
+"""Generate documents: plan (build contexts), render DOCX, convert to PDF, store and record.
+
+Every output is stored in the blob store and catalogued, together with the template it
+came from and the canonical JSON of its data; a ``generated`` custody event carries the
+three hashes, and ``generated_documents`` indexes them, so a document found later can be
+proven to be the one archiver generated (``prove``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import custody
+from ..archive import Archive
+from ..catalog import STORED, blobs, dumps
+from ..errors import ArchiverError, NotFound, UsageError
+from ..evaluation import repo as eval_repo
+from ..evaluation.tindak_lanjut import load_tindak_lanjut
+from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
+from . import context as C
+from .render import Renderer
+from .skpdata import SkpData, SkpSource
+from .templates import KINDS, find_template
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIME = "application/pdf"
+
+
+@dataclass
+class Job:
+    kind: str
+    subject: str  # NIP, or the unit for a rekap
+    tahun: int
+    periode: str
+    label: str  # who the document is about, for messages
+    template: Path | None = None
+    context: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def stem(self) -> str:
+        subject = re.sub(r"[^0-9A-Za-z]+", "-", self.subject).strip("-") or "unit"
+        return f"{self.kind}_{subject}_{self.tahun}_{self.periode}"
+
+
+@dataclass
+class Generated:
+    job: Job
+    docx: Path | None = None
+    docx_sha256: str | None = None
+    pdf: Path | None = None
+    pdf_sha256: str | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.job.kind, "subject": self.job.subject, "tahun": self.job.tahun,
+                "periode": self.job.periode, "docx": str(self.docx) if self.docx else None,
+                "docx_sha256": self.docx_sha256, "pdf": str(self.pdf) if self.pdf else None,
+                "pdf_sha256": self.pdf_sha256, "error": self.error or self.job.error}
+
+
+# ----------------------------------------------------------------------------- planning
+
+def _periode(kind: str, periode: str | None) -> str:
+    if kind == "skp":
+        return ANNUAL
+    if periode is None:
+        if kind == "bukti":
+            return ANNUAL
+        raise UsageError(f"generate {kind} needs --periode", hint="e.g. --periode TW1 (TW4 = IV-AKHIR)")
+    p = normalize_periode(periode)
+    if p is None:
+        raise UsageError(f"--periode {periode!r} is not a periode", hint="write TW1, TW2, TW3, TW4 or TAHUNAN")
+    return p
+
+
+def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str | None = None,
+         unit: str | None = None, periode: str | None = None, signed: dt.date | None = None) -> list[Job]:
+    """One Job per document; a pegawai whose data is incomplete gets a Job with ``error`` set."""
+    if kind not in KINDS:
+        raise UsageError(f"unknown document kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    if (nip is None) == (unit is None):
+        raise UsageError("give either --nip or --unit")
+    p = _periode(kind, periode)
+    workspace = archive.config.source.parent if archive.config.source else None
+    if kind == "rekap":
+        if unit is None:
+            skp = source.skp(str(nip), tahun)
+            if skp is None:
+                raise NotFound(f"no SKP {tahun} for NIP {nip}, so its unit is unknown")
+            unit = skp.unit
+        return [_rekap_job(archive, source, unit, tahun, p, workspace, signed)]
+    nips = [str(nip)] if nip else source.unit_nips(str(unit), tahun)
+    if not nips:
+        raise NotFound(f"no SKP {tahun} in unit {unit!r}", hint="check the unit's name (as in the SKP import)")
+    tindak = load_tindak_lanjut(workspace) if kind == "dokumen-evaluasi" else {}
+    jobs = []
+    with archive.catalog.read() as conn:
+        for n in nips:
+            job = Job(kind, n, tahun, p, label=f"NIP {n}")
+            try:
+                skp = source.skp(n, tahun)
+                if skp is None:
+                    raise NotFound(f"NIP {n} has no SKP for {tahun}; import the SKP first")
+                job.label = f"{skp.pegawai.nama} (NIP {n})"
+                job.template, job.context = _build(archive, conn, kind, skp, p, workspace, tindak, signed)
+            except ArchiverError as exc:
+                job.error = str(exc)
+            jobs.append(job)
+    return jobs
+
+
+def _build(archive: Archive, conn: Any, kind: str, skp: SkpData, periode: str, workspace: Path | None,
+           tindak: dict[Any, str], signed: dt.date | None) -> tuple[Path, dict[str, Any]]:
+    variant = C.skp_variant(skp)
+    if kind == "skp":
+        return find_template(f"skp_{variant}", workspace), C.skp_context(skp)
+    if kind == "bukti":
+        subs = _evidence(archive, skp.pegawai.nip, skp.tahun, periode)
+        return find_template("bukti", workspace), C.bukti_context(skp, periode, subs, archive.config.archive.timezone,
+                                                                   archive.now())
+    ev = eval_repo.get_evaluasi(conn, skp.pegawai.nip, skp.tahun, periode)
+    if ev is None:
+        raise NotFound(f"{skp.pegawai.nama} (NIP {skp.pegawai.nip}) has no evaluation for {periode} {skp.tahun}; "
+                       "import it with `archiver eval import`")
+    capaian = eval_repo.get_capaian(conn, skp.unit, skp.tahun, periode)
+    if kind == "evaluasi":
+        return find_template(f"evaluasi_{variant}", workspace), C.evaluasi_context(skp, ev, capaian, signed)
+    return find_template("dokumen_evaluasi", workspace), C.dokumen_evaluasi_context(skp, ev, capaian, tindak, signed)
+
+
+def _evidence(archive: Archive, nip: str, tahun: int, periode: str) -> list[dict[str, Any]]:
+    out = []
+    for s in archive.catalog.list_submissions(nip=nip, tahun=tahun):
+        if s["status"] not in STORED or s["removed_at"] or not s["sha256"]:
+            continue
+        p = s["periode"] or ""
+        if periode == ANNUAL or p == periode or (periode in QUARTERS and quarter_of(p) == periode):
+            out.append(s)
+    return out
+
+
+def _rekap_job(archive: Archive, source: SkpSource, unit: str, tahun: int, periode: str, workspace: Path | None,
+               signed: dt.date | None) -> Job:
+    job = Job("rekap", unit, tahun, periode, label=f"unit {unit}")
+    nips = source.unit_nips(unit, tahun)
+    if not nips:
+        job.error = f"no SKP {tahun} in unit {unit!r}"
+        return job
+    members = []
+    with archive.catalog.read() as conn:
+        for n in nips:
+            skp = source.skp(n, tahun)
+            if skp is not None:
+                members.append((skp, eval_repo.get_evaluasi(conn, n, tahun, periode)))
+        capaian = eval_repo.get_capaian(conn, unit, tahun, periode)
+    job.template = find_template("rekap", workspace)
+    job.context = C.rekap_context(unit, members[0][0].instansi, tahun, periode, members, capaian, signed)
+    return job
+
+
+# ----------------------------------------------------------------------------- running
+
+def _put(archive: Archive, conn: Any, data: bytes, mime: str, type_: str) -> str:
+    sha, _new = archive.store.put_bytes(data)
+    if conn.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first() is None:
+        conn.execute(blobs.insert().values(sha256=sha, size=len(data), mime=mime, type=type_, stored_at=archive.now()))
+    return sha
+
+
+@dataclass
+class _Recorder:
+    archive: Archive
+    template_cache: dict[Path, str] = field(default_factory=dict)
+
+    def record(self, job: Job, path: Path, data: bytes, fmt: str, data_sha: str, source_sha: str | None) -> str:
+        archive = self.archive
+        assert job.template is not None
+        with archive.catalog.begin() as conn:
+            tpl_sha = self.template_cache.get(job.template)
+            if tpl_sha is None:  # stored once per run: a batch shares its template
+                tpl_sha = self.template_cache[job.template] = _put(archive, conn, job.template.read_bytes(),
+                                                                   DOCX_MIME, "docx")
+            sha = _put(archive, conn, data, DOCX_MIME if fmt == "docx" else PDF_MIME, fmt)
+            now = archive.now()
+            detail = {"kind": job.kind, "subject": job.subject, "tahun": job.tahun, "periode": job.periode,
+                      "format": fmt, "filename": path.name, "template": job.template.name,
+                      "template_sha256": tpl_sha, "data_sha256": data_sha, "source_sha256": source_sha}
+            seq = custody.append(conn, "generated", at=now, actor=archive.actor, sha256=sha, detail=detail)
+            eval_repo.record_generated(conn, kind=job.kind, subject=job.subject, tahun=job.tahun, periode=job.periode,
+                                       format=fmt, filename=path.name, sha256=sha, template=job.template.name,
+                                       template_sha256=tpl_sha, data_sha256=data_sha, source_sha256=source_sha,
+                                       generated_at=now, event_seq=seq)
+        return sha
+
+
+def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = False,
+        renderer: Renderer | None = None, per_document_timeout: float = 60.0,
+        progress: Callable[[Generated], None] | None = None) -> Iterator[Generated]:
+    """Render (and convert) every job; yields one Generated per job, DOCX first, then PDF."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    renderer = renderer or Renderer()
+    recorder = _Recorder(archive)
+    done: list[Generated] = []
+    for job in jobs:
+        g = Generated(job)
+        if job.error or job.context is None or job.template is None:
+            g.error = job.error or "nothing to render"
+        else:
+            try:
+                data_json = dumps(job.context).encode("utf-8")
+                data = renderer.render(job.template, job.context, subject=job.label)
+                g.docx = outdir / f"{job.stem}.docx"
+                g.docx.write_bytes(data)
+                with archive.catalog.begin() as conn:
+                    data_sha = _put(archive, conn, data_json, "application/json", "text")
+                g.docx_sha256 = recorder.record(job, g.docx, data, "docx", data_sha, None)
+                job.context = {"_data_sha256": data_sha}  # free memory in large batches
+            except ArchiverError as exc:
+                g.error = str(exc)
+        done.append(g)
+        if not pdf:
+            if progress:
+                progress(g)
+            yield g
+    if not pdf:
+        return
+    from .converter import PdfConverter
+
+    by_source = {g.docx.resolve(): g for g in done if g.docx is not None}
+    for g in done:
+        if g.docx is None:
+            if progress:
+                progress(g)
+            yield g
+    if not by_source:
+        return
+    with PdfConverter(per_document_timeout=per_document_timeout) as conv:
+        for c in conv.convert(list(by_source), outdir):
+            g = by_source[c.source]
+            if c.pdf is None:
+                g.error = f"PDF: {c.error}"
+            else:
+                g.pdf = c.pdf
+                g.pdf_sha256 = recorder.record(g.job, c.pdf, c.pdf.read_bytes(), "pdf",
+                                               g.job.context["_data_sha256"] if g.job.context else "",
+                                               g.docx_sha256)
+            if progress:
+                progress(g)
+            yield g
+
+
+# ----------------------------------------------------------------------------- proving
+
+def prove(archive: Archive, path: Path) -> dict[str, Any]:
+    """Is ``path`` a document archiver generated? Its records, and whether template and data are intact."""
+    with open(path, "rb") as fh:
+        sha = hashlib.file_digest(fh, "sha256").hexdigest()
+    with archive.catalog.read() as conn:
+        records = eval_repo.find_generated(conn, sha)
+    checks = []
+    for r in records:
+        ok = True
+        for key in ("template_sha256", "data_sha256"):
+            digest = r[key]
+            ok = ok and archive.store.exists(digest) and archive.store.rehash(digest) == digest
+        checks.append({**r, "intact": ok})
+    return {"path": str(path), "sha256": sha, "generated": bool(records), "records": checks}

@@ -1,0 +1,163 @@
+"""The evaluation tables (migration 0004_evaluation) and the only SQL of archiver.evaluation.
+
+Also the register of generated documents, written by archiver.documents.generate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..catalog import metadata
+from .model import CapaianOrganisasi, Evaluasi, Realisasi, UmpanBalikPerilaku
+from .rules import OrgPredikat, Rating
+
+evaluasi = sa.Table(
+    "evaluasi", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("nip", sa.String(18), nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("periode", sa.String(10), nullable=False),
+    sa.Column("rating_hasil_kerja", sa.String(30), nullable=False),
+    sa.Column("rating_perilaku", sa.String(30), nullable=False),
+    sa.Column("predikat", sa.String(30), nullable=False),  # computed from the ratings, stored for queries
+    sa.Column("catatan", sa.Text, nullable=False, server_default=""),
+    sa.Column("imported_at", sa.String(32), nullable=False),
+    sa.Column("source", sa.Text, nullable=False, server_default=""),
+    sa.UniqueConstraint("nip", "tahun", "periode", name="uq_evaluasi_key"),
+)
+
+evaluasi_realisasi = sa.Table(
+    "evaluasi_realisasi", metadata,
+    sa.Column("evaluasi_id", sa.Integer, sa.ForeignKey("evaluasi.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("rhk", sa.String(100), primary_key=True),
+    sa.Column("iki", sa.String(100), primary_key=True),
+    sa.Column("realisasi", sa.Text, nullable=False),
+    sa.Column("umpan_balik", sa.Text, nullable=False, server_default=""),
+)
+
+evaluasi_perilaku = sa.Table(
+    "evaluasi_perilaku", metadata,
+    sa.Column("evaluasi_id", sa.Integer, sa.ForeignKey("evaluasi.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("nilai", sa.Integer, primary_key=True),
+    sa.Column("umpan_balik", sa.Text, nullable=False),
+)
+
+capaian_organisasi = sa.Table(
+    "capaian_organisasi", metadata,
+    sa.Column("unit", sa.String(300), primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("periode", sa.String(10), primary_key=True),
+    sa.Column("predikat", sa.String(30), nullable=False),
+    sa.Column("dasar", sa.Text, nullable=False, server_default=""),
+    sa.Column("penetap_nama", sa.Text, nullable=False, server_default=""),
+    sa.Column("penetap_nip", sa.String(18), nullable=False, server_default=""),
+    sa.Column("penetap_jabatan", sa.Text, nullable=False, server_default=""),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+)
+
+generated_documents = sa.Table(
+    "generated_documents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),  # NIP, or the unit for a rekap
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("periode", sa.String(10), nullable=False),
+    sa.Column("format", sa.String(10), nullable=False),  # docx | pdf
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("template_sha256", sa.String(64), nullable=False),
+    sa.Column("data_sha256", sa.String(64), nullable=False),
+    sa.Column("source_sha256", sa.String(64)),  # for a PDF: the DOCX it was converted from
+    sa.Column("generated_at", sa.String(32), nullable=False),
+    sa.Column("event_seq", sa.Integer, nullable=False),
+)
+
+
+def save_import(conn: Connection, evals: Iterable[Evaluasi], capaian: Iterable[CapaianOrganisasi], *, at: str,
+                source: str) -> dict[str, int]:
+    """Insert or replace evaluations (with their realisasi and perilaku rows) and capaian records."""
+    n_eval = n_cap = 0
+    for e in evals:
+        old = conn.execute(sa.select(evaluasi.c.id).where(evaluasi.c.nip == e.nip, evaluasi.c.tahun == e.tahun,
+                                                          evaluasi.c.periode == e.periode)).scalar()
+        if old is not None:
+            conn.execute(evaluasi_realisasi.delete().where(evaluasi_realisasi.c.evaluasi_id == old))
+            conn.execute(evaluasi_perilaku.delete().where(evaluasi_perilaku.c.evaluasi_id == old))
+            conn.execute(evaluasi.delete().where(evaluasi.c.id == old))
+        eid = conn.execute(evaluasi.insert().values(
+            nip=e.nip, tahun=e.tahun, periode=e.periode, rating_hasil_kerja=e.rating_hasil_kerja.value,
+            rating_perilaku=e.rating_perilaku.value, predikat=e.predikat.value, catatan=e.catatan,
+            imported_at=at, source=source)).inserted_primary_key[0]
+        if e.realisasi:
+            conn.execute(evaluasi_realisasi.insert(), [{"evaluasi_id": eid, "rhk": r.rhk, "iki": r.iki, "realisasi": r.realisasi,
+                                                            "umpan_balik": r.umpan_balik} for r in e.realisasi])
+        if e.perilaku:
+            conn.execute(evaluasi_perilaku.insert(), [{"evaluasi_id": eid, "nilai": p.nilai, "umpan_balik": p.umpan_balik}
+                                                      for p in e.perilaku])
+        n_eval += 1
+    for c in capaian:
+        conn.execute(capaian_organisasi.delete().where(capaian_organisasi.c.unit == c.unit,
+                                                       capaian_organisasi.c.tahun == c.tahun,
+                                                       capaian_organisasi.c.periode == c.periode))
+        conn.execute(capaian_organisasi.insert().values(**c.as_dict(), recorded_at=at))
+        n_cap += 1
+    return {"evaluasi": n_eval, "capaian_organisasi": n_cap}
+
+
+def _evaluasi_from(conn: Connection, row: Any) -> Evaluasi:
+    real = conn.execute(sa.select(evaluasi_realisasi).where(evaluasi_realisasi.c.evaluasi_id == row.id)
+                        .order_by(evaluasi_realisasi.c.rhk, evaluasi_realisasi.c.iki))
+    peri = conn.execute(sa.select(evaluasi_perilaku).where(evaluasi_perilaku.c.evaluasi_id == row.id)
+                        .order_by(evaluasi_perilaku.c.nilai))
+    return Evaluasi(nip=row.nip, tahun=row.tahun, periode=row.periode,
+                    rating_hasil_kerja=Rating(row.rating_hasil_kerja), rating_perilaku=Rating(row.rating_perilaku),
+                    catatan=row.catatan,
+                    realisasi=tuple(Realisasi(r.rhk, r.iki, r.realisasi, r.umpan_balik) for r in real),
+                    perilaku=tuple(UmpanBalikPerilaku(p.nilai, p.umpan_balik) for p in peri))
+
+
+def get_evaluasi(conn: Connection, nip: str, tahun: int, periode: str) -> Evaluasi | None:
+    row = conn.execute(sa.select(evaluasi).where(evaluasi.c.nip == nip, evaluasi.c.tahun == tahun,
+                                                 evaluasi.c.periode == periode)).first()
+    return _evaluasi_from(conn, row) if row else None
+
+
+def list_evaluasi(conn: Connection, *, tahun: int | None = None, periode: str | None = None,
+                  nips: Iterable[str] | None = None) -> list[Evaluasi]:
+    q = sa.select(evaluasi).order_by(evaluasi.c.nip, evaluasi.c.tahun, evaluasi.c.periode)
+    if tahun is not None:
+        q = q.where(evaluasi.c.tahun == tahun)
+    if periode is not None:
+        q = q.where(evaluasi.c.periode == periode)
+    if nips is not None:
+        q = q.where(evaluasi.c.nip.in_(list(nips)))
+    return [_evaluasi_from(conn, r) for r in conn.execute(q).all()]
+
+
+def get_capaian(conn: Connection, unit: str, tahun: int, periode: str) -> CapaianOrganisasi | None:
+    """The unit's capaian for the periode; for a quarter without one, the annual (TAHUNAN) record."""
+    for p in dict.fromkeys((periode, "TAHUNAN")):
+        row = conn.execute(sa.select(capaian_organisasi).where(
+            sa.func.lower(capaian_organisasi.c.unit) == unit.lower(), capaian_organisasi.c.tahun == tahun,
+            capaian_organisasi.c.periode == p)).first()
+        if row:
+            return CapaianOrganisasi(unit=row.unit, tahun=row.tahun, periode=row.periode,
+                                     predikat=OrgPredikat(row.predikat), dasar=row.dasar,
+                                     penetap_nama=row.penetap_nama, penetap_nip=row.penetap_nip,
+                                     penetap_jabatan=row.penetap_jabatan)
+    return None
+
+
+def record_generated(conn: Connection, **values: Any) -> int:
+    return int(conn.execute(generated_documents.insert().values(**values)).inserted_primary_key[0])
+
+
+def find_generated(conn: Connection, sha256: str) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(generated_documents).where(generated_documents.c.sha256 == sha256)
+                        .order_by(generated_documents.c.id))
+    return [dict(r._mapping) for r in rows]
