@@ -1,0 +1,191 @@
+"""Web commands: serve (the web app), run (watcher + web app), user (web accounts)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+import click
+
+from ..errors import UsageError
+from . import main
+from .common import AppContext, emit_json, emit_table, pass_app
+
+log = logging.getLogger(__name__)
+
+_host = click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (0.0.0.0 for every interface; put https in front).")
+_port = click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+_secure = click.option("--cookie-secure", type=click.Choice(["auto", "always", "never"]), default="auto",
+                       show_default=True, help="Secure flag on cookies: auto = when the request came over https.")
+_proxy = click.option("--behind-proxy", "proxy_ip", metavar="IP", default=None,
+                      help="Trust X-Forwarded-Proto/For from this proxy address (e.g. 127.0.0.1).")
+_public = click.option("--public-url", metavar="URL", default="",
+                       help="The address staff use (https://arsip.example.go.id): evidence permalinks are built on it.")
+
+
+def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None,
+           public_url: str) -> None:
+    import uvicorn
+
+    from ..web.app import create_app
+    from ..web.auth import WebSettings
+
+    if public_url and not public_url.startswith(("https://", "http://")):
+        raise UsageError(f"--public-url {public_url!r}: write the full address, e.g. https://arsip.example.go.id")
+    app = create_app(app_ctx.config, settings=WebSettings(cookie_secure=cookie_secure, public_url=public_url))
+    click.echo(f"Arsip web: http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning" if app_ctx.quiet else "info",
+                proxy_headers=proxy_ip is not None, forwarded_allow_ips=proxy_ip or "127.0.0.1",
+                server_header=False)
+
+
+@main.command()
+@_host
+@_port
+@_secure
+@_proxy
+@_public
+@pass_app
+def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str) -> None:
+    """Start the web app: search, evidence pages, coverage, documents and the JSON API.
+
+    Create accounts first with `archiver user add`. Behind an https reverse proxy, pass
+    --behind-proxy with the proxy's address so cookies get the Secure flag.
+
+    \b
+    Example:
+      archiver user add admin --role admin --password-stdin < admin-password.txt
+      archiver serve --port 8080 --behind-proxy 127.0.0.1 --public-url https://arsip.example.go.id
+    """
+    _serve(app, host, port, cookie_secure, proxy_ip, public_url)
+
+
+@main.command()
+@_host
+@_port
+@_secure
+@_proxy
+@_public
+@pass_app
+def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str) -> None:
+    """Start the watcher and the web app together (one process, for a small office).
+
+    \b
+    Example:
+      archiver --config /srv/arsip/watch_config.toml run --port 8080
+    """
+    watcher = _start_watcher(app)
+    if watcher is None:
+        click.echo("Watcher not available in this build: only the web app runs.", err=True)
+    _serve(app, host, port, cookie_secure, proxy_ip, public_url)
+
+
+def _start_watcher(app: AppContext) -> threading.Thread | None:
+    import importlib
+
+    try:
+        watcher_mod = importlib.import_module("archiver.watcher")
+    except ImportError:
+        return None
+    target = getattr(watcher_mod, "run_forever", None) or getattr(watcher_mod, "run", None)
+    if target is None:
+        return None
+    config = app.config
+    thread = threading.Thread(target=target, args=(config,), name="watcher", daemon=True)
+    thread.start()
+    return thread
+
+
+# --------------------------------------------------------------------------- users
+
+@main.group()
+def user() -> None:
+    """Manage web accounts (pegawai, atasan, auditor, admin).
+
+    \b
+    Example:
+      archiver user add budi --role pegawai --nip 198503152010011002 --password-stdin
+    """
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["pegawai", "atasan", "auditor", "admin"]),
+              help="pegawai: own evidence; atasan: subordinates' too; auditor: all, read-only; admin: all.")
+@click.option("--nip", help="18-digit NIP (required for pegawai and atasan).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@pass_app
+def user_add(app: AppContext, name: str, role: str, nip: str | None, password_stdin: bool) -> None:
+    """Create a web account. Without --password-stdin the password is asked twice.
+
+    \b
+    Example:
+      printf '%s\\n' 'kata-sandi-panjang' | archiver user add budi --role pegawai \\
+          --nip 198503152010011002 --password-stdin
+    """
+    from ..web.users import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("no password on stdin", hint="pipe it in: printf '%s\\n' PASSWORD | archiver user add ...")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    archive = app.archive
+    u = add_user(archive.catalog, name, role, password, nip=nip, now=archive.now())
+    click.echo(f"Created user {u.name} ({u.role}{', NIP ' + u.nip if u.nip else ''}).")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: name, role, nip, disabled.")
+@pass_app
+def user_list(app: AppContext, as_json: bool) -> None:
+    """List web accounts.
+
+    \b
+    Example:
+      archiver user list --json
+    """
+    from ..web.users import list_users
+
+    users = list_users(app.archive.catalog)
+    if as_json:
+        for u in users:
+            emit_json({k: v for k, v in u.as_dict().items() if k != "id"})
+        return
+    emit_table(({**u.as_dict(), "state": "disabled" if u.disabled else "active"} for u in users),
+               [("name", "NAME", 20), ("role", "ROLE", 8), ("nip", "NIP", 18), ("state", "STATE", 0)])
+
+
+@user.command("disable")
+@click.argument("name")
+@pass_app
+def user_disable(app: AppContext, name: str) -> None:
+    """Disable a web account; its sessions end at once.
+
+    \b
+    Example:
+      archiver user disable budi
+    """
+    from ..web.users import set_disabled
+
+    set_disabled(app.archive.catalog, name, True)
+    click.echo(f"Disabled user {name}.")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_app
+def user_enable(app: AppContext, name: str) -> None:
+    """Enable a disabled web account again.
+
+    \b
+    Example:
+      archiver user enable budi
+    """
+    from ..web.users import set_disabled
+
+    set_disabled(app.archive.catalog, name, False)
+    click.echo(f"Enabled user {name}.")

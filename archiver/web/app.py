@@ -1,0 +1,162 @@
+"""The web app factory: ``create_app(config)`` builds FastAPI over the archive library.
+
+    app = create_app(load_config("watch_config.toml"))
+    uvicorn.run(app, host="127.0.0.1", port=8000)
+
+Pages are server-rendered (Jinja2, autoescaped); ``/api/...`` is JSON, described at
+``/openapi.json``. Every response carries a strict Content-Security-Policy (no scripts at
+all), ``X-Content-Type-Options: nosniff`` and ``frame-ancestors 'none'``. Library errors
+become one HTML page or one JSON shape ``{"error", "hint", "details"}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from ..archive import Archive, Clock, utc_now
+from ..config import Config
+from ..errors import ArchiverError
+from .auth import LoginRequired, WebSettings, current_session, login_redirect
+from .pages import STATIC, make_templates, render
+
+log = logging.getLogger(__name__)
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def installed_features() -> dict[str, bool]:
+    """Which optional library modules this build has (their pages appear only then)."""
+    def has(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            return False
+
+    def page(library: str, routes: str) -> bool:
+        return has(library) and has(f"archiver.web.{routes}")
+
+    return {"search": page("archiver.search", "routes_search"),
+            "coverage": page("archiver.skp.coverage", "routes_coverage"),
+            "documents": page("archiver.documents.generate", "routes_documents"),
+            "import": page("archiver.evaluation.importer", "routes_import"), "skp": has("archiver.skp")}
+
+
+def create_app(config: Config, *, settings: WebSettings | None = None, clock: Clock = utc_now,
+               archive: Archive | None = None, skp_source: Callable[[Archive], Any] | None = None) -> FastAPI:
+    """The app over ``config``'s archive. ``skp_source(archive)`` supplies SKP data to document
+    generation (default: the SKP model's tables through ``documents.skpdata.catalog_source``)."""
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title="archiver", summary="Arsip bukti dukung kinerja ASN (SKP): API baca",
+        version="1", docs_url="/docs" if settings.api_docs else None, redoc_url=None,
+        openapi_url="/openapi.json")
+    app.state.archive = archive or Archive.open(config, clock=clock, actor="web")
+    app.state.settings = settings
+    app.state.templates = make_templates(config.archive.timezone)
+    app.state.features = installed_features()
+    app.state.skp_source = skp_source
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_headers(app)
+    _add_error_handlers(app)
+    _add_routes(app)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    from . import routes_admin, routes_api, routes_auth, routes_evidence
+
+    for module in (routes_auth, routes_evidence, routes_admin, routes_api):
+        app.include_router(module.router)
+    for feature, name in (("search", "routes_search"), ("coverage", "routes_coverage"),
+                          ("documents", "routes_documents"), ("import", "routes_import")):
+        if app.state.features[feature]:
+            app.include_router(importlib.import_module(f"archiver.web.{name}").router)
+
+
+def _add_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _error(request: Request, status: int, message: str, hint: str | None = None,
+           details: list[str] | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": message, "hint": hint, "details": details or []}, status_code=status)
+    session = getattr(request.state, "session", None)
+    return render(request, "error.html", session, status_code=status, status=status, message=message,
+                  hint=hint, details=details or [])
+
+
+_HTTP_TEXT = {404: "halaman tidak ditemukan", 405: "metode tidak diizinkan", 401: "silakan masuk terlebih dahulu",
+              403: "akses ditolak"}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "silakan masuk terlebih dahulu", "hint": None, "details": []},
+                                status_code=401)
+        return RedirectResponse(login_redirect(request), status_code=303)
+
+    @app.exception_handler(ArchiverError)
+    async def archiver_error(request: Request, exc: ArchiverError) -> Response:
+        if exc.http_status >= 500:
+            log.error("request %s failed: %s", request.url.path, exc)
+        return _error(request, exc.http_status, exc.message, exc.hint, exc.details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        await _maybe_session(request)
+        text = exc.detail if isinstance(exc.detail, str) and exc.status_code not in _HTTP_TEXT \
+            else _HTTP_TEXT.get(exc.status_code, str(exc.detail))
+        return _error(request, exc.status_code, text)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("request %s failed", request.url.path, exc_info=exc)
+        response = _error(request, 500, "terjadi kesalahan di server; coba lagi atau hubungi admin")
+        response.headers.update(SECURITY_HEADERS)  # this handler runs outside the header middleware
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        details = [f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
+        return _error(request, 422 if _is_api(request) else 400, "isian tidak valid", details=details)
+
+
+async def _maybe_session(request: Request) -> Any:
+    try:
+        return await current_session(request)
+    except Exception:  # noqa: BLE001 - an error page must render even when the catalog cannot answer
+        return None

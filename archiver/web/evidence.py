@@ -1,0 +1,248 @@
+"""Evidence as the web shows it: scoped lists, one item with its history, access records.
+
+Every query here takes a ``Scope`` (from ``scope.visible_nips``) and applies it in SQL,
+so a page cannot forget it. Items are named by their content hash (``/e/<sha256>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import custody
+from ..archive import Archive
+from ..catalog import STORED, blobs, events, file_state, submissions
+from ..errors import NotFound, UsageError
+from ..store import check_digest
+from .scope import Scope
+from .users import User
+
+PREVIEW_MAX_BYTES = 30 * 1024 * 1024
+THUMB_SIZE = (480, 480)
+#: Statuses an admin sees on the problems page (files not accepted as linked evidence).
+PROBLEM_STATUSES = ("unlinked", "quarantined")
+
+
+def scoped(q: sa.Select[Any], scope: Scope) -> sa.Select[Any]:
+    """Restrict a query over ``submissions`` to what the scope may see."""
+    if scope is None:
+        return q
+    return q.where(submissions.c.nip.in_(sorted(scope)))
+
+
+@dataclass
+class Filters:
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    type: str | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def apply(self, q: sa.Select[Any]) -> sa.Select[Any]:
+        s = submissions.c
+        for col, val in ((s.nip, self.nip), (s.tahun, self.tahun), (s.periode, self.periode),
+                         (s.rhk, self.rhk), (s.type, self.type), (s.status, self.status)):
+            if val not in (None, ""):
+                q = q.where(col == val)
+        if self.date_from:
+            q = q.where(s.received_at >= self.date_from.isoformat())
+        if self.date_to:
+            q = q.where(s.received_at < (self.date_to + dt.timedelta(days=1)).isoformat())
+        return q
+
+
+def list_submissions(archive: Archive, scope: Scope, filters: Filters, *, limit: int = 100,
+                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Stored submissions (newest first) the scope may see, and how many match in all."""
+    base = filters.apply(scoped(sa.select(submissions).where(submissions.c.status.in_(STORED)), scope))
+    with archive.catalog.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
+        rows = conn.execute(base.order_by(submissions.c.id.desc()).limit(limit).offset(offset)).all()
+    return [dict(r._mapping) for r in rows], int(total)
+
+
+@dataclass
+class Evidence:
+    sha256: str
+    blob: dict[str, Any]
+    submissions: list[dict[str, Any]]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        return self.submissions[-1]
+
+    @property
+    def name(self) -> str:
+        return str(self.latest["name"])
+
+    @property
+    def quarantined(self) -> bool:
+        return all(s["status"] == "quarantined" for s in self.submissions)
+
+    @property
+    def is_image(self) -> bool:
+        return self.blob["type"] in ("jpeg", "png", "gif", "tiff", "webp", "bmp")
+
+
+def get_evidence(archive: Archive, sha256: str, scope: Scope, *, with_events: bool = True) -> Evidence:
+    """One item by content hash, with the submissions the scope may see. NotFound otherwise."""
+    check_digest(sha256)
+    with archive.catalog.read() as conn:
+        blob = conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256)).first()
+        subs = conn.execute(scoped(sa.select(submissions).where(submissions.c.sha256 == sha256), scope)
+                            .order_by(submissions.c.id)).all() if blob else []
+        if not blob or not subs:
+            raise NotFound("bukti tidak ditemukan")  # the same answer whether it exists or not
+        item = Evidence(sha256, dict(blob._mapping), [dict(r._mapping) for r in subs])
+        if with_events:
+            q = sa.select(events).where(events.c.sha256 == sha256).order_by(events.c.seq)
+            if scope is not None:
+                q = q.where(events.c.submission_id.in_([s["id"] for s in item.submissions]))
+            item.events = [dict(r._mapping) | {"detail": _detail(r.detail)} for r in conn.execute(q)]
+    return item
+
+
+def _detail(text: str) -> dict[str, Any]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def pick_submission(item: Evidence, submission_id: int | None) -> dict[str, Any]:
+    """The submission a download is named after: the one asked for (if visible), else the newest."""
+    if submission_id is None:
+        return item.latest
+    for s in item.submissions:
+        if s["id"] == submission_id:
+            return s
+    raise NotFound("bukti tidak ditemukan")
+
+
+def record_access(archive: Archive, user: User, kind: str, item: Evidence, *,
+                  submission_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+    """A ``viewed`` or ``downloaded`` custody event for this user."""
+    with archive.catalog.begin() as conn:
+        custody.append(conn, kind, at=archive.now(), actor=user.actor, submission_id=submission_id,
+                       sha256=item.sha256, detail={"via": "web", "role": user.role, **(detail or {})})
+
+
+def check_integrity(archive: Archive, user: User, item: Evidence) -> tuple[bool, str]:
+    """Re-hash the stored bytes now; records a ``verified`` custody event. (ok, actual digest)."""
+    try:
+        actual = archive.store.rehash(item.sha256)
+    except NotFound:
+        actual = ""
+    ok = actual == item.sha256
+    with archive.catalog.begin() as conn:
+        custody.append(conn, "verified", at=archive.now(), actor=user.actor, sha256=item.sha256,
+                       submission_id=item.latest["id"],
+                       detail={"via": "web", "scope": "blob", "ok": ok, **({} if ok else {"actual": actual})})
+    return ok, actual
+
+
+def last_integrity(item: Evidence) -> dict[str, Any] | None:
+    checks = [e for e in item.events if e["kind"] == "verified" and e["detail"].get("scope") == "blob"]
+    return checks[-1] if checks else None
+
+
+# --------------------------------------------------------------------------- previews
+# The search feature extracts each blob's text and a JPEG thumbnail once (archiver.textstore);
+# previews use those when present. Without them: images are re-encoded here, PDFs give the
+# text of their first page.
+
+def _textstore() -> Any:
+    try:
+        from .. import textstore
+    except ImportError:  # the search feature is not in this build
+        return None
+    return textstore
+
+
+def has_preview_image(archive: Archive, item: Evidence) -> bool:
+    if item.quarantined:
+        return False
+    ts = _textstore()
+    if ts is not None and ts.get_thumbnail(archive.catalog, item.sha256):
+        return True
+    return item.is_image and item.blob["size"] <= PREVIEW_MAX_BYTES
+
+
+def preview_image(archive: Archive, item: Evidence) -> tuple[bytes, str]:
+    """(bytes, media type) of a small preview picture; never the original bytes of the file."""
+    if item.quarantined:
+        raise NotFound("tidak ada pratinjau untuk berkas ini")
+    ts = _textstore()
+    jpeg = ts.get_thumbnail(archive.catalog, item.sha256) if ts is not None else None
+    if jpeg and jpeg.startswith(b"\xff\xd8\xff"):
+        return jpeg, "image/jpeg"
+    return thumbnail_png(archive, item), "image/png"
+
+
+def thumbnail_png(archive: Archive, item: Evidence) -> bytes:
+    """A small PNG re-encoded from an image blob (never the original bytes, so never active content)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not item.is_image or item.quarantined or item.blob["size"] > PREVIEW_MAX_BYTES:
+        raise NotFound("tidak ada pratinjau untuk berkas ini")
+    try:
+        with archive.store.open(item.sha256) as fh, Image.open(fh) as img:
+            img.thumbnail(THUMB_SIZE)
+            out = io.BytesIO()
+            img.convert("RGB").save(out, "PNG")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        raise NotFound("tidak ada pratinjau untuk berkas ini") from None
+    return out.getvalue()
+
+
+def preview_text(archive: Archive, item: Evidence, limit: int = 1500) -> str | None:
+    """The start of the file's text: the extracted text when the search feature has it, else
+    the first page of a PDF. None when there is none (or the file is quarantined)."""
+    if item.quarantined:
+        return None
+    ts = _textstore()
+    rec = ts.get_text(archive.catalog, item.sha256) if ts is not None else None
+    if rec is not None and rec.text.strip():
+        text = rec.text
+    elif item.blob["type"] == "pdf" and item.blob["size"] <= PREVIEW_MAX_BYTES:
+        text = _pdf_first_page(archive, item) or ""
+    else:
+        return None
+    text = " ".join(text.split())
+    return (text[:limit] + ("…" if len(text) > limit else "")) or None
+
+
+def _pdf_first_page(archive: Archive, item: Evidence) -> str | None:
+    try:
+        from pypdf import PdfReader
+
+        with archive.store.open(item.sha256) as fh:
+            reader = PdfReader(fh)
+            return reader.pages[0].extract_text() if reader.pages else None
+    except Exception:  # noqa: BLE001 - a broken PDF only loses its preview
+        return None
+
+
+# --------------------------------------------------------------------------- problems
+
+def problem_files(archive: Archive, scope: Scope, *, status: str | None = None, limit: int = 500
+                  ) -> list[dict[str, Any]]:
+    """Files whose current state is unlinked or quarantined, newest first, with their reasons."""
+    statuses = (status,) if status in PROBLEM_STATUSES else PROBLEM_STATUSES
+    if status and status not in PROBLEM_STATUSES:
+        raise UsageError(f"status {status!r}: choose {' or '.join(PROBLEM_STATUSES)}")
+    q = (sa.select(submissions).join(file_state, file_state.c.submission_id == submissions.c.id)
+         .where(submissions.c.status.in_(statuses)).order_by(submissions.c.id.desc()).limit(limit))
+    with archive.catalog.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(scoped(q, scope))]

@@ -1,0 +1,51 @@
+"""The JSON API (read-only): who am I, evidence lists and items. Same roles and scope as
+the pages; views through the API are recorded in the custody log like views of a page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from .auth import ALL_ROLES, archive_of, require, scope_of
+from .evidence import get_evidence, list_submissions, record_access
+from .routes_evidence import parse_filters
+from .schemas import ErrorOut, EventOut, EvidenceOut, SubmissionList, SubmissionOut, UserOut
+from .sessions import Session
+
+ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut, "description": "not logged in"},
+                                              403: {"model": ErrorOut, "description": "role not allowed"},
+                                              404: {"model": ErrorOut, "description": "not found or not visible"}}
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+
+
+@router.get("/me", response_model=UserOut, summary="The logged-in user and what they may see")
+async def me(request: Request, session: Session = Depends(require(*ALL_ROLES))) -> UserOut:
+    scope = scope_of(request, session)
+    u = session.user
+    return UserOut(name=u.name, role=u.role, nip=u.nip, visible_nips=None if scope is None else sorted(scope))
+
+
+@router.get("/evidence", response_model=SubmissionList, summary="Stored submissions the user may see, newest first")
+async def evidence_list(request: Request, nip: str | None = None, tahun: int | None = None,
+                        periode: str | None = None, rhk: str | None = None,
+                        type: str | None = Query(None, max_length=20),
+                        date_from: str | None = None, date_to: str | None = None,
+                        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                        session: Session = Depends(require(*ALL_ROLES))) -> SubmissionList:
+    filters = parse_filters(nip, str(tahun) if tahun else None, periode, rhk, type, date_from, date_to)
+    rows, total = await run_in_threadpool(list_submissions, archive_of(request), scope_of(request, session),
+                                          filters, limit=limit, offset=offset)
+    return SubmissionList(total=total, items=[SubmissionOut.of(r) for r in rows])
+
+
+@router.get("/evidence/{sha256}", response_model=EvidenceOut, summary="One item by content hash, with its history")
+async def evidence_item(request: Request, sha256: str, session: Session = Depends(require(*ALL_ROLES))) -> EvidenceOut:
+    archive = archive_of(request)
+    item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session))
+    await run_in_threadpool(record_access, archive, session.user, "viewed", item, detail={"via": "api"})
+    b = item.blob
+    return EvidenceOut(sha256=item.sha256, size=b["size"], mime=b["mime"], type=b["type"], stored_at=b["stored_at"],
+                       permalink=f"/e/{item.sha256}", download=f"/e/{item.sha256}/unduh",
+                       submissions=[SubmissionOut.of(s) for s in item.submissions],
+                       events=[EventOut(seq=e["seq"], at=e["at"], kind=e["kind"], actor=e["actor"],
+                                        submission_id=e["submission_id"], detail=e["detail"]) for e in item.events])

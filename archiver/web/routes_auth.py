@@ -1,0 +1,82 @@
+"""Login and logout. The login form carries its own CSRF token (a double-submit cookie),
+since there is no session yet; failures are throttled per user name and per address."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from .auth import (
+    ALL_ROLES,
+    LOGIN_CSRF_COOKIE,
+    archive_of,
+    clear_session_cookie,
+    cookie_secure,
+    current_session,
+    require,
+    safe_next,
+    set_session_cookie,
+)
+from .pages import render
+from .sessions import Session, clear_failures, end_session, locked_for, record_failure, start_session
+from .users import authenticate
+
+router = APIRouter()
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _login_page(request: Request, next_url: str, error: str | None = None, status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", None, status_code=status_code, next_url=next_url, error=error,
+                      login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+                        secure=cookie_secure(request), path="/login")
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+async def login_form(request: Request, next: str = "/") -> Response:
+    """Public: the login page."""
+    if await current_session(request):
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(request, safe_next(next))
+
+
+@router.post("/login", include_in_schema=False)
+async def login(request: Request, username: str = Form(..., max_length=100), password: str = Form(..., max_length=1000),
+                csrf_token: str = Form(""), next: str = Form("/")) -> Response:
+    """Public: check the password, start a session, go back to where the user was going."""
+    next_url = safe_next(next)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
+        return _login_page(request, next_url, "Formulir kedaluwarsa. Silakan coba lagi.", 400)
+    archive = archive_of(request)
+    ip = _client_ip(request)
+    wait = await run_in_threadpool(locked_for, archive.catalog, username, ip, archive.clock())
+    if wait:
+        return _login_page(request, next_url, f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait} detik.", 429)
+    user = await run_in_threadpool(authenticate, archive.catalog, username, password)
+    if user is None:
+        await run_in_threadpool(record_failure, archive.catalog, username, ip, archive.clock())
+        return _login_page(request, next_url, "Nama pengguna atau kata sandi salah.", 401)
+    await run_in_threadpool(clear_failures, archive.catalog, username)
+    token = await run_in_threadpool(start_session, archive.catalog, user, archive.clock())
+    response = RedirectResponse(next_url, status_code=303)
+    set_session_cookie(request, response, token)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request, session: Session = Depends(require(*ALL_ROLES))) -> Response:
+    await run_in_threadpool(end_session, archive_of(request).catalog, session.token_hash)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(request, response)
+    return response
+

@@ -1,0 +1,116 @@
+"""Document generation for admins: choose kind, pegawai (NIP) or unit, tahun and periode,
+get DOCX (and PDF) to download. The work is ``archiver.documents.generate`` (plan + run),
+exactly what ``archiver generate`` does; every output is stored in the archive and served
+from there, recorded as ``generated`` by the admin who asked."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ..archive import Archive
+from ..errors import ArchiverError, NotFound
+from ..periode import ALL as PERIODES
+from ..store import check_digest
+from .auth import ADMIN, archive_of, require
+from .downloads import content_disposition
+from .pages import render
+from .sessions import Session
+
+router = APIRouter(include_in_schema=False)
+
+KIND_LABEL = {
+    "skp": "Dokumen SKP",
+    "evaluasi": "Evaluasi Kinerja Pegawai",
+    "dokumen-evaluasi": "Dokumen Evaluasi Kinerja Pegawai (ringkasan)",
+    "bukti": "Daftar bukti dukung",
+    "rekap": "Rekap predikat unit kerja",
+}
+MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+
+
+def skp_source(request: Request, archive: Archive) -> Any:
+    factory = request.app.state.skp_source
+    if factory is not None:
+        return factory(archive)
+    from ..documents.skpdata import catalog_source
+
+    return catalog_source(archive)
+
+
+def generate(request: Request, session: Session, form: dict[str, str]) -> list[dict[str, Any]]:
+    from ..documents.generate import plan, run
+
+    archive = dataclasses.replace(archive_of(request), actor=session.user.actor)  # custody names the admin
+    tahun = int(form["tahun"]) if form["tahun"].isdigit() else 0
+    if not 2000 <= tahun <= 2100:
+        from ..errors import UsageError
+        raise UsageError("isi tahun dengan empat angka, mis. 2026")
+    target = form["target"].strip()
+    by_unit = form["by"] == "unit"
+    jobs = plan(archive, skp_source(request, archive), form["kind"], tahun=tahun,
+                nip=None if by_unit else target, unit=target if by_unit else None, periode=form["periode"] or None)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="archiver-web-") as tmp:
+        for g in run(archive, jobs, Path(tmp), pdf=form["format"] == "pdf"):
+            out.append({"label": g.job.label, "error": g.error,
+                        "files": [(fmt, sha, f"{g.job.stem}.{fmt}") for fmt, sha in
+                                  (("docx", g.docx_sha256), ("pdf", g.pdf_sha256)) if sha]})
+    return out
+
+
+@router.get("/dokumen")
+async def documents_form(request: Request, session: Session = Depends(require(*ADMIN))) -> Response:
+    return render(request, "documents.html", session, kinds=KIND_LABEL, periodes=PERIODES, results=None, error=None,
+                  form={"kind": "bukti", "by": "nip", "target": "", "tahun": "", "periode": "", "format": "docx"})
+
+
+@router.post("/dokumen")
+async def documents_generate(request: Request, kind: str = Form(..., max_length=30), by: str = Form("nip"),
+                             target: str = Form(..., max_length=200), tahun: str = Form(..., max_length=4),
+                             periode: str = Form("", max_length=10), format: str = Form("docx"),
+                             session: Session = Depends(require(*ADMIN))) -> Response:
+    form = {"kind": kind, "by": "unit" if by == "unit" else "nip", "target": target, "tahun": tahun,
+            "periode": periode, "format": "pdf" if format == "pdf" else "docx"}
+    results: list[dict[str, Any]] | None = None
+    error: ArchiverError | None = None
+    try:
+        results = await run_in_threadpool(generate, request, session, form)
+    except ArchiverError as exc:
+        error = exc
+    status = error.http_status if error else 200
+    return render(request, "documents.html", session, status_code=status, kinds=KIND_LABEL, periodes=PERIODES,
+                  results=results, error=error, form=form)
+
+
+@router.get("/dokumen/unduh/{sha256}")
+async def documents_download(request: Request, sha256: str, session: Session = Depends(require(*ADMIN))) -> Response:
+    """A generated document, by its hash; only hashes recorded as generated documents are served here."""
+    from ..evaluation import repo as eval_repo
+    from .evidence import Evidence, record_access
+
+    archive = archive_of(request)
+    check_digest(sha256)
+
+    def lookup() -> list[dict[str, Any]]:
+        with archive.catalog.read() as conn:
+            return eval_repo.find_generated(conn, sha256)
+
+    records = await run_in_threadpool(lookup)
+    if not records or not archive.store.exists(sha256):
+        raise NotFound("dokumen tidak ditemukan")
+    rec = records[-1]
+    item = Evidence(sha256, {"sha256": sha256}, [])
+    await run_in_threadpool(record_access, archive, session.user, "downloaded", item,
+                            detail={"name": rec["filename"], "generated": rec["kind"]})
+    with archive.store.open(sha256) as fh:
+        data = fh.read()
+    return Response(data, media_type=MIME.get(rec["format"], "application/octet-stream"), headers={
+        "Content-Disposition": content_disposition(rec["filename"]),
+        "Content-Security-Policy": "sandbox; default-src 'none'", "Cache-Control": "private, no-store"})

@@ -1,0 +1,80 @@
+"""Imports for admins: the evaluation workbook (.xlsx) or JSON, through the same library
+calls as `archiver eval import` (read and validate everything, then save in one
+transaction; nothing is saved while there is any problem)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ..errors import ArchiverError, UsageError
+from .auth import ADMIN, archive_of, require
+from .pages import render
+from .sessions import Session
+
+router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 20 * 1024 * 1024
+SUFFIXES = (".xlsx", ".xlsm", ".json")
+
+
+def import_evaluation(request: Request, path: Path, check_only: bool) -> dict[str, Any]:
+    from ..evaluation import repo
+    from ..evaluation.importer import read_evaluation_file
+
+    archive = archive_of(request)
+    try:
+        from ..documents.skpdata import catalog_source
+
+        lookup = getattr(catalog_source(archive), "indicators", None)
+    except (ImportError, UsageError):
+        lookup = None  # without the SKP model, indicators are not cross-checked (as the CLI does)
+    data = read_evaluation_file(path, lookup)
+    counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
+    if not check_only:
+        with archive.catalog.begin() as conn:
+            counts = repo.save_import(conn, data.evaluasi, data.capaian, at=archive.now(), source=path.name)
+    return {"counts": counts, "imported": not check_only,
+            "predikat": [(e.nip, e.tahun, e.periode, e.predikat.value) for e in data.evaluasi]}
+
+
+def _save_upload(upload: UploadFile, folder: Path) -> Path:
+    """Copy an upload (already spooled by the server) to ``folder`` under a fixed name, size-limited."""
+    name = Path(upload.filename or "unggahan").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(f"berkas {name!r}: unggah buku kerja .xlsx atau berkas .json",
+                         hint="mulai dari `archiver eval template evaluasi.xlsx`")
+    target = folder / f"unggahan{suffix}"
+    size = 0
+    with open(target, "wb") as fh:
+        while chunk := upload.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                raise UsageError(f"berkas lebih dari {MAX_UPLOAD // 1048576} MB")
+            fh.write(chunk)
+    return target
+
+
+@router.get("/impor")
+async def import_form(request: Request, session: Session = Depends(require(*ADMIN))) -> Response:
+    return render(request, "import.html", session, result=None, error=None)
+
+
+@router.post("/impor/evaluasi")
+async def import_evaluation_upload(request: Request, berkas: UploadFile = File(...), periksa: str = Form(""),
+                                   session: Session = Depends(require(*ADMIN))) -> Response:
+    result: dict[str, Any] | None = None
+    error: ArchiverError | None = None
+    with tempfile.TemporaryDirectory(prefix="archiver-import-") as tmp:
+        try:
+            path = await run_in_threadpool(_save_upload, berkas, Path(tmp))
+            result = await run_in_threadpool(import_evaluation, request, path, bool(periksa))
+        except ArchiverError as exc:
+            error = exc
+    return render(request, "import.html", session, status_code=error.http_status if error else 200,
+                  result=result, error=error)

@@ -1,0 +1,133 @@
+"""Search: the page ``/cari`` and ``/api/search``, over ``archiver.search`` (the same service
+the CLI uses). The user's scope is applied as a NIP filter in the index query and checked
+again on every hit, so a result outside the scope can never be shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from markupsafe import Markup, escape
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ..errors import ArchiverError
+from ..periode import ALL as PERIODES
+from ..search import SearchFilters, search
+from .auth import ALL_ROLES, archive_of, require, scope_of
+from .pages import render
+from .routes_api import ERRORS
+from .scope import Scope, may_see
+from .sessions import Session
+
+router = APIRouter()
+LIMIT = 50
+
+
+class SearchHitOut(BaseModel):
+    sha256: str
+    submission_id: int
+    name: str
+    path: str
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    type: str | None = None
+    status: str
+    received_at: str
+    score: float
+    snippet: str
+    permalink: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int | None = None
+    results: list[SearchHitOut]
+
+
+def _date(v: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(v) if v else None
+    except ValueError:
+        return None
+
+
+def scoped_search(request: Request, session: Session, q: str, form: dict[str, str],
+                  limit: int = LIMIT) -> tuple[list[dict[str, Any]], int | None]:
+    """Run archiver.search with the user's filters narrowed to their scope."""
+    scope: Scope = scope_of(request, session)
+    nip = form.get("nip", "").strip() or None
+    if scope is not None:
+        if nip is not None and nip not in scope:
+            return [], 0
+        if nip is None and len(scope) == 1:
+            nip = next(iter(scope))
+        if not scope:
+            return [], 0
+    tahun = form.get("tahun", "").strip()
+    filters = SearchFilters(nip=nip, tahun=int(tahun) if tahun.isdigit() else None,
+                            periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
+                            type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
+                            date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")))
+    # An atasan sees several NIPs: search without a NIP filter (more hits), then keep only theirs.
+    want = limit if scope is None or nip else limit * 10
+    res = search(archive_of(request), q, filters, limit=want)
+    hits = [r for r in res.results if may_see(scope, r["nip"]) and r["sha256"]][:limit]
+    total = res.total if scope is None or nip else None
+    return hits, total
+
+
+def marked(snippet: str) -> Markup:
+    """The search service's snippet (HTML-escaped text with <b> marks) rebuilt for the page:
+    every piece is unescaped to plain text and escaped again here, and the marks become
+    <mark>. Whatever the snippet holds, only our own tags reach the page."""
+    out = Markup()
+    for part in re.split(r"(<b>.*?</b>)", snippet, flags=re.DOTALL):
+        if part.startswith("<b>") and part.endswith("</b>"):
+            out += Markup("<mark>") + escape(html.unescape(part[3:-4])) + Markup("</mark>")
+        else:
+            out += escape(html.unescape(part))
+    return out
+
+
+@router.get("/cari", include_in_schema=False)
+async def search_page(request: Request, q: str = Query("", max_length=500), nip: str = "", tahun: str = "",
+                      periode: str = "", rhk: str = "", jenis: str = "", unit: str = "", dari: str = "",
+                      sampai: str = "", session: Session = Depends(require(*ALL_ROLES))) -> Response:
+    form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": jenis, "unit": unit,
+            "dari": dari, "sampai": sampai}
+    hits: list[dict[str, Any]] = []
+    total: int | None = None
+    error: ArchiverError | None = None
+    searched = bool(q.strip() or any(v.strip() for v in form.values()))
+    if searched:
+        try:
+            hits, total = await run_in_threadpool(scoped_search, request, session, q, form)
+        except ArchiverError as exc:
+            error = exc
+    for h in hits:
+        h["snippet_html"] = marked(h["snippet"] or "")
+    return render(request, "search.html", session, q=q, form=form, hits=hits, total=total, error=error,
+                  searched=searched, periodes=PERIODES)
+
+
+@router.get("/api/search", response_model=SearchOut, tags=["api"], responses=ERRORS,
+            summary="Full-text search over the evidence the user may see")
+async def search_api(request: Request, q: str = Query("", max_length=500), nip: str = "", tahun: str = "",
+                     periode: str = "", rhk: str = "", type: str = Query("", max_length=20),
+                     unit: str = "", date_from: str = "", date_to: str = "", limit: int = Query(20, ge=1, le=200),
+                     session: Session = Depends(require(*ALL_ROLES))) -> SearchOut:
+    form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": type, "unit": unit,
+            "dari": date_from, "sampai": date_to}
+    hits, total = await run_in_threadpool(scoped_search, request, session, q, form, limit)
+    return SearchOut(query=q, total=total, results=[SearchHitOut(
+        sha256=h["sha256"], submission_id=h["submission_id"], name=h["name"], path=h["path"], nip=h["nip"],
+        tahun=h["tahun"], periode=h["periode"], rhk=h["rhk"], type=h["type"], status=h["status"],
+        received_at=h["received_at"], score=h["score"], snippet=h["snippet"] or "",
+        permalink=f"/e/{h['sha256']}") for h in hits])

@@ -1,0 +1,73 @@
+"""Response models of the JSON API (they are what /openapi.json describes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    error: str
+    hint: str | None = None
+    details: list[str] = Field(default_factory=list)
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    nip: str | None = None
+    visible_nips: list[str] | None = Field(None, description="NIPs whose evidence this user may see; null = all")
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    name: str
+    path: str
+    version: int
+    status: str
+    received_at: str
+    sha256: str | None = None
+    type: str | None = None
+    size: int
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    iki: str | None = None
+    reason: str | None = None
+    permalink: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> SubmissionOut:
+        return cls(id=row["id"], name=row["name"], path=f"{row['share']}/{row['relpath']}", version=row["version"],
+                   status=row["status"], received_at=row["received_at"], sha256=row["sha256"], type=row["type"],
+                   size=row["size"], nip=row["nip"], tahun=row["tahun"], periode=row["periode"], rhk=row["rhk"],
+                   iki=row["iki"], reason=row["reason"],
+                   permalink=f"/e/{row['sha256']}" if row["sha256"] else None)
+
+
+class SubmissionList(BaseModel):
+    total: int
+    items: list[SubmissionOut]
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: str
+    kind: str
+    actor: str
+    submission_id: int | None = None
+    detail: dict[str, Any]
+
+
+class EvidenceOut(BaseModel):
+    sha256: str
+    size: int
+    mime: str
+    type: str
+    stored_at: str
+    permalink: str
+    download: str
+    submissions: list[SubmissionOut]
+    events: list[EventOut]

@@ -1,0 +1,134 @@
+"""Document generation from the web: admins only, outputs stored in the archive and served
+by hash, the same library call as `archiver generate` (SKP data from the in-memory source)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import test_documents_data as docfixtures
+from conftest import NIP_A, FixedClock, Workspace, require_program
+from docx import Document
+from test_web import Site, csrf_of, seed
+
+from archiver.documents.skpdata import MemorySkpSource
+from archiver.web.app import create_app
+
+
+@pytest.fixture
+def site(ws: Workspace, clock: FixedClock) -> Site:
+    return seed(ws, clock)
+
+
+def docs_app(site: Site):
+    return create_app(site.ws.config, clock=site.clock,
+                      skp_source=lambda archive: MemorySkpSource(docfixtures.unit_skps()))
+
+
+def generate(c, **fields: str):
+    token = csrf_of(c.get("/dokumen").text)
+    data = {"csrf_token": token, "kind": "bukti", "by": "nip", "target": NIP_A, "tahun": "2026", "periode": "TW1",
+            "format": "docx", **fields}
+    return c.post("/dokumen", data=data)
+
+
+def links(html: str) -> list[str]:
+    return re.findall(r'href="(/dokumen/unduh/[0-9a-f]{64})"', html)
+
+
+def test_admin_generates_a_daftar_bukti_docx(site: Site) -> None:
+    c = site.client("admin", app=docs_app(site))
+    r = generate(c)
+    assert r.status_code == 200 and "Raden Ayu Siti Nurhaliza" in r.text
+    [link] = links(r.text)
+    d = c.get(link)
+    assert d.status_code == 200
+    assert d.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    assert d.headers["content-disposition"].endswith("filename*=UTF-8''bukti_198503152010011002_2026_TW1.docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(d.content)).paragraphs)
+    tables = "\n".join(cell.text for t in Document(io.BytesIO(d.content)).tables for row in t.rows for cell in row.cells)
+    assert "laporan sosialisasi.pdf" in text + tables  # the evidence in the archive is listed
+    # The output is archived and its generation recorded under the admin's name.
+    with site.ws.open() as archive, archive.catalog.read() as conn:
+        from archiver import custody
+
+        sha = link.rsplit("/", 1)[1]
+        kinds = [(e["kind"], e["actor"]) for e in custody.history(conn, sha256=sha)]
+    assert ("generated", "web:admin") in kinds and ("downloaded", "web:admin") in kinds
+
+
+def test_unit_generation_and_errors_are_reported(site: Site) -> None:
+    c = site.client("admin", app=docs_app(site))
+    r = generate(c, kind="skp", by="unit", target=docfixtures.UNIT, periode="")
+    assert r.status_code == 200 and len(links(r.text)) == 3
+    r = generate(c, kind="evaluasi", periode="TW1")  # no evaluation imported: reported, nothing made
+    assert r.status_code == 200 and "gagal" in r.text and "no evaluation" in r.text and not links(r.text)
+    r = generate(c, target="199901012020011001")
+    assert "gagal" in r.text and "no SKP" in r.text
+    r = generate(c, tahun="20xx")
+    assert r.status_code == 400 and "tahun" in r.text
+
+
+def test_only_admins_generate_and_only_generated_documents_are_served(site: Site) -> None:
+    app = docs_app(site)
+    for name in ("ani", "auditor", "atasan"):
+        c = site.client(name, app=app)
+        assert c.get("/dokumen").status_code == 403
+        assert c.post("/dokumen", data={"csrf_token": csrf_of(c.get("/bukti").text), "kind": "skp",
+                                        "target": NIP_A, "tahun": "2026"}).status_code == 403
+    admin = site.client("admin", app=app)
+    evidence = site.sha["laporan sosialisasi.pdf"]
+    assert admin.get(f"/dokumen/unduh/{evidence}").status_code == 404  # evidence is not a generated document
+    assert admin.get("/dokumen/unduh/..%2F..%2Fcatalog.sqlite").status_code == 404
+
+
+def test_admin_generates_pdf(site: Site) -> None:
+    require_program("soffice")
+    c = site.client("admin", app=docs_app(site))
+    r = generate(c, format="pdf")
+    _docx_link, pdf_link = links(r.text)
+    pdf = c.get(pdf_link)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "bukti_198503152010011002_2026_TW1.pdf" in pdf.headers["content-disposition"]
+
+
+def test_documents_page_is_in_the_menu_for_admins_only(site: Site) -> None:
+    app = docs_app(site)
+    assert 'href="/dokumen"' in site.client("admin", app=app).get("/bukti").text
+    assert 'href="/dokumen"' not in site.client("auditor", app=app).get("/bukti").text
+
+
+EVALUATION = {"evaluasi": [{"nip": NIP_A, "tahun": 2026, "periode": "TW1", "rating_hasil_kerja": "DI ATAS EKSPEKTASI",
+                            "rating_perilaku": "SESUAI EKSPEKTASI",
+                            "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "4 aplikasi"}],
+                            "perilaku": [{"perilaku": "Loyal", "umpan_balik": "Baik sekali"}]}],
+              "capaian_organisasi": [{"unit": docfixtures.UNIT, "tahun": 2026, "periode": "TW1",
+                                      "predikat": "BAIK"}]}
+
+
+def upload(c, name: str, data: bytes, check: bool = False):
+    token = csrf_of(c.get("/impor").text)
+    return c.post("/impor/evaluasi", data={"csrf_token": token, **({"periksa": "1"} if check else {})},
+                  files={"berkas": (name, data, "application/json")})
+
+
+def test_admin_imports_evaluations_then_generates_the_evaluation(site: Site) -> None:
+    import json
+
+    c = site.client("admin", app=docs_app(site))
+    bad = {"evaluasi": [{"nip": NIP_A, "tahun": "dua ribu", "periode": "TW1"}], "extra": 1}
+    r = upload(c, "evaluasi.json", json.dumps(bad).encode())
+    assert r.status_code == 422 and "nothing was imported" in r.text and "extra: unknown key" in r.text
+    r = upload(c, "evaluasi.json", json.dumps(EVALUATION).encode(), check=True)
+    assert r.status_code == 200 and "Diperiksa" in r.text
+    assert "gagal" in generate(c, kind="evaluasi").text  # a check saves nothing
+    r = upload(c, "evaluasi.json", json.dumps(EVALUATION).encode())
+    assert r.status_code == 200 and "Tersimpan" in r.text and "BAIK" in r.text
+    r = generate(c, kind="evaluasi")
+    assert "gagal" not in r.text and len(links(r.text)) == 1
+    r = upload(c, "program.exe", b"MZ")
+    assert r.status_code == 400 and ".xlsx" in r.text
+    pegawai = site.client("ani", app=docs_app(site))
+    assert pegawai.get("/impor").status_code == 403
