@@ -85,6 +85,8 @@ class Archive:
 #: Steps run after each archived submission, in order, as "module:function".
 #: A feature that must see every archived file adds itself here (one line).
 FEATURE_HOOKS: list[str] = [
+    "archiver.indexing:index_after_archive",
+    "archiver.skp.linking:resolve_after_archive",
 ]
 
 

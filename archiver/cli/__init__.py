@@ -56,3 +56,9 @@ def main(ctx: click.Context, config_path: str | None, quiet: bool, verbose: int)
 
 
 from . import core  # noqa: E402,F401  (commands register themselves on main)
+from . import web  # noqa: E402,F401
+from . import documents  # noqa: E402,F401
+from . import search  # noqa: E402,F401
+from . import export  # noqa: E402,F401
+from . import skp  # noqa: E402,F401
+from . import watch  # noqa: E402,F401
