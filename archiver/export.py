@@ -62,6 +62,7 @@ from .archive import Archive
 from .catalog import STORED, events, submissions
 from .errors import NotFound, StoreError, UsageError
 from .safenames import NameAllocator, safe_component
+from .store import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -265,18 +266,9 @@ def _remove_stale_work(out: Path) -> None:
     """Temporary folders of this output left by an export that was killed (its process is gone)."""
     for p in out.parent.glob(f".{out.name}.*-*.tmp"):
         pid = p.name[len(out.name) + 2:].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(p, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --------------------------------------------------------------------------- payload

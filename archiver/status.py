@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from .archive import Archive
 from .catalog import blobs, submissions
-from .store import _alive
+from .store import process_alive
 
 WATCHER_STATE = "watcher.json"
 
@@ -36,7 +36,7 @@ def archive_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
         except (OSError, ValueError):
             watcher = {"state": "unreadable state file"}
         pid = watcher.get("pid")  # a `kill -9` leaves the last state file behind
-        if watcher.get("state") not in ("stopped", None) and not (isinstance(pid, int) and pid > 0 and _alive(pid)):
+        if watcher.get("state") not in ("stopped", None) and not (isinstance(pid, int) and pid > 0 and process_alive(pid)):
             watcher["state"] = f"not running (was {watcher.get('state')} when it last wrote its state)"
     return {"counts": cat.counts_by_status(), "blobs": int(n_blobs), "bytes": int(total),
             "latest": shape(latest), "problems": shape(bad), "watcher": watcher}

@@ -199,7 +199,7 @@ class LocalBlobStore:
         for f in self.tmpdir.iterdir():
             pid = f.name.split("-", 1)[0]
             try:
-                dead = pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
+                dead = pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid))
                 if dead or now - f.stat().st_mtime > older_than_s:
                     f.unlink()
                     removed += 1
@@ -208,7 +208,8 @@ class LocalBlobStore:
         return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True when a process with this id exists (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
