@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from .errors import NotFound, StoreError
 
@@ -87,67 +87,33 @@ class LocalBlobStore:
     def stage(self, src: BinaryIO, head_size: int = 8192) -> Staged:
         """Stream ``src`` into a temp file while hashing it. Constant memory.
 
-        Hashing (in this thread) and writing (in a second thread) overlap: both release
-        the GIL, so on two cores storing costs little more than hashing alone.
+        A small file (one read) is hashed and written in place. A larger one goes through
+        a ring of reusable 4 MiB buffers: this thread reads and hashes, a second one
+        writes and flushes every 16 MiB. Both release the GIL, so storing costs little
+        more than hashing alone (bench/bench_store.py).
         """
         tmp = self.tmpdir / f"{os.getpid()}-{uuid.uuid4().hex}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
-        chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
-        failure: list[BaseException] = []
-
-        def writer() -> None:
-            written_since_sync = 0
-            try:
-                while (chunk := chunks.get()) is not None:
-                    if failure:
-                        continue
-                    view = memoryview(chunk)
-                    while view:
-                        n = os.write(fd, view)
-                        view = view[n:]
-                    written_since_sync += len(chunk)
-                    if written_since_sync >= 64 * CHUNK:  # flush as we go: the final fsync stays short
-                        os.fdatasync(fd)
-                        written_since_sync = 0
-            except BaseException as exc:  # noqa: BLE001 - reported to the reading thread
-                failure.append(exc)
-
-        t = threading.Thread(target=writer, name="blob-writer", daemon=True)
-        t.start()
         try:
-            while True:
-                chunk = src.read(CHUNK)
-                if not chunk:
-                    break
-                if len(head) < head_size:
-                    head += chunk[: head_size - len(head)]
-                digest.update(chunk)
-                size += len(chunk)
-                chunks.put(chunk)
-                if failure:
-                    break
-        except BaseException:
-            chunks.put(None)
-            t.join()
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
-            raise
-        chunks.put(None)
-        t.join()
-        try:
-            if failure:
-                raise failure[0]
+            first = _read(src.read, CHUNK)
+            digest = hashlib.sha256(first)
+            if len(first) < CHUNK:
+                _write_all(fd, first)
+                size = len(first)
+            else:
+                size = len(first) + _pipe_rest(src, fd, digest, first)
             os.fsync(fd)
-        except OSError as exc:
+        except BaseException as exc:
             os.close(fd)
             tmp.unlink(missing_ok=True)
-            raise StoreError(f"cannot write to the archive at {self.root}: {exc.strerror or exc}") from exc
+            if isinstance(exc, _SourceError):  # the share's problem (locked, unreadable): raise it as is
+                raise exc.__cause__ from None  # type: ignore[misc]
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write to the archive at {self.root}: {exc.strerror or exc}") from exc
+            raise
         os.close(fd)
         os.chmod(tmp, 0o444)
-        return Staged(self, tmp, digest.hexdigest(), size, head)
+        return Staged(self, tmp, digest.hexdigest(), size, first[:head_size])
 
     def _commit(self, staged: Staged) -> bool:
         target = self.path_of(staged.sha256)
@@ -206,6 +172,91 @@ class LocalBlobStore:
             except FileNotFoundError:
                 continue
         return removed
+
+
+
+RING_CHUNK = 4 * 1024 * 1024
+RING_BUFFERS = 8
+SYNC_EVERY = 16 * 1024 * 1024
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _SourceError(Exception):
+    """A read from the source failed (wraps the OSError so it is not taken for a store error)."""
+
+
+def _read(read: Any, arg: Any) -> Any:
+    """``read(arg)`` (a source's read or readinto), its OSError wrapped in _SourceError."""
+    try:
+        return read(arg)
+    except OSError as exc:
+        raise _SourceError() from exc
+
+
+def _pipe_rest(src: BinaryIO, fd: int, digest: Any, first: bytes) -> int:
+    """Hash and write what follows ``first`` through a ring of reusable buffers; return its size.
+
+    Buffers are allocated only as the writer falls behind (at most RING_BUFFERS), so a
+    2 MB file costs one buffer. Raises the writer's OSError, or the source's.
+    """
+    free: queue.Queue[bytearray] = queue.Queue()
+    full: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
+    failure: list[BaseException] = []
+    allocated = 0
+
+    def writer() -> None:
+        since_sync = 0
+        try:
+            _write_all(fd, first)
+            while (item := full.get()) is not None:
+                buf, n = item
+                if not failure:
+                    _write_all(fd, memoryview(buf)[:n])
+                    since_sync += n
+                    if since_sync >= SYNC_EVERY:  # flush as we go: the final fsync stays short
+                        os.fdatasync(fd)
+                        since_sync = 0
+                free.put(buf)
+        except BaseException as exc:  # noqa: BLE001 - reported to the reading thread
+            failure.append(exc)
+            while (item := full.get()) is not None:  # keep returning buffers: the reader never blocks
+                free.put(item[0])
+
+    readinto = getattr(src, "readinto", None)
+    t = threading.Thread(target=writer, name="blob-writer", daemon=True)
+    t.start()
+    size = 0
+    try:
+        while not failure:
+            try:
+                buf = free.get_nowait()
+            except queue.Empty:
+                if allocated < RING_BUFFERS:
+                    buf, allocated = bytearray(RING_CHUNK), allocated + 1
+                else:
+                    buf = free.get()
+            if readinto is not None:
+                n = _read(readinto, buf)
+            else:
+                data = _read(src.read, RING_CHUNK)
+                n = len(data)
+                buf[:n] = data
+            if not n:
+                break
+            digest.update(memoryview(buf)[:n])
+            size += n
+            full.put((buf, n))
+    finally:
+        full.put(None)
+        t.join()
+    if failure:
+        raise failure[0]
+    return size
 
 
 def process_alive(pid: int) -> bool:
