@@ -106,6 +106,29 @@ class LimitSettings(_Section):
         return v
 
 
+class ExtractSettings(_Section):
+    timeout_seconds: float = Field(strict=True, default=60.0, gt=0, description=(
+        "Longest time text extraction may take for one file (OCR has its own limit below); a file "
+        "that takes longer is archived flagged 'no text: extraction timed out'."))
+    memory_mb: int = Field(strict=True, default=1024, ge=256, description=(
+        "Memory the extraction worker process may use; a file that needs more is archived flagged 'no text'."))
+    max_pixels: int = Field(strict=True, default=60_000_000, ge=1_000_000, description=(
+        "Largest image (width x height) that is decoded: larger ones are decompression bombs or posters."))
+    max_unzipped_mb: int = Field(strict=True, default=300, ge=10, description=(
+        "Largest inflated size of the zip members of one Word/Excel/OpenDocument file (zip bombs)."))
+    max_text_chars: int = Field(strict=True, default=2_000_000, ge=10_000, description=(
+        "Text kept per file for search; the rest is cut (noted in the file's metadata)."))
+    ocr: bool = Field(strict=True, default=True, description=(
+        "Read text from photos, scans and PDF pages without a text layer with Tesseract at ingest. "
+        "false (or Tesseract missing): such files wait as 'text pending' for `archiver reindex --ocr`."))
+    ocr_languages: str = Field("ind+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$", description=(
+        "Tesseract language data to use (Debian packages tesseract-ocr-ind, tesseract-ocr-eng)."))
+    max_ocr_pages: int = Field(strict=True, default=50, ge=1, description=(
+        "Pages without a text layer read by OCR per PDF; later pages are skipped (noted in the metadata)."))
+    ocr_timeout_seconds: float = Field(strict=True, default=300.0, gt=0, description=(
+        "Longest time OCR may take for one file, all its pages together."))
+
+
 class WatchSettings(_Section):
     reconcile_interval_seconds: float = Field(strict=True, default=300.0, ge=5, description=(
         "How often `archiver watch` rescans every share in full. The scan is the truth; "
@@ -148,6 +171,8 @@ class Config(_Section):
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="The archive itself.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Full-text search.")
     limits: LimitSettings = Field(default_factory=LimitSettings, description="What is accepted as evidence.")
+    extract: ExtractSettings = Field(default_factory=ExtractSettings, description=(
+        "Text extraction for search (runs in a separate worker process under these limits)."))
     watch: WatchSettings = Field(default_factory=WatchSettings, description="The watcher (`archiver watch`).")
     shares: dict[str, ShareSettings] = Field(description=(
         "Shared folders, one table each: [shares.NAME]. NAME is short and stable (it is recorded with every file)."))
@@ -322,7 +347,7 @@ def render_default_config(share_name: str = "drop", share_path: str = "drop") ->
         "# Check it with `archiver status`; a wrong key stops every command with a message naming it.\n"
     )
     out = head
-    for name in ("archive", "index", "limits", "watch"):
+    for name in ("archive", "index", "limits", "extract", "watch"):
         f = Config.model_fields[name]
         model = f.annotation
         assert isinstance(model, type) and issubclass(model, _Section)

@@ -53,7 +53,7 @@ def fulltext_index(archive: Archive) -> FullTextIndex:
 def _extract(archive: Archive, sha256: str, type_name: str, *, ocr: bool) -> tuple[textstore.TextRecord, bytes | None]:
     from .extract import ExtractLimits, extract
 
-    limits = _limits(ExtractLimits, ocr)
+    limits = ExtractLimits.from_settings(archive.config.extract, ocr=True if ocr else None)
     path = archive.store.path_of(sha256)
     try:
         ex = extract(path, type_name, limits)
@@ -61,13 +61,8 @@ def _extract(archive: Archive, sha256: str, type_name: str, *, ocr: bool) -> tup
         log.exception("text extraction crashed on blob %s (%s)", sha256, type_name)
         return textstore.TextRecord(sha256, "failed", "", reason=f"extractor crashed: {exc!r}"), None
     rec = textstore.TextRecord(sha256, ex.status, ex.text or "", reason=ex.reason, meta=dict(ex.meta or {}),
-                               pages=ex.pages, extractor=ex.extractor, ocr=ocr)
+                               pages=ex.pages, extractor=ex.extractor, ocr=limits.ocr)
     return rec, ex.thumbnail
-
-
-def _limits(cls: Any, ocr: bool) -> Any:
-    fields = getattr(cls, "__dataclass_fields__", {}) or getattr(cls, "model_fields", {})
-    return cls(ocr=ocr) if "ocr" in fields else cls()
 
 
 def ensure_text(archive: Archive, sha256: str, type_name: str, *, ocr: bool = False,

@@ -43,8 +43,8 @@ def search(app: AppContext, query: str, nip: str | None, tahun: int | None, peri
     Every word must match; Indonesian word forms match each other (melaksanakan finds
     pelaksanaan, pengaduan finds mengadukan); case and accents are ignored. Also:
     "a phrase", OR, NOT, (groups), prefix*, name:FILE.pdf. An empty QUERY lists the newest
-    evidence matching the filters. Text in scanned images is searchable after
-    `archiver reindex --ocr` (or the watcher's OCR pass).
+    evidence matching the filters. Text in photos and scans is read with Tesseract at
+    ingest; where OCR was off or missing, after `archiver reindex --ocr`.
 
     \b
     Example:

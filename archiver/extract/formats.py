@@ -1,0 +1,361 @@
+"""One extractor per family: PDF (pypdf), DOCX (python-docx), XLSX (openpyxl), OpenDocument and
+PPTX (their XML), plain text and CSV, images (Pillow). Run inside the extraction worker.
+
+Each returns an ``Extraction``; bad input becomes a status and a reason, never an exception
+(the worker still catches whatever slips through).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import time
+import warnings
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from . import ocr
+from .model import Extraction, ExtractLimits
+from .zipguard import ZipBomb, check_zip
+
+IMAGE_TYPES = frozenset({"jpeg", "png", "gif", "tiff", "webp", "bmp"})
+TEXT_TYPES = frozenset({"text", "csv", "html", "xml"})
+ZIP_TYPES = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp"})
+THUMB = (320, 320)
+
+
+def _clip(text: str, limits: ExtractLimits, meta: dict[str, Any]) -> str:
+    if len(text) > limits.max_text_chars:
+        meta["truncated_at_chars"] = limits.max_text_chars
+        return text[: limits.max_text_chars]
+    return text
+
+
+def _done(text: str, limits: ExtractLimits, extractor: str, meta: dict[str, Any], **kw: Any) -> Extraction:
+    empty_reason = kw.pop("empty_reason", "no text: the file holds no text")
+    text = _clip(text.strip(), limits, meta)
+    if not text:
+        return Extraction("no_text", "", reason=empty_reason, meta=meta, extractor=extractor, **kw)
+    return Extraction("ok", text, meta=meta, extractor=extractor, **kw)
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value) if value else None
+
+
+# --------------------------------------------------------------------------- PDF
+
+def extract_pdf(path: Path, limits: ExtractLimits) -> Extraction:
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    name = f"pypdf {pypdf.__version__}"
+    try:
+        reader = pypdf.PdfReader(path, strict=False)
+        meta: dict[str, Any] = {}
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except (NotImplementedError, PdfReadError) as exc:
+                return Extraction("encrypted", "", reason=f"encrypted PDF: archived but not searchable ({exc})",
+                                  extractor=name)
+            if not opened:
+                return Extraction("encrypted", "", reason="encrypted PDF (password protected): archived but not searchable",
+                                  extractor=name)
+            meta["encrypted"] = "empty user password"
+        info = reader.metadata or {}
+        for key, field in (("title", "/Title"), ("author", "/Author"), ("subject", "/Subject"),
+                           ("producer", "/Producer")):
+            if info.get(field):
+                meta[key] = str(info.get(field))[:500]
+        for key, attr in (("created", "creation_date"), ("modified", "modification_date")):
+            try:
+                meta[key] = _iso(getattr(info, attr, None))
+            except (ValueError, TypeError):
+                pass
+        texts: list[str] = []
+        blank: list[int] = []
+        size = 0
+        for n, page in enumerate(reader.pages, 1):
+            t = (page.extract_text() or "").strip()
+            texts.append(t)
+            size += len(t)
+            if len(t) < 3:
+                blank.append(n)
+            if size > limits.max_text_chars:
+                meta["truncated_at_page"] = n
+                break
+        pages = len(reader.pages)
+    except FileNotDecryptedError:
+        return Extraction("encrypted", "", reason="encrypted PDF: archived but not searchable", extractor=name)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
+            RecursionError, AssertionError, zipfile.BadZipFile) as exc:
+        return Extraction("failed", "", reason=f"corrupt or truncated PDF: {type(exc).__name__}: {exc}"[:500],
+                          extractor=name)
+    meta = {k: v for k, v in meta.items() if v}
+    if blank:
+        if not _can_ocr(limits):
+            meta["pages_without_text"] = len(blank)
+            if not any(texts):
+                return Extraction("pending_ocr", "", reason=_pending_reason(limits), pages=pages, meta=meta,
+                                  extractor=name)
+        else:
+            todo = blank[: limits.max_ocr_pages]
+            if len(blank) > len(todo):
+                meta["ocr_skipped_pages"] = len(blank) - len(todo)
+            try:
+                got = ocr.ocr_pdf_pages(path, todo, limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb)
+            except ocr.OcrError as exc:
+                meta["ocr_error"] = str(exc)
+                got = {}
+            for n, t in got.items():
+                texts[n - 1] = t.strip()
+            meta["ocr_pages"] = len(got)
+            name += f" + {ocr.version()}"
+    return _done("\n\n".join(t for t in texts if t), limits, name, meta, pages=pages)
+
+
+def _can_ocr(limits: ExtractLimits) -> bool:
+    return limits.ocr and ocr.ocr_available(limits.ocr_languages)
+
+
+def _pending_reason(limits: ExtractLimits) -> str:
+    if not limits.ocr:
+        return "text pending: OCR not run now (run `archiver reindex --ocr`)"
+    return f"text pending: OCR unavailable (Tesseract with {limits.ocr_languages} is not installed)"
+
+
+# --------------------------------------------------------------------------- Office (zip based)
+
+def _zip_checked(path: Path, limits: ExtractLimits, what: str) -> Extraction | None:
+    try:
+        inflated = check_zip(path, limits.max_unzipped_mb)
+    except ZipBomb as exc:
+        return Extraction("no_text", "", reason=f"no text: {exc}", extractor="zipguard")
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
+        return Extraction("failed", "", reason=f"corrupt or truncated {what} file: {exc}"[:500], extractor="zipguard")
+    del inflated
+    return None
+
+
+def _docx_blocks(container: Any) -> Iterator[str]:
+    """Paragraphs and table cells (nested tables too), in document order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for block in container.iter_inner_content():
+        if isinstance(block, Paragraph):
+            if block.text.strip():
+                yield block.text
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells: list[str] = []
+                seen: set[int] = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # merged cells repeat
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(" ".join(_docx_blocks(cell)))
+                line = " | ".join(c for c in cells if c.strip())
+                if line:
+                    yield line
+
+
+def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
+    import docx
+
+    bad = _zip_checked(path, limits, "Word")
+    if bad:
+        return bad
+    try:
+        d = docx.Document(str(path))
+        parts: list[str] = []
+        for section in d.sections:
+            for hf in (section.header, section.first_page_header, section.footer, section.first_page_footer):
+                if not hf.is_linked_to_previous:
+                    parts.extend(_docx_blocks(hf))
+        body = list(_docx_blocks(d))
+        cp = d.core_properties
+        meta = {"title": cp.title or None, "author": cp.author or None, "created": _iso(cp.created),
+                "modified": _iso(cp.modified)}
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on broken files
+        return Extraction("failed", "", reason=f"corrupt Word file: {type(exc).__name__}: {exc}"[:500],
+                          extractor="python-docx")
+    return _done("\n".join(body + parts), limits, "python-docx", {k: v for k, v in meta.items() if v})
+
+
+def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
+    import openpyxl
+
+    bad = _zip_checked(path, limits, "Excel")
+    if bad:
+        return bad
+    lines: list[str] = []
+    size = 0
+    meta: dict[str, Any] = {}
+    try:
+        fh = open(path, "rb")  # a file object: openpyxl judges a path by its extension, blobs have none
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        try:
+            meta["sheets"] = wb.sheetnames
+            for ws in wb.worksheets:
+                lines.append(f"[{ws.title}]")
+                for row in ws.iter_rows(values_only=True):
+                    vals = [_cell(v) for v in row if v is not None and str(v).strip()]
+                    if vals:
+                        line = " | ".join(vals)
+                        lines.append(line)
+                        size += len(line)
+                    if size > limits.max_text_chars:
+                        break
+        finally:
+            wb.close()
+            fh.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on broken files
+        return Extraction("failed", "", reason=f"corrupt Excel file: {type(exc).__name__}: {exc}"[:500],
+                          extractor="openpyxl")
+    return _done("\n".join(lines), limits, "openpyxl", meta, pages=len(meta.get("sheets", [])))
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+_XML_TEXT = {"pptx": ("ppt/slides/", "}t"), "odt": ("content.xml", "}"), "ods": ("content.xml", "}"),
+             "odp": ("content.xml", "}")}
+
+
+def extract_xml_office(path: Path, type_name: str, limits: ExtractLimits) -> Extraction:
+    """PPTX slides (<a:t> runs) and OpenDocument content.xml: the text of every element."""
+    bad = _zip_checked(path, limits, type_name.upper())
+    if bad:
+        return bad
+    prefix, suffix = _XML_TEXT[type_name]
+    texts: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted((n for n in zf.namelist() if n.startswith(prefix) and n.endswith(".xml")),
+                           key=lambda n: (len(n), n))
+            for n in names:
+                with zf.open(n) as f:
+                    for _, el in ElementTree.iterparse(f):
+                        if el.tag.endswith(suffix) and (el.text or "").strip():
+                            texts.append(el.text.strip())  # type: ignore[union-attr]
+                        el.clear()
+    except (ElementTree.ParseError, zipfile.BadZipFile, KeyError, OSError) as exc:
+        return Extraction("failed", "", reason=f"corrupt {type_name.upper()} file: {exc}"[:500], extractor="xml")
+    return _done("\n".join(texts), limits, "xml", {})
+
+
+# --------------------------------------------------------------------------- text
+
+def extract_text(path: Path, limits: ExtractLimits) -> Extraction:
+    """Plain text and CSV: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
+    cap = limits.max_text_chars * 4
+    with open(path, "rb") as f:
+        raw = f.read(cap)
+    text, enc = None, "latin-1"
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError as exc:
+            if enc == "utf-8-sig" and len(raw) == cap and exc.start >= len(raw) - 4:  # cut inside a character
+                text = raw[: exc.start].decode(enc)
+                break
+    if text is None:
+        text, enc = raw.decode("latin-1"), "latin-1"
+    return _done(text, limits, "text", {"encoding": enc.removesuffix("-sig")})
+
+
+# --------------------------------------------------------------------------- images
+
+def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    name = "pillow"
+    meta: dict[str, Any] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                w, h = img.size
+                meta.update(width=w, height=h, format=img.format)
+                if w * h > limits.max_pixels:
+                    return Extraction("no_text", "", meta=meta, extractor=name,
+                                      reason=f"no text: image too large ({w}x{h} = {w * h:,} pixels; "
+                                             f"limit {limits.max_pixels:,}): a decompression bomb?")
+                exif = img.getexif()
+                taken = exif.get_ifd(0x8769).get(36867) or exif.get(306)
+                if taken:
+                    meta["exif_datetime"] = _exif_time(str(taken))
+                img.seek(0)
+                img.load()
+                frame = ImageOps.exif_transpose(img).convert("RGB")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return Extraction("no_text", "", meta=meta, extractor=name, reason=f"no text: image too large ({exc})"[:300])
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        return Extraction("failed", "", meta=meta, extractor=name,
+                          reason=f"corrupt or truncated image: {exc}"[:300])
+    thumb = frame.copy()
+    thumb.thumbnail(THUMB)
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=80)
+    thumbnail = buf.getvalue()
+    if min(frame.size) < 24:
+        return Extraction("no_text", "", meta=meta, extractor=name, thumbnail=thumbnail,
+                          reason="no text: image too small to read")
+    if not _can_ocr(limits):
+        return Extraction("pending_ocr", "", reason=_pending_reason(limits), meta=meta, extractor=name,
+                          thumbnail=thumbnail)
+    with tempfile.TemporaryDirectory(prefix="archiver-ocr-") as d:
+        png = Path(d) / "page.png"
+        frame.convert("L").save(png)
+        try:
+            text = ocr.ocr_image(png, limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb)
+        except ocr.OcrError as exc:
+            return Extraction("failed", "", reason=f"no text: OCR failed: {exc}", meta=meta,
+                              extractor=f"{name} + {ocr.version()}", thumbnail=thumbnail)
+    meta["ocr_pages"] = 1
+    return _done(text, limits, f"{name} + {ocr.version()}", meta, thumbnail=thumbnail,
+                 empty_reason="no text: OCR found no text in the image")
+
+
+def _exif_time(s: str) -> str | None:
+    try:
+        return dt.datetime.strptime(s.strip()[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+    except ValueError:
+        return None
+
+
+def extract_in_process(path: Path, type_name: str, limits: ExtractLimits) -> Extraction:
+    """Dispatch on the archive's type name. Runs in the worker (or in-process for benchmarks)."""
+    t = time.perf_counter()
+    if type_name == "pdf":
+        ex = extract_pdf(path, limits)
+    elif type_name == "docx":
+        ex = extract_docx(path, limits)
+    elif type_name == "xlsx":
+        ex = extract_xlsx(path, limits)
+    elif type_name in _XML_TEXT:
+        ex = extract_xml_office(path, type_name, limits)
+    elif type_name in TEXT_TYPES:
+        ex = extract_text(path, limits)
+    elif type_name in IMAGE_TYPES:
+        ex = extract_image(path, limits)
+    else:
+        return Extraction("no_text", "", reason=f"no text: no extractor for type {type_name or 'unknown'}",
+                          extractor="none")
+    ex.meta["seconds"] = round(time.perf_counter() - t, 3)
+    return ex

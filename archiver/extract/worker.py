@@ -1,0 +1,82 @@
+"""The extraction worker: a child process that parses untrusted files under limits.
+
+    python -m archiver.extract.worker MEMORY_MB
+
+Reads requests from stdin and writes answers to stdout, each a 4-byte length and a pickle
+(the parent is its only peer). Its address space is capped (RLIMIT_AS), and a timer
+stops parsing after ``timeout_s`` (OCR children have their own limits); the parent also
+kills it when an answer is late, then starts a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import signal
+import struct
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+HEADER = struct.Struct(">I")
+
+
+class ParseTimeout(Exception):
+    pass
+
+
+def send(f: BinaryIO, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    f.write(HEADER.pack(len(data)) + data)
+    f.flush()
+
+
+def _read_exact(f: BinaryIO, n: int) -> bytes | None:
+    data = f.read(n)
+    return data if data and len(data) == n else None
+
+
+def _on_alarm(_signum: int, _frame: Any) -> None:
+    raise ParseTimeout()
+
+
+def serve(memory_mb: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
+    requests = sys.stdin.buffer
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a library that prints must not corrupt the answers
+    signal.signal(signal.SIGALRM, _on_alarm)
+    from .formats import extract_in_process
+    from .model import Extraction
+
+    while (head := _read_exact(requests, HEADER.size)) is not None:
+        body = _read_exact(requests, HEADER.unpack(head)[0])
+        if body is None:
+            break
+        path, type_name, limits = pickle.loads(body)
+        fatal = False
+        signal.setitimer(signal.ITIMER_REAL, limits.timeout_s)
+        try:
+            ex = extract_in_process(Path(path), type_name, limits)
+        except ParseTimeout:
+            ex = Extraction("failed", "", reason=f"no text: extraction timed out after {limits.timeout_s:g} s",
+                            extractor="worker")
+        except MemoryError:
+            fatal = True
+            ex = Extraction("failed", "", extractor="worker",
+                            reason=f"no text: parsing needs more than {memory_mb} MB of memory")
+        except RecursionError:
+            ex = Extraction("failed", "", reason="no text: the file nests too deeply to parse", extractor="worker")
+        except Exception as exc:  # noqa: BLE001 - one bad file must not end the worker
+            ex = Extraction("failed", "", reason=f"no text: extractor error {type(exc).__name__}: {exc}"[:500],
+                            extractor="worker")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        send(answers, ex)
+        if fatal:
+            break
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

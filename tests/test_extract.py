@@ -1,0 +1,309 @@
+"""Text extraction on real files, including hostile ones, through the real worker process."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx, require_program
+
+from archiver import extract as ex_mod
+from archiver.extract import ExtractLimits, extract
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def text_image(lines: list[str], fmt: str = "PNG", exif_date: str | None = None) -> bytes:
+    """A photo of a document: text only as pixels."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.truetype(FONT, 40)
+    except OSError:
+        font = ImageFont.load_default(size=40)
+    img = Image.new("RGB", (1500, 120 + 80 * len(lines)), "white")
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((60, 50 + 80 * i), line, fill="black", font=font)
+    buf = io.BytesIO()
+    if exif_date:
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[36867] = exif_date
+        img.save(buf, fmt, exif=exif)
+    else:
+        img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def slow_pdf(n_ops: int) -> bytes:
+    """A 30 KB PDF whose one page holds n_ops text operators: pypdf needs ~30 us each."""
+    body = ("BT /F1 12 Tf 72 720 Td " + "(ab) Tj 1 0 Td " * n_ops + "ET").encode()
+    comp = zlib.compress(body, 9)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(comp) + comp + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + o + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for o in offsets:
+        out.write(b"%010d 00000 n \n" % o)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    return out.getvalue()
+
+
+def zip_bomb_docx(inflated_mb: int) -> bytes:
+    """A DOCX whose word/document.xml inflates to inflated_mb of spaces (a few hundred KB on disk)."""
+    base = zipfile.ZipFile(io.BytesIO(make_docx("isi")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for info in base.infolist():
+            if info.filename != "word/document.xml":
+                z.writestr(info, base.read(info))
+        with z.open("word/document.xml", "w", force_zip64=True) as f:
+            block = b" " * (1 << 20)
+            for _ in range(inflated_mb):
+                f.write(block)
+    return out.getvalue()
+
+
+def encrypted_pdf(user_password: str) -> bytes:
+    import pypdf
+
+    w = pypdf.PdfWriter(clone_from=io.BytesIO(make_pdf("Surat keputusan rahasia")))
+    w.encrypt(user_password=user_password, owner_password="pemilik", algorithm="AES-128")
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- formats
+
+def test_pdf_every_page_and_metadata(tmp_path: Path) -> None:
+    import pypdf
+
+    w = pypdf.PdfWriter(clone_from=io.BytesIO(make_pdf("Laporan pelaksanaan kegiatan", pages=3)))
+    w.add_metadata({"/Title": "Laporan Triwulan I", "/Author": "Subbagian Umum",
+                    "/CreationDate": "D:20260301101500+07'00'"})
+    buf = io.BytesIO()
+    w.write(buf)
+    ex = extract(write(tmp_path, "lap.pdf", buf.getvalue()), "pdf")
+    assert ex.status == "ok", ex.reason
+    assert ex.pages == 3
+    assert all(f"halaman {i}" in ex.text for i in (1, 2, 3))
+    assert ex.meta["title"] == "Laporan Triwulan I" and ex.meta["author"] == "Subbagian Umum"
+    assert ex.meta["created"].startswith("2026-03-01T10:15:00")
+
+
+def test_docx_paragraphs_tables_headers_and_footers(tmp_path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Notulen rapat koordinasi pengelolaan arsip")
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text = "Peserta", "Jumlah"
+    t.cell(1, 0).text = "Bidang Aplikasi Informatika"
+    inner = t.cell(1, 1).add_table(rows=1, cols=1)
+    inner.cell(0, 0).text = "tujuh belas orang"
+    d.sections[0].header.paragraphs[0].text = "KOP DINAS KOMINFO SUKAMAJU"
+    d.sections[0].footer.paragraphs[0].text = "Halaman rahasia terbatas"
+    buf = io.BytesIO()
+    d.save(buf)
+    ex = extract(write(tmp_path, "notulen.docx", buf.getvalue()), "docx")
+    assert ex.status == "ok", ex.reason
+    for want in ("Notulen rapat koordinasi", "Bidang Aplikasi Informatika", "tujuh belas orang",
+                 "KOP DINAS KOMINFO SUKAMAJU", "Halaman rahasia terbatas"):
+        assert want in ex.text
+
+
+def test_xlsx_every_sheet(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Januari"
+    wb.active.append(["Tiket", "Perangkat Daerah", "Tanggal"])
+    wb.active.append([1, "Dinas Kesehatan", dt.datetime(2026, 1, 5)])
+    wb.create_sheet("Februari").append(["Kecamatan Sukamaju", "akses point rusak"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    ex = extract(write(tmp_path, "rekap.xlsx", buf.getvalue()), "xlsx")
+    assert ex.status == "ok", ex.reason
+    assert ex.meta["sheets"] == ["Januari", "Februari"]
+    assert "Dinas Kesehatan" in ex.text and "2026-01-05" in ex.text and "akses point rusak" in ex.text
+
+
+def test_csv_in_windows_encoding(tmp_path: Path) -> None:
+    data = "Nama;Keterangan\nAndré;rapat sosialisasi\n".encode("cp1252")
+    ex = extract(write(tmp_path, "daftar.csv", data), "csv")
+    assert ex.status == "ok" and "André" in ex.text and ex.meta["encoding"] == "cp1252"
+
+
+def test_photo_exif_thumbnail_and_ocr(tmp_path: Path) -> None:
+    require_program("tesseract")
+    data = text_image(["LAPORAN PELAKSANAAN KEGIATAN", "Sosialisasi keamanan informasi"], "JPEG",
+                      exif_date="2026:02:14 09:30:00")
+    ex = extract(write(tmp_path, "foto.jpg", data), "jpeg")
+    assert ex.status == "ok", ex.reason
+    assert "PELAKSANAAN" in ex.text.upper() and "SOSIALISASI" in ex.text.upper()
+    assert ex.meta["exif_datetime"] == "2026-02-14T09:30:00"
+    assert ex.meta["width"] == 1500
+    from PIL import Image
+
+    thumb = Image.open(io.BytesIO(ex.thumbnail or b""))
+    assert thumb.format == "JPEG" and max(thumb.size) <= 320
+
+
+def test_scanned_pdf_is_read_by_ocr(tmp_path: Path) -> None:
+    require_program("tesseract")
+    require_program("pdftoppm")
+    from PIL import Image
+
+    page = Image.open(io.BytesIO(text_image(["BERITA ACARA SERAH TERIMA", "barang milik daerah"])))
+    buf = io.BytesIO()
+    page.save(buf, "PDF", resolution=150)
+    ex = extract(write(tmp_path, "scan.pdf", buf.getvalue()), "pdf")
+    assert ex.status == "ok", ex.reason
+    assert "SERAH TERIMA" in ex.text.upper() and ex.meta["ocr_pages"] == 1
+
+
+def test_ocr_off_leaves_text_pending(tmp_path: Path) -> None:
+    ex = extract(write(tmp_path, "foto.png", text_image(["Dokumentasi kegiatan"])), "png", ExtractLimits(ocr=False))
+    assert ex.status == "pending_ocr" and ex.reason and ex.reason.startswith("text pending")
+    assert ex.thumbnail
+
+
+def test_unknown_type_has_a_reason(tmp_path: Path) -> None:
+    ex = extract(write(tmp_path, "video.mp4", b"\x00" * 100), "mp4")
+    assert ex.status == "no_text" and "no extractor for type mp4" in (ex.reason or "")
+
+
+# --------------------------------------------------------------------------- broken and hostile files
+
+def test_password_protected_pdf_is_flagged_not_searchable(tmp_path: Path) -> None:
+    ex = extract(write(tmp_path, "sk.pdf", encrypted_pdf("rahasia")), "pdf")
+    assert ex.status == "encrypted" and "not searchable" in (ex.reason or "")
+    open_ = extract(write(tmp_path, "sk-open.pdf", encrypted_pdf("")), "pdf")  # empty user password: readable
+    assert open_.status == "ok" and "Surat keputusan rahasia" in open_.text
+
+
+def test_truncated_pdf_gets_a_clear_reason(tmp_path: Path) -> None:
+    data = make_pdf("Laporan kegiatan", pages=2)
+    ex = extract(write(tmp_path, "cut.pdf", data[: len(data) // 3]), "pdf")
+    assert ex.status in ("failed", "no_text")
+    assert ex.reason and ("corrupt" in ex.reason or "no text" in ex.reason)
+
+
+def test_corrupt_docx_and_image(tmp_path: Path) -> None:
+    docx_ = extract(write(tmp_path, "rusak.docx", make_docx("isi")[:300]), "docx")
+    assert docx_.status == "failed" and "corrupt" in (docx_.reason or "")
+    png = extract(write(tmp_path, "rusak.png", text_image(["x"])[:200]), "png")
+    assert png.status == "failed" and "corrupt or truncated image" in (png.reason or "")
+
+
+def test_decompression_bomb_png_is_refused_quickly(tmp_path: Path) -> None:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buf, "PNG")  # 400 million pixels, ~60 KB on disk
+    t = time.monotonic()
+    ex = extract(write(tmp_path, "bomb.png", buf.getvalue()), "png")
+    assert ex.status == "no_text" and "image too large" in (ex.reason or "")
+    assert time.monotonic() - t < 10
+
+
+def test_zip_bomb_docx_is_refused_quickly(tmp_path: Path) -> None:
+    path = write(tmp_path, "bomb.docx", zip_bomb_docx(1024))  # document.xml inflates to 1 GB
+    assert path.stat().st_size < 5_000_000
+    t = time.monotonic()
+    ex = extract(path, "docx")
+    assert ex.status == "no_text" and "word/document.xml inflates beyond 300 MB" in (ex.reason or "")
+    assert time.monotonic() - t < 10
+
+
+def test_parser_that_runs_too_long_is_stopped_and_the_next_file_works(tmp_path: Path) -> None:
+    slow = write(tmp_path, "slow.pdf", slow_pdf(300_000))  # ~9 s of pypdf
+    t = time.monotonic()
+    ex = extract(slow, "pdf", ExtractLimits(timeout_s=1.0, ocr=False))
+    assert ex.status == "failed" and "timed out after 1 s" in (ex.reason or "")
+    assert time.monotonic() - t < 5
+    ok = extract(write(tmp_path, "ok.pdf", make_pdf("masih berjalan")), "pdf")
+    assert ok.status == "ok" and "masih berjalan" in ok.text
+
+
+def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
+    pdf = write(tmp_path, "a.pdf", make_pdf("pertama"))
+    assert extract(pdf, "pdf").status == "ok"
+    worker = ex_mod._worker
+    assert worker is not None
+    worker.proc.kill()
+    worker.proc.wait()
+    again = extract(write(tmp_path, "b.pdf", make_pdf("kedua")), "pdf")
+    assert again.status == "ok" and "kedua" in again.text
+    assert ex_mod._worker is not None and ex_mod._worker.proc.pid != worker.proc.pid
+
+
+def test_memory_limit_stops_a_greedy_file(tmp_path: Path) -> None:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (7000, 7000), "white").save(buf, "PNG")  # 49 Mpx: ~150 MB decoded as RGB, more as copies
+    ex = extract(write(tmp_path, "besar.png", buf.getvalue()), "png", ExtractLimits(memory_mb=256, ocr=False))
+    assert ex.status == "failed" and "memory" in (ex.reason or "")
+    ok = extract(write(tmp_path, "ok.pdf", make_pdf("sesudahnya")), "pdf")
+    assert ok.status == "ok"
+
+
+# --------------------------------------------------------------------------- through the archive
+
+def test_ingest_goes_on_past_hostile_files_and_ocr_text_is_searchable(ws: Workspace) -> None:
+    require_program("tesseract")
+    base = f"{NIP_A}/2026/TW1/RHK-01"
+    ws.put(f"{base}/bomb.docx", zip_bomb_docx(400))
+    ws.put(f"{base}/sk.pdf", encrypted_pdf("rahasia"))
+    ws.put(f"{base}/rusak.pdf", make_pdf("x")[:150])
+    ws.put(f"{base}/foto_kegiatan.png", text_image(["DAFTAR HADIR SOSIALISASI", "pengelolaan kinerja pegawai"]))
+    ws.put(f"{NIP_B}/2026/TW1/RHK-01/rekap.xlsx", make_xlsx([["Pelayanan", "Jumlah"], ["aduan", 3]]))
+    res = ws.cli("ingest")
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in ws.cli_json("list")}
+    assert {rows[n]["status"] for n in ("bomb.docx", "sk.pdf", "rusak.pdf", "foto_kegiatan.png")} == {"archived"}
+    hits = ws.cli_json("search", "hadir sosialisasi")
+    assert [h["name"] for h in hits] == ["foto_kegiatan.png"]
+    assert [h["name"] for h in ws.cli_json("search", "mengelola", "--nip", NIP_A)] == ["foto_kegiatan.png"]
+    assert ws.cli_json("search", "rahasia") == []  # encrypted: archived, not searchable
+
+
+def test_without_ocr_text_waits_for_reindex_ocr(ws: Workspace) -> None:
+    require_program("tesseract")
+    cfg = ws.config_path.read_text(encoding="utf-8").replace("ocr = true", "ocr = false")
+    ws.config_path.write_text(cfg, encoding="utf-8")
+    ws.put(f"{NIP_A}/2026/TW2/RHK-02/undangan.png", text_image(["UNDANGAN RAPAT EVALUASI", "anggaran triwulan"]))
+    assert ws.cli("ingest").exit_code == 0
+    assert ws.cli_json("search", "evaluasi anggaran") == []  # words only in the pixels
+    res = ws.cli("reindex", "--pending", "--ocr")
+    assert res.exit_code == 0, res.output
+    assert [h["name"] for h in ws.cli_json("search", "evaluasi anggaran")] == ["undangan.png"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _stop_worker() -> object:
+    yield None
+    ex_mod.shutdown()
