@@ -1,4 +1,5 @@
-"""Evaluation rules, tindak lanjut, and the workbook/JSON import through the real CLI."""
+"""Evaluation rules, tindak lanjut, and the workbook/JSON import through the real CLI, checked
+against SKPs imported with `archiver skp import`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import NIP_A, NIP_B
+from test_documents_data import BIDANG, UNIT, UNIT_NAME, import_skps
 
 from archiver.errors import ConfigError
 from archiver.evaluation import repo
@@ -105,6 +107,7 @@ def fill_workbook(path: Path, evaluasi: list[list[object]], realisasi: list[list
 
 
 def test_workbook_template_import_roundtrip(ws) -> None:  # type: ignore[no-untyped-def]
+    import_skps(ws)
     book = ws.root / "evaluasi.xlsx"
     res = ws.cli("eval", "template", str(book))
     assert res.exit_code == 0, res.output
@@ -119,7 +122,7 @@ def test_workbook_template_import_roundtrip(ws) -> None:  # type: ignore[no-unty
                   [[NIP_A, 2026, "TW1", "RHK-01", "IKI-01", "2 aplikasi & 1 <modul>", "Sesuai rencana"],
                    [NIP_A, 2026, "TW1", "rhk 1", "iki 2", "100 %", None]],
                   [[NIP_A, 2026, "TW1", "Akuntabel", "Disiplin waktu"], [NIP_A, 2026, "TW1", 1, "Ramah"]],
-                  [["Dinas Kominfo", 2026, "TW1", "Baik", "Capaian rencana aksi", "Dr. Kartini", "", "Sekda"]])
+                  [[UNIT_NAME, 2026, "TW1", "Baik", "Capaian rencana aksi", "Dr. Kartini", "", "Sekda"]])
     out = ws.cli_json("eval", "import", str(book))[0]
     assert out["evaluasi"] == 2 and out["capaian_organisasi"] == 1
     assert {p["nip"]: p["predikat"] for p in out["predikat"]} == {NIP_A: "SANGAT BAIK", NIP_B: "BUTUH PERBAIKAN"}
@@ -129,7 +132,7 @@ def test_workbook_template_import_roundtrip(ws) -> None:  # type: ignore[no-unty
         assert [(r.rhk, r.iki, r.realisasi) for r in ev.realisasi] == [
             ("RHK-01", "IKI-01", "2 aplikasi & 1 <modul>"), ("RHK-01", "IKI-02", "100 %")]
         assert [(p.nilai, p.nama) for p in ev.perilaku] == [(1, "Berorientasi Pelayanan"), (2, "Akuntabel")]
-        cap = repo.get_capaian(conn, "dinas kominfo", 2026, "TW1")
+        cap = repo.get_capaian(conn, UNIT_NAME.lower(), 2026, "TW1")
         assert cap is not None and cap.predikat is OrgPredikat.BAIK and cap.penetap_nama == "Dr. Kartini"
     # importing again replaces, not duplicates
     assert ws.cli("eval", "import", str(book)).exit_code == 0
@@ -138,6 +141,7 @@ def test_workbook_template_import_roundtrip(ws) -> None:  # type: ignore[no-unty
 
 
 def test_workbook_problems_all_reported_with_sheet_row_column(ws) -> None:  # type: ignore[no-untyped-def]
+    import_skps(ws)
     book = ws.root / "salah.xlsx"
     ws.cli("eval", "template", str(book))
     fill_workbook(book,
@@ -168,11 +172,12 @@ def test_workbook_problems_all_reported_with_sheet_row_column(ws) -> None:  # ty
 
 
 def test_json_import_and_its_problems(ws) -> None:  # type: ignore[no-untyped-def]
+    import_skps(ws)
     good = {"evaluasi": [{"nip": NIP_A, "tahun": 2026, "periode": "TW2", "rating_hasil_kerja": "SESUAI EKSPEKTASI",
                           "rating_perilaku": "DI BAWAH EKSPEKTASI",
                           "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "3 aplikasi"}],
                           "perilaku": [{"perilaku": "Loyal", "umpan_balik": "Perlu perbaikan"}]}],
-            "capaian_organisasi": [{"unit": "Dinas", "tahun": 2026, "periode": "TW2", "predikat": "ISTIMEWA"}]}
+            "capaian_organisasi": [{"unit": BIDANG, "tahun": 2026, "periode": "TW2", "predikat": "ISTIMEWA"}]}
     f = ws.root / "ev.json"
     f.write_text(json.dumps(good))
     out = ws.cli_json("eval", "import", str(f))[0]
@@ -185,3 +190,37 @@ def test_json_import_and_its_problems(ws) -> None:  # type: ignore[no-untyped-de
     assert res.exit_code == 1
     for e in ("extra: unknown key", "evaluasi[0].predikat: unknown key", "evaluasi[0].tahun: 'dua ribu' is not a year"):
         assert e in res.stderr, res.stderr
+
+
+def test_import_is_checked_against_the_imported_skps(ws) -> None:  # type: ignore[no-untyped-def]
+    """Every evaluated pegawai needs an SKP of the year, every realisasi one of its indicators,
+    every capaian organisasi a unit kerja of the SKPs (code or name, any case)."""
+    data = {"evaluasi": [
+        {"nip": NIP_A, "tahun": 2026, "periode": "TW1", "rating_hasil_kerja": "SESUAI EKSPEKTASI",
+         "rating_perilaku": "SESUAI EKSPEKTASI",
+         "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "2 modul"},
+                       {"rhk": "RHK-01", "iki": "IKI-03", "realisasi": "x"}]},
+        {"nip": NIP_A, "tahun": 2025, "periode": "TW1", "rating_hasil_kerja": "SESUAI EKSPEKTASI",
+         "rating_perilaku": "SESUAI EKSPEKTASI"}],
+        "capaian_organisasi": [{"unit": "Dinas Perhubungan", "tahun": 2026, "periode": "TW1", "predikat": "BAIK"},
+                               {"unit": UNIT.lower(), "tahun": 2026, "periode": "TW1", "predikat": "BAIK"}]}
+    f = ws.root / "ev.json"
+    f.write_text(json.dumps(data))
+    res = ws.cli("eval", "import", str(f))  # no SKP imported at all yet
+    assert res.exit_code == 1
+    assert f"evaluasi[0].nip: NIP {NIP_A} has no SKP for 2026; import the SKP first" in res.stderr
+    assert "capaian_organisasi[1].unit: 'diskominfo' is not a unit kerja of the imported SKPs" in res.stderr
+    import_skps(ws)
+    res = ws.cli("eval", "import", str(f))
+    assert res.exit_code == 1
+    err = res.stderr
+    assert f"evaluasi[1].nip: NIP {NIP_A} has no SKP for 2025" in err
+    assert f"evaluasi[0].realisasi[1].rhk: RHK-01 IKI-03 is not an indicator of the SKP of NIP {NIP_A} (2026); " \
+           "known: RHK-01 IKI-01, RHK-01 IKI-02, RHK-02 IKI-03" in err
+    assert "capaian_organisasi[0].unit: 'Dinas Perhubungan' is not a unit kerja" in err
+    assert "diskominfo" not in err and "evaluasi[0].nip" not in err
+    with ws.open() as archive, archive.catalog.read() as conn:
+        assert repo.list_evaluasi(conn) == []  # nothing imported
+    del data["evaluasi"][1], data["evaluasi"][0]["realisasi"][1], data["capaian_organisasi"][0]
+    f.write_text(json.dumps(data))
+    assert ws.cli("eval", "import", str(f)).exit_code == 0

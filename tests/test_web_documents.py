@@ -1,5 +1,6 @@
 """Document generation from the web: admins only, outputs stored in the archive and served
-by hash, the same library call as `archiver generate` (SKP data from the in-memory source)."""
+by hash, the same library call as `archiver generate` (SKP data imported with `archiver skp import`,
+read by the app's default source, the SKP catalog)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,18 @@ from conftest import NIP_A, FixedClock, Workspace, require_program
 from docx import Document
 from test_web import Site, csrf_of, seed
 
-from archiver.documents.skpdata import MemorySkpSource
 from archiver.web.app import create_app
 
 
 @pytest.fixture
 def site(ws: Workspace, clock: FixedClock) -> Site:
-    return seed(ws, clock)
+    site = seed(ws, clock)
+    docfixtures.import_skps(ws)
+    return site
 
 
 def docs_app(site: Site):
-    return create_app(site.ws.config, clock=site.clock,
-                      skp_source=lambda archive: MemorySkpSource(docfixtures.unit_skps()))
+    return create_app(site.ws.config, clock=site.clock)  # the default SKP source: the catalog
 
 
 def generate(c, **fields: str):
@@ -49,6 +50,7 @@ def test_admin_generates_a_daftar_bukti_docx(site: Site) -> None:
     text = "\n".join(p.text for p in Document(io.BytesIO(d.content)).paragraphs)
     tables = "\n".join(cell.text for t in Document(io.BytesIO(d.content)).tables for row in t.rows for cell in row.cells)
     assert "laporan sosialisasi.pdf" in text + tables  # the evidence in the archive is listed
+    assert site.sha["laporan sosialisasi.pdf"] in tables and f"RHK-01 {docfixtures.RHK_A1}" in tables
     # The output is archived and its generation recorded under the admin's name.
     with site.ws.open() as archive, archive.catalog.read() as conn:
         from archiver import custody
@@ -61,7 +63,9 @@ def test_admin_generates_a_daftar_bukti_docx(site: Site) -> None:
 def test_unit_generation_and_errors_are_reported(site: Site) -> None:
     c = site.client("admin", app=docs_app(site))
     r = generate(c, kind="skp", by="unit", target=docfixtures.UNIT, periode="")
-    assert r.status_code == 200 and len(links(r.text)) == 3
+    assert r.status_code == 200 and len(links(r.text)) == 4  # the Dinas and its bidang
+    for name in (docfixtures.NAME_J, docfixtures.NAME_K, docfixtures.NAME_B):
+        assert name in r.text
     r = generate(c, kind="evaluasi", periode="TW1")  # no evaluation imported: reported, nothing made
     assert r.status_code == 200 and "gagal" in r.text and "no evaluation" in r.text and not links(r.text)
     r = generate(c, target="199901012020011001")
@@ -128,6 +132,10 @@ def test_admin_imports_evaluations_then_generates_the_evaluation(site: Site) -> 
     assert r.status_code == 200 and "Tersimpan" in r.text and "BAIK" in r.text
     r = generate(c, kind="evaluasi")
     assert "gagal" not in r.text and len(links(r.text)) == 1
+    doc = Document(io.BytesIO(c.get(links(r.text)[0]).content))
+    rows = [[cell.text for cell in row.cells] for t in doc.tables for row in t.rows]
+    assert ["Kuantitas", docfixtures.IKI_A1, "4 modul", "4 aplikasi"] in [row[3:7] for row in rows if len(row) == 8]
+    assert ["CAPAIAN KINERJA ORGANISASI", "BAIK"] in rows and ["PREDIKAT KINERJA PEGAWAI*", "BAIK"] in rows
     r = upload(c, "program.exe", b"MZ")
     assert r.status_code == 400 and ".xlsx" in r.text
     pegawai = site.client("ani", app=docs_app(site))

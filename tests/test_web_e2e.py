@@ -57,10 +57,10 @@ def live(ws: Workspace) -> Iterator[tuple[Site, LiveServer]]:
     import test_documents_data as docfixtures
 
     from archiver.archive import utc_now
-    from archiver.documents.skpdata import MemorySkpSource
     from archiver.web.app import create_app
 
-    app = create_app(ws.config, clock=utc_now, skp_source=lambda archive: MemorySkpSource(docfixtures.unit_skps()))
+    docfixtures.import_skps(ws)  # document generation reads the imported SKPs (the app's default source)
+    app = create_app(ws.config, clock=utc_now)
     with LiveServer(app) as server:
         yield site, server
 

@@ -175,9 +175,10 @@ def footer(doc: DocumentObject, text: str) -> None:
 # ----------------------------------------------------------------------------- shared blocks
 
 def instansi_periode(doc: DocumentObject, right: str = "PERIODE PENILAIAN: {{ periode_penilaian }}") -> None:
+    """Instansi left, periode penilaian right, on one line (9 pt: it fits a portrait page)."""
     w = usable_width(doc)
-    t = table(doc, [w * 0.5, w * 0.5], borders=False)
-    row(t, "{{ instansi|upper }}", right, bold=True)
+    t = table(doc, [w * 0.4, w * 0.6], borders=False)
+    row(t, "{{ instansi|upper }}", right, bold=True, size=9)
     t.rows[-1].cells[1].paragraphs[0].alignment = RIGHT
 
 
@@ -208,8 +209,9 @@ def signatures(doc: DocumentObject, left: tuple[str, str], right: tuple[str, str
     t = table(doc, [w / 2, w / 2], borders=False)
     r = row(t, "", "", align=CENTER)
     for cell, (role, who), dated in ((r[0], left, place_left), (r[1], right, True)):
+        nip = f"{{% if {who}.nip %}}NIP {{{{ {who}.nip }}}}{{% endif %}}"  # a penilai may have no NIP
         lines = [("{{ tempat }}, {{ tanggal }}" if dated else "", False), (role, False), ("", False), ("", False),
-                 ("", False), (f"{{{{ {who}.nama }}}}", True), (f"NIP {{{{ {who}.nip }}}}", False)]
+                 ("", False), (f"{{{{ {who}.nama }}}}", True), (nip, False)]
         cell_lines(cell, lines)
         for p in cell.paragraphs:
             p.alignment = CENTER
@@ -222,7 +224,7 @@ def perilaku_table(doc: DocumentObject, with_feedback: bool) -> None:
     else:
         widths = [NO_W, w * 0.55, w - NO_W - w * 0.55]
     t = table(doc, widths)
-    heads = ["NO", "PERILAKU KERJA", "EKSPEKTASI KHUSUS PIMPINAN"]
+    heads = ["NO", "PERILAKU KERJA", "EKSPEKTASI KHUSUS PIMPINAN" + ("" if with_feedback else " (**)")]
     if with_feedback:
         heads.append("UMPAN BALIK BERKELANJUTAN BERDASARKAN BUKTI DUKUNG")
     row(t, *heads, bold=True, align=CENTER, header=True)
@@ -247,10 +249,10 @@ def hk_kuantitatif(doc: DocumentObject, evaluasi: bool) -> None:
         widths = fixed + [rest * f for f in (0.13, 0.14, 0.09, 0.15, 0.09, 0.19, 0.21)]
     else:
         rest = w - NO_W
-        widths = fixed + [rest * f for f in (0.22, 0.24, 0.11, 0.27, 0.16)]
+        widths = fixed + [rest * f for f in (0.21, 0.23, 0.13, 0.27, 0.16)]  # ASPEK: "Kuantitas" on one line
     t = table(doc, widths)
-    heads = ["NO", "RENCANA HASIL KERJA PIMPINAN YANG DIINTERVENSI", "RENCANA HASIL KERJA", "ASPEK",
-             "INDIKATOR KINERJA INDIVIDU", "TARGET"]
+    heads = ["NO", "RENCANA HASIL KERJA PIMPINAN YANG DIINTERVENSI" + ("" if evaluasi else " (*)"),
+             "RENCANA HASIL KERJA", "ASPEK", "INDIKATOR KINERJA INDIVIDU", "TARGET"]
     if evaluasi:
         heads += ["REALISASI BERDASARKAN BUKTI DUKUNG", "UMPAN BALIK BERKELANJUTAN BERDASARKAN BUKTI DUKUNG"]
     row(t, *heads, bold=True, align=CENTER, header=True, size=9, vcenter=True)
@@ -389,7 +391,7 @@ def build_evaluasi(variant: str) -> DocumentObject:
     s = table(doc, [w2 / 2, w2 / 2], borders=False)
     r = row(s, "", "")
     cell_lines(r[1], [("{{ tempat }}, {{ tanggal }}", False), ("Pejabat Penilai Kinerja", False), ("", False),
-                      ("", False), ("", False), ("{{ penilai.nama }}", True), ("NIP {{ penilai.nip }}", False)])
+                      ("", False), ("", False), ("{{ penilai.nama }}", True), ("{% if penilai.nip %}NIP {{ penilai.nip }}{% endif %}", False)])
     for p in r[1].paragraphs:
         p.alignment = CENTER
     para(doc, "* ditetapkan oleh Pejabat Penilai Kinerja; predikat dihitung dari matriks rating hasil kerja "
@@ -424,15 +426,16 @@ def build_bukti() -> DocumentObject:
     doc = new_document(landscape=True)
     title(doc, ["DAFTAR BUKTI DUKUNG", "SASARAN KINERJA PEGAWAI TAHUN {{ tahun }}", "PERIODE: {{ periode.label }}"])
     w = usable_width(doc)
-    t = table(doc, [w * 0.2, w * NO_W], borders=False)
+    t = table(doc, [w * 0.2, w * 0.8], borders=False)
     for label, key in (("INSTANSI", "instansi"),):
         row(t, label, f": {{{{ {key} }}}}")
     for label, key in PERSON_ROWS:
         row(t, label, f": {{{{ pegawai.{key} }}}}")
     para(doc)
-    t = table(doc, [NO_W] + [(w - NO_W) * f for f in (0.2, 0.08, 0.06, 0.17, 0.05, 0.06, 0.11, 0.23, 0.04)])
+    # SHA-256 in two lines of 32 hex digits; IKI wide enough for its code and text
+    t = table(doc, [NO_W] + [(w - NO_W) * f for f in (0.18, 0.15, 0.065, 0.13, 0.05, 0.065, 0.09, 0.22, 0.05)])
     row(t, "NO", "RHK", "IKI", "PERIODE", "NAMA BERKAS", "JENIS", "UKURAN", "DIARSIPKAN", "SHA-256", "VERSI",
-        bold=True, align=CENTER, header=True, size=8, vcenter=True)
+        bold=True, align=CENTER, header=True, size=7, vcenter=True)
     tag_row(t, "{%tr for b in bukti %}")
     row(t, "{{ b.no }}", "{{ b.rhk }}", "{{ b.iki }}", "{{ b.periode }}", "{{ b.nama }}", "{{ b.jenis }}",
         "{{ b.ukuran }}", "{{ b.diarsipkan }}", "{{ b.sha256 }}", "{{ b.versi }}", size=8)
@@ -466,7 +469,7 @@ def build_rekap() -> DocumentObject:
     tag_row(t, "{%tr endfor %}")
     para(doc)
     para(doc, "SEBARAN PREDIKAT DAN POLA DISTRIBUSI", bold=True)
-    t = table(doc, [w * 0.25, w * 0.12, w * 0.13, w * 0.5])
+    t = table(doc, [w * 0.24, w * 0.1, w * 0.15, w * 0.51])
     row(t, "PREDIKAT", "JUMLAH", "PERSENTASE", "KETENTUAN POLA DISTRIBUSI", bold=True, align=CENTER, size=9)
     tag_row(t, "{%tr for s in sebaran %}")
     row(t, "{{ s.predikat }}", "{{ s.jumlah }}", "{{ s.persen }}", "{{ s.ketentuan }}", size=9)
@@ -487,7 +490,7 @@ def build_rekap() -> DocumentObject:
     r = row(s, "", "")
     cell_lines(r[1], [("{{ tempat }}, {{ tanggal }}", False), ("{{ penandatangan.jabatan }}", False), ("", False),
                       ("", False), ("", False), ("{{ penandatangan.nama }}", True),
-                      ("NIP {{ penandatangan.nip }}", False)])
+                      ("{% if penandatangan.nip %}NIP {{ penandatangan.nip }}{% endif %}", False)])
     for p in r[1].paragraphs:
         p.alignment = CENTER
     return doc

@@ -3,6 +3,7 @@ templates (check, list), generated (prove a document)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -59,24 +60,22 @@ def eval_import(app: AppContext, file: Path, check: bool, as_json: bool) -> None
     """Import evaluations from a workbook (.xlsx) or JSON file.
 
     Every problem is reported at once (sheet, row, column, what to write) and nothing is
-    imported until there are none. The predikat is computed from the two ratings.
+    imported until there are none. Each pegawai needs an imported SKP for the year, each
+    realisasi one of its RHK/IKI codes, each capaian organisasi a unit kerja of the SKPs
+    (code or name). The predikat is computed from the two ratings.
 
     \b
     Example:
       archiver eval import evaluasi-TW1.xlsx
       archiver eval import evaluasi.json --check
     """
-    from ..documents.skpdata import catalog_source
+    from ..documents.skp_adapter import CatalogSkpSource
     from ..evaluation import repo
     from ..evaluation.importer import read_evaluation_file
 
     archive = app.archive
-    try:
-        source = catalog_source(archive)
-        lookup = getattr(source, "indicators", None)
-    except UsageError:
-        lookup = None  # without the SKP model, indicators are not cross-checked
-    data = read_evaluation_file(file, lookup)
+    skps = CatalogSkpSource(archive)  # NIPs, indicator codes and units are checked against the SKPs
+    data = read_evaluation_file(file, skps.indicators, skps.unit_known)
     counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
     if not check:
         with archive.catalog.begin() as conn:
@@ -119,7 +118,7 @@ def eval_distribusi(app: AppContext, unit: str, tahun: int, periode: str, as_jso
         emit_json({k: ctx[k] for k in ("unit", "tahun", "periode", "capaian_organisasi", "sebaran", "jumlah_dinilai",
                                        "jumlah_belum", "peringatan", "sesuai_pola")})
     else:
-        click.echo(f"{unit} {periode} {tahun}: capaian kinerja organisasi {ctx['capaian_organisasi']}")
+        click.echo(f"{ctx['unit']} {periode} {tahun}: capaian kinerja organisasi {ctx['capaian_organisasi']}")
         for s in ctx["sebaran"]:
             click.echo(f"  {s['predikat']:<18} {s['jumlah']:>4}  {s['persen']:>7}  {s['ketentuan']}")
         for w in ctx["peringatan"]:
@@ -174,14 +173,19 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
 @click.option("--pdf", is_flag=True, help="Also convert to PDF (LibreOffice, one process for the batch).")
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("dokumen"),
               show_default=True, help="Output folder.")
+@click.option("--tanggal", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date printed at the signatures of evaluasi, dokumen-evaluasi and rekap, YYYY-MM-DD "
+                   "(default: today; an SKP prints its own date).")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed per PDF.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per document with paths and hashes.")
 @pass_app
 def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, tahun: int, periode: str | None,
-                 pdf: bool, outdir: Path, timeout: float, as_json: bool) -> None:
+                 pdf: bool, outdir: Path, tanggal: dt.datetime | None, timeout: float, as_json: bool) -> None:
     """Generate documents from the templates: one pegawai (--nip) or a whole unit (--unit).
 
-    Files are named KIND_NIP_TAHUN_PERIODE.docx (and .pdf). Every document is stored in the
+    The SKP data comes from `archiver skp import`, evaluations from `archiver eval import`;
+    --unit takes the unit's code or name and includes its sub-units. Files are named
+    KIND_NIP_TAHUN_PERIODE.docx (and .pdf; a rekap: rekap_UNIT_...). Every document is stored in the
     archive with the hashes of its template, data and output (custody event 'generated').
     Exit 1 when any document could not be made (the others are still made).
 
@@ -194,7 +198,8 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
     from ..documents.skpdata import catalog_source
 
     archive = app.archive
-    jobs = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode)
+    jobs = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode,
+                signed=tanggal.date() if tanggal else None)
     failed = 0
     with app.progress(total=len(jobs), unit="doc", desc=f"generate {kind}") as bar:
         for g in run(archive, jobs, outdir, pdf=pdf, per_document_timeout=timeout):

@@ -37,18 +37,10 @@ class _Bars:
 
 
 def _nips_of_unit(app: AppContext, unit: str) -> tuple[str, ...]:
-    """The NIPs of a unit kerja, from the SKP model (archiver.skp) once it offers them."""
-    import importlib
+    """The NIPs of a unit kerja (code or name, with its sub-units), from the imported SKP data."""
+    from ..skp.repo import nips_of_unit
 
-    try:
-        repo = importlib.import_module("archiver.skp.repo")
-    except ImportError:
-        repo = None
-    lister = getattr(repo, "nips_of_unit", None)
-    if lister is None:
-        raise UsageError("--unit is not available yet: the SKP model (pegawai with their unit) is not installed",
-                         hint="export each pegawai with --nip for now")
-    nips = tuple(lister(app.archive, unit))
+    nips = tuple(nips_of_unit(app.archive, unit))
     if not nips:
         raise UsageError(f"unit {unit!r} has no pegawai in the SKP data")
     return nips

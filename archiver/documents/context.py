@@ -158,11 +158,13 @@ def _size(n: int) -> str:
 
 def bukti_context(skp: SkpData, periode: str, submissions: Sequence[dict[str, Any]], tz: str,
                   printed_at: str) -> dict[str, Any]:
-    rhk_text = {r.kode: r.teks for r in skp.rhk}
+    rhk_text = {r.kode.upper(): r.teks for r in skp.rhk}
+    iki_text = {i.kode.upper(): i.teks for r in skp.rhk for i in r.indikator}
     rows = []
     for i, s in enumerate(submissions, 1):
-        rhk = s.get("rhk") or ""
-        rows.append({"no": i, "rhk": f"{rhk} {rhk_text.get(rhk, '')}".strip(), "iki": s.get("iki") or "",
+        rhk, iki = s.get("rhk") or "", s.get("iki") or ""
+        rows.append({"no": i, "rhk": f"{rhk} {rhk_text.get(rhk.upper(), '')}".strip(),
+                     "iki": f"{iki} {iki_text.get(iki.upper(), '')}".strip(),
                      "periode": s.get("periode") or "", "nama": s["name"], "jenis": s.get("type") or "",
                      "ukuran": _size(int(s["size"])), "diarsipkan": waktu(s["received_at"], tz),
                      "sha256": s["sha256"], "versi": s["version"], "status": s["status"]})

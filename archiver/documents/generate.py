@@ -15,16 +15,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from .. import custody
 from ..archive import Archive
-from ..catalog import STORED, blobs, dumps
+from ..catalog import blobs, dumps, submissions
 from ..errors import ArchiverError, NotFound, UsageError
 from ..evaluation import repo as eval_repo
+from ..evaluation.model import CapaianOrganisasi
 from ..evaluation.tindak_lanjut import load_tindak_lanjut
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
+from ..skp.linking import link_codes
 from . import context as C
 from .render import Renderer
 from .skpdata import SkpData, SkpSource
@@ -84,12 +87,17 @@ def _periode(kind: str, periode: str | None) -> str:
 
 def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str | None = None,
          unit: str | None = None, periode: str | None = None, signed: dt.date | None = None) -> list[Job]:
-    """One Job per document; a pegawai whose data is incomplete gets a Job with ``error`` set."""
+    """One Job per document; a pegawai whose data is incomplete gets a Job with ``error`` set.
+
+    ``signed`` is the date printed next to the signatures of evaluasi, dokumen-evaluasi and
+    rekap (default: today in the office's time zone); an SKP carries its own date."""
     if kind not in KINDS:
         raise UsageError(f"unknown document kind {kind!r}; choose one of: {', '.join(KINDS)}")
     if (nip is None) == (unit is None):
         raise UsageError("give either --nip or --unit")
     p = _periode(kind, periode)
+    if signed is None:
+        signed = archive.clock().astimezone(ZoneInfo(archive.config.archive.timezone)).date()
     workspace = archive.config.source.parent if archive.config.source else None
     if kind == "rekap":
         if unit is None:
@@ -100,70 +108,105 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
         return [_rekap_job(archive, source, unit, tahun, p, workspace, signed)]
     nips = [str(nip)] if nip else source.unit_nips(str(unit), tahun)
     if not nips:
-        raise NotFound(f"no SKP {tahun} in unit {unit!r}", hint="check the unit's name (as in the SKP import)")
+        raise NotFound(f"no SKP {tahun} in unit {unit!r}",
+                       hint="write the unit's code or name as imported (see `archiver skp tree`)")
     tindak = load_tindak_lanjut(workspace) if kind == "dokumen-evaluasi" else {}
+    units: dict[str, tuple[str, ...]] = {}
     jobs = []
-    with archive.catalog.read() as conn:
-        for n in nips:
-            job = Job(kind, n, tahun, p, label=f"NIP {n}")
-            try:
-                skp = source.skp(n, tahun)
-                if skp is None:
-                    raise NotFound(f"NIP {n} has no SKP for {tahun}; import the SKP first")
-                job.label = f"{skp.pegawai.nama} (NIP {n})"
-                job.template, job.context = _build(archive, conn, kind, skp, p, workspace, tindak, signed)
-            except ArchiverError as exc:
-                job.error = str(exc)
-            jobs.append(job)
+    for n in nips:
+        job = Job(kind, n, tahun, p, label=f"NIP {n}")
+        try:
+            # The source is asked outside any catalog transaction: a catalog-backed source opens its
+            # own connection, and SQLite serialises transactions (BEGIN IMMEDIATE).
+            skp = source.skp(n, tahun)
+            if skp is None:
+                raise NotFound(f"NIP {n} has no SKP for {tahun}; import the SKP first")
+            job.label = f"{skp.pegawai.nama} (NIP {n})"
+            if skp.unit not in units:
+                units[skp.unit] = _unit_names(source, skp.unit)
+            with archive.catalog.read() as conn:
+                job.template, job.context = _build(archive, conn, kind, skp, p, workspace, tindak, signed,
+                                                   units[skp.unit])
+        except ArchiverError as exc:
+            job.error = str(exc)
+        jobs.append(job)
     return jobs
 
 
 def _build(archive: Archive, conn: Any, kind: str, skp: SkpData, periode: str, workspace: Path | None,
-           tindak: dict[Any, str], signed: dt.date | None) -> tuple[Path, dict[str, Any]]:
+           tindak: dict[Any, str], signed: dt.date | None, unit_names: Sequence[str]) -> tuple[Path, dict[str, Any]]:
     variant = C.skp_variant(skp)
     if kind == "skp":
         return find_template(f"skp_{variant}", workspace), C.skp_context(skp)
     if kind == "bukti":
-        subs = _evidence(archive, skp.pegawai.nip, skp.tahun, periode)
+        subs = _evidence(conn, skp, periode)
         return find_template("bukti", workspace), C.bukti_context(skp, periode, subs, archive.config.archive.timezone,
                                                                    archive.now())
     ev = eval_repo.get_evaluasi(conn, skp.pegawai.nip, skp.tahun, periode)
     if ev is None:
         raise NotFound(f"{skp.pegawai.nama} (NIP {skp.pegawai.nip}) has no evaluation for {periode} {skp.tahun}; "
                        "import it with `archiver eval import`")
-    capaian = eval_repo.get_capaian(conn, skp.unit, skp.tahun, periode)
+    capaian = _capaian(conn, unit_names, skp.tahun, periode)
     if kind == "evaluasi":
         return find_template(f"evaluasi_{variant}", workspace), C.evaluasi_context(skp, ev, capaian, signed)
     return find_template("dokumen_evaluasi", workspace), C.dokumen_evaluasi_context(skp, ev, capaian, tindak, signed)
 
 
-def _evidence(archive: Archive, nip: str, tahun: int, periode: str) -> list[dict[str, Any]]:
+def _unit_names(source: SkpSource, unit: str) -> tuple[str, ...]:
+    ref = source.unit(unit)
+    return (ref.names if ref else ()) or (unit,)
+
+
+def _capaian(conn: Any, unit_names: Sequence[str], tahun: int, periode: str) -> CapaianOrganisasi | None:
+    """The capaian kinerja organisasi of the unit, else of its nearest parent that has one."""
+    for name in unit_names:
+        found = eval_repo.get_capaian(conn, name, tahun, periode)
+        if found is not None:
+            return found
+    return None
+
+
+def _evidence(conn: Any, skp: SkpData, periode: str) -> list[dict[str, Any]]:
+    """The pegawai's archived evidence for the SKP year and periode, as the share holds it now:
+    the latest version of every file (not removed, not unlinked), with the RHK and indicator it
+    is filed under resolved against the SKP (a folder ``IKI-02`` alone names RHK-01 if IKI-02 is
+    one of its indicators)."""
+    s = submissions
+    where = [s.c.nip == skp.pegawai.nip, s.c.tahun == skp.tahun, s.c.status.in_(("archived", "duplicate")),
+             s.c.sha256.is_not(None), s.c.removed_at.is_(None)]
+    latest = (sa.select(s.c.share, s.c.relpath, sa.func.max(s.c.version).label("v"))
+              .where(*where).group_by(s.c.share, s.c.relpath).subquery())
+    q = (sa.select(s).where(*where)
+         .join(latest, sa.and_(s.c.share == latest.c.share, s.c.relpath == latest.c.relpath,
+                               s.c.version == latest.c.v)))
+    rhk_of_iki = {i.kode.upper(): r.kode for r in skp.rhk for i in r.indikator}
     out = []
-    for s in archive.catalog.list_submissions(nip=nip, tahun=tahun):
-        if s["status"] not in STORED or s["removed_at"] or not s["sha256"]:
+    for row in conn.execute(q):
+        p = row.periode or ""
+        if not (periode == ANNUAL or p == periode or (periode in QUARTERS and quarter_of(p) == periode)):
             continue
-        p = s["periode"] or ""
-        if periode == ANNUAL or p == periode or (periode in QUARTERS and quarter_of(p) == periode):
-            out.append(s)
+        rhk, iki = link_codes(row)
+        if iki and not rhk:
+            rhk = rhk_of_iki.get(iki.upper())
+        out.append({**row._mapping, "rhk": rhk, "iki": iki})
+    out.sort(key=lambda x: (x["periode"] or "", x["rhk"] or "~", x["iki"] or "", x["relpath"], x["id"]))
     return out
 
 
 def _rekap_job(archive: Archive, source: SkpSource, unit: str, tahun: int, periode: str, workspace: Path | None,
                signed: dt.date | None) -> Job:
-    job = Job("rekap", unit, tahun, periode, label=f"unit {unit}")
-    nips = source.unit_nips(unit, tahun)
-    if not nips:
+    ref = source.unit(unit)
+    name = ref.nama if ref else unit
+    job = Job("rekap", ref.kode if ref else unit, tahun, periode, label=f"unit {name}")
+    skps = [s for s in (source.skp(n, tahun) for n in source.unit_nips(unit, tahun)) if s is not None]
+    if not skps:
         job.error = f"no SKP {tahun} in unit {unit!r}"
         return job
-    members = []
     with archive.catalog.read() as conn:
-        for n in nips:
-            skp = source.skp(n, tahun)
-            if skp is not None:
-                members.append((skp, eval_repo.get_evaluasi(conn, n, tahun, periode)))
-        capaian = eval_repo.get_capaian(conn, unit, tahun, periode)
+        members = [(skp, eval_repo.get_evaluasi(conn, skp.pegawai.nip, tahun, periode)) for skp in skps]
+        capaian = _capaian(conn, (ref.names if ref else ()) or (unit,), tahun, periode)
     job.template = find_template("rekap", workspace)
-    job.context = C.rekap_context(unit, members[0][0].instansi, tahun, periode, members, capaian, signed)
+    job.context = C.rekap_context(name, skps[0].instansi, tahun, periode, members, capaian, signed)
     return job
 
 

@@ -2,15 +2,18 @@
 
 ``SkpData`` is the documents' view of one pegawai's SKP for a year (identity snapshots,
 RHK with indicators, BerAKHLAK expectations, lampiran). ``SkpSource`` supplies it; the
-catalog-backed source reads the SKP model's tables (archiver.skp), so documents never
-depend on how the SKP is stored.
+catalog-backed source (``skp_adapter.CatalogSkpSource``) reads the SKP model's tables
+(archiver.skp), so documents never depend on how the SKP is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class PerilakuSkp:
 @dataclass(frozen=True)
 class SkpData:
     instansi: str
-    unit: str  # the unit kerja the SKP belongs to (what --unit selects)
+    unit: str  # the unit kerja the SKP belongs to: its kode in the SKP model (what --unit selects)
     tahun: int
     pegawai: Person
     penilai: Person
@@ -68,31 +71,25 @@ class SkpData:
     tanggal: dt.date | None = None
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit kerja as the documents name it: ``kode`` (file names, records), ``nama`` (printed),
+    and ``names``: the names and codes of the unit and its parents, nearest first, which a
+    capaian kinerja organisasi record may use (a bidang without its own record takes its dinas's)."""
+
+    kode: str
+    nama: str
+    names: tuple[str, ...] = ()
+
+
 class SkpSource(Protocol):
     def skp(self, nip: str, tahun: int) -> SkpData | None: ...
     def unit_nips(self, unit: str, tahun: int) -> list[str]: ...
+    def unit(self, unit: str) -> UnitRef | None: ...
 
 
-class MemorySkpSource:
-    """SKPs held in memory (benchmarks, previews, and tests that need no SKP import)."""
+def catalog_source(archive: Archive) -> SkpSource:
+    """The SKP source backed by the SKP model's tables (archiver.skp): what real code uses."""
+    from .skp_adapter import CatalogSkpSource
 
-    def __init__(self, skps: list[SkpData]) -> None:
-        self._by_key = {(s.pegawai.nip, s.tahun): s for s in skps}
-
-    def skp(self, nip: str, tahun: int) -> SkpData | None:
-        return self._by_key.get((nip, tahun))
-
-    def unit_nips(self, unit: str, tahun: int) -> list[str]:
-        return sorted(n for (n, t), s in self._by_key.items() if t == tahun and s.unit.casefold() == unit.casefold())
-
-
-def catalog_source(archive: object) -> SkpSource:
-    """The SKP source backed by the SKP model's tables (archiver.skp)."""
-    try:
-        from . import skp_adapter
-    except ImportError as exc:
-        from ..errors import UsageError
-
-        raise UsageError(f"the SKP model is not available ({exc}); import SKPs first",
-                         hint="`archiver skp import FILE` (SKP model, issue 5)") from None
-    return skp_adapter.CatalogSkpSource(archive)
+    return CatalogSkpSource(archive)

@@ -38,6 +38,8 @@ from .rules import OrgPredikat, Rating, parse_org_predikat, parse_rating
 
 #: Given (nip, tahun), the (rhk, iki) codes of that pegawai's SKP, or None when there is no SKP.
 IndicatorLookup = Callable[[str, int], "set[tuple[str, str]] | None"]
+#: Given a unit kerja as written (kode or name), whether the SKP catalog knows it.
+UnitLookup = Callable[[str], bool]
 
 
 # ----------------------------------------------------------------------------- field converters
@@ -332,7 +334,10 @@ def _example(col: Column) -> str:
 
 
 def validate(sheets: dict[str, list[Record]], problems: list[str],
-             indicators: IndicatorLookup | None = None) -> EvaluationImport:
+             indicators: IndicatorLookup | None = None, units: UnitLookup | None = None) -> EvaluationImport:
+    """Convert and cross-check every record. With ``indicators`` (the SKP catalog), every
+    evaluated pegawai must have an SKP for the year and every realisasi must name one of its
+    indicators; with ``units``, every capaian organisasi must name a known unit kerja."""
     evals: dict[tuple[str, int, str], dict[str, Any]] = {}
     where_of: dict[tuple[str, int, str], str] = {}
     for rec in sheets.get("Evaluasi", []):
@@ -344,6 +349,9 @@ def validate(sheets: dict[str, list[Record]], problems: list[str],
             problems.append(f"{rec[1]['']}: NIP {key[0]} {key[1]} {key[2]} already appears at {where_of[key]}; "
                             "keep one row per pegawai and periode")
             continue
+        if indicators is not None and indicators(key[0], key[1]) is None:
+            problems.append(f"{rec[1]['nip']}: NIP {key[0]} has no SKP for {key[1]}; import the SKP first "
+                            "(`archiver skp import`), or correct the NIP or year")
         evals[key] = {**v, "realisasi": {}, "perilaku": {}}
         where_of[key] = rec[1][""]
     for sheet, field, ident in (("Realisasi", "realisasi", ("rhk", "iki")), ("Perilaku", "perilaku", ("perilaku",))):
@@ -363,9 +371,7 @@ def validate(sheets: dict[str, list[Record]], problems: list[str],
                 continue
             if sheet == "Realisasi" and indicators is not None:
                 known = indicators(key[0], key[1])
-                if known is None:
-                    problems.append(f"{rec[1]['']}: NIP {key[0]} has no SKP for {key[1]}; import the SKP first")
-                elif sub not in known:
+                if known is not None and sub not in known:
                     problems.append(f"{rec[1]['rhk']}: {sub[0]} {sub[1]} is not an indicator of the SKP of NIP "
                                     f"{key[0]} ({key[1]}); known: {', '.join(' '.join(k) for k in sorted(known))}")
             evals[key][field][sub] = v
@@ -389,11 +395,16 @@ def validate(sheets: dict[str, list[Record]], problems: list[str],
                             f"{seen[key]}; keep one row")
             continue
         seen[key] = rec[1][""]
+        if units is not None and not units(v["unit"]):
+            problems.append(f"{rec[1]['unit']}: {v['unit']!r} is not a unit kerja of the imported SKPs; write its "
+                            "code or name as on sheet 'Unit Kerja' of the SKP workbook (`archiver skp tree`)")
+            continue
         result.capaian.append(CapaianOrganisasi(**v))
     return result
 
 
-def read_evaluation_file(path: Path, indicators: IndicatorLookup | None = None) -> EvaluationImport:
+def read_evaluation_file(path: Path, indicators: IndicatorLookup | None = None,
+                         units: UnitLookup | None = None) -> EvaluationImport:
     """Read and validate a workbook (.xlsx) or JSON file. ValidationFailed lists every problem."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
@@ -405,7 +416,7 @@ def read_evaluation_file(path: Path, indicators: IndicatorLookup | None = None) 
     else:
         raise UsageError(f"{path}: import reads .xlsx workbooks or .json files",
                          hint="start from `archiver eval template evaluasi.xlsx`")
-    result = validate(sheets, problems, indicators)
+    result = validate(sheets, problems, indicators, units)
     if problems:
         raise ValidationFailed(f"{path.name}: {len(problems)} problem(s); nothing was imported", details=problems)
     return result
