@@ -510,7 +510,6 @@ def test_serve_runs_a_real_server(ws: Workspace) -> None:
 
 
 def test_run_starts_the_web_app_and_the_watcher(ws: Workspace) -> None:
-    import importlib.util
     import time
 
     import httpx
@@ -518,11 +517,6 @@ def test_run_starts_the_web_app_and_the_watcher(ws: Workspace) -> None:
     proc, port = _start(ws, "run")
     try:
         assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200
-        if importlib.util.find_spec("archiver.watcher") is None:
-            proc.terminate()  # type: ignore[attr-defined]
-            _, err = proc.communicate(timeout=10)  # type: ignore[attr-defined]
-            assert "Watcher not available" in err
-            return
         ws.put(f"{NIP_A}/2026/TW1/RHK-01/dari-watcher.pdf", make_pdf("Dari watcher"))
         deadline = time.monotonic() + 60
         while True:

@@ -262,9 +262,17 @@ def demo(directory: Path, tahun: int, force: bool) -> None:
     from ..skp.demo import build_demo
 
     out = build_demo(directory, tahun=tahun, force=force)
-    click.echo(f"Created {out.config}")
-    click.echo(f"  {out.skp} SKP imported, {out.files} evidence files ingested ({out.summary})")
+    if out.existed:
+        click.echo(f"Demo already in place at {out.config}: nothing added.")
+    else:
+        click.echo(f"Created {out.config}")
+        click.echo(f"  {out.skp} SKP imported, {out.files} evidence files ingested ({out.summary})")
+    if out.accounts is not None:
+        click.echo(f"Web accounts (user, role, password), kept in {out.accounts}:")
+        for line in out.accounts.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                click.echo("  " + line.replace("\t", "  "))
     click.echo("Try:")
-    for line in ("archiver skp list", "archiver skp tree", "archiver coverage --missing",
+    for line in ("archiver run", "archiver skp list", "archiver skp tree", "archiver coverage --missing",
                  "archiver coverage --suspicious", "archiver list --status unlinked"):
         click.echo(f"  archiver --config {out.config} {line.removeprefix('archiver ')}")

@@ -34,7 +34,7 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-def _configure_logging(json_log: bool, quiet: bool) -> None:
+def configure_logging(json_log: bool, quiet: bool) -> None:
     """Decisions are the watcher's output: shown at INFO unless --quiet; JSON with --json-log."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter() if json_log else
@@ -68,7 +68,7 @@ def watch(app: AppContext, json_log: bool) -> None:
     """
     from ..watcher import Watcher
 
-    _configure_logging(json_log, app.quiet)
+    configure_logging(json_log, app.quiet)
     watcher = Watcher(app.archive)
     stop = threading.Event()
 

@@ -76,26 +76,29 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
     Example:
       archiver --config /srv/arsip/watch_config.toml run --port 8080
     """
-    watcher = _start_watcher(app)
-    if watcher is None:
-        click.echo("Watcher not available in this build: only the web app runs.", err=True)
-    _serve(app, host, port, cookie_secure, proxy_ip, public_url)
+    from .watch import configure_logging
+
+    configure_logging(False, app.quiet)
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(app, stop), name="watcher", daemon=True)
+    watcher.start()
+    try:
+        _serve(app, host, port, cookie_secure, proxy_ip, public_url)
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
 
 
-def _start_watcher(app: AppContext) -> threading.Thread | None:
-    import importlib
+def _watch(app: AppContext, stop: threading.Event) -> None:
+    """The watcher in its own thread, with its own Archive (its own catalog connections)."""
+    from ..archive import Archive
+    from ..watcher import Watcher
 
     try:
-        watcher_mod = importlib.import_module("archiver.watcher")
-    except ImportError:
-        return None
-    target = getattr(watcher_mod, "run_forever", None) or getattr(watcher_mod, "run", None)
-    if target is None:
-        return None
-    config = app.config
-    thread = threading.Thread(target=target, args=(config,), name="watcher", daemon=True)
-    thread.start()
-    return thread
+        with Archive.open(app.config) as archive:
+            Watcher(archive).run(stop)
+    except Exception:  # noqa: BLE001 - the web app keeps serving; the log says why the watcher stopped
+        log.exception("the watcher stopped; the web app goes on (restart `archiver run` to watch again)")
 
 
 # --------------------------------------------------------------------------- users

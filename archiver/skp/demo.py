@@ -11,6 +11,8 @@ the suspicious list all have something to show.
 from __future__ import annotations
 
 import io
+import os
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +29,20 @@ KASUBAG, PRAKOM, HUMAS = "198702142011012001", "198503152010011002", "1993110820
 OPERATOR, PENGADM = "199205172022211001", "199607302020121002"
 
 
+#: Web accounts of the demo: (user name, role, NIP). The atasan is a Kepala Bidang with staff.
+DEMO_ACCOUNTS = (("admin", "admin", None), ("auditor", "auditor", None),
+                 ("kabid", "atasan", KABID_APT), ("pegawai", "pegawai", PRAKOM))
+ACCOUNTS_FILE = "demo-accounts.txt"
+
+
 @dataclass
 class DemoResult:
     config: Path
     skp: int
     files: int
     summary: str
+    accounts: Path | None = None
+    existed: bool = False
 
 
 def _p(nip: str, nama: str, gol: str, jabatan: str, jj: str, unit: str, jenis: str = "PNS") -> dict[str, Any]:
@@ -282,8 +292,21 @@ def demo_files(tahun: int) -> dict[str, bytes]:
 
 
 def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResult:
-    """Write the workspace, drop the evidence, import the SKPs, and ingest everything."""
-    config_path = write_workspace(directory, force=force)
+    """Write the workspace, drop the evidence, import the SKPs, ingest everything, add web accounts.
+
+    Idempotent: a workspace whose archive already holds evidence is left as it is.
+    """
+    existing = directory.expanduser().resolve() / "watch_config.toml"
+    if existing.exists() and not force:
+        config = load_config(existing)
+        with Archive.open(config, actor="demo") as archive:
+            if archive.catalog.counts_by_status():
+                accounts = existing.parent / ACCOUNTS_FILE
+                return DemoResult(existing, 0, 0, "already in place", accounts if accounts.exists() else None,
+                                  existed=True)
+        config_path = existing
+    else:
+        config_path = write_workspace(directory, force=force)
     config = load_config(config_path)
     drop = config.share("drop").path
     files = demo_files(tahun)
@@ -294,5 +317,25 @@ def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResul
     with Archive.open(config, actor="demo") as archive:
         report = import_obj(archive, demo_tables(tahun), "demo")
         counts = Counter(r.status for r in scan(archive))
+        accounts = demo_accounts(archive, config_path.parent / ACCOUNTS_FILE)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    return DemoResult(config_path, report.saved.skp["new"] + report.saved.skp["updated"], sum(counts.values()), summary)
+    return DemoResult(config_path, report.saved.skp["new"] + report.saved.skp["updated"], sum(counts.values()),
+                      summary, accounts)
+
+
+def demo_accounts(archive: Archive, out: Path) -> Path:
+    """Web accounts for each role with random passwords, written once to ``out`` (mode 0600)."""
+    from ..web.users import add_user, list_users
+
+    have = {u.name for u in list_users(archive.catalog)}
+    lines = ["# Demo web accounts (user, role, password). Change or disable them before real use.\n"]
+    for name, role, nip in DEMO_ACCOUNTS:
+        if name in have:
+            continue
+        password = secrets.token_urlsafe(12)
+        add_user(archive.catalog, name, role, password, nip=nip, now=archive.now())
+        lines.append(f"{name}\t{role}\t{password}\n")
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.writelines(lines if len(lines) > 1 else [])
+    return out

@@ -27,13 +27,10 @@ def import_evaluation(request: Request, path: Path, check_only: bool) -> dict[st
     from ..evaluation.importer import read_evaluation_file
 
     archive = archive_of(request)
-    try:
-        from ..documents.skpdata import catalog_source
+    from ..documents.skpdata import catalog_source
 
-        lookup = getattr(catalog_source(archive), "indicators", None)
-    except (ImportError, UsageError):
-        lookup = None  # without the SKP model, indicators are not cross-checked (as the CLI does)
-    data = read_evaluation_file(path, lookup)
+    src = catalog_source(archive)
+    data = read_evaluation_file(path, src.indicators, src.unit_known)
     counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
     if not check_only:
         with archive.catalog.begin() as conn:
