@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from . import custody
 from .archive import Archive
 from .catalog import STORED, blobs, file_state, submissions
-from .errors import StoreError, UsageError
+from .errors import NotFound, StoreError, UsageError
 from .filetypes import FileType, detect
 from .linking import Link
 
@@ -468,3 +468,39 @@ def _run_hooks(archive: Archive, result: IngestResult) -> None:
             hook(archive, result)
         except Exception:  # noqa: BLE001 - a derived step never undoes or stops archiving
             log.exception("after-archive step %s failed for %s", getattr(hook, "__name__", hook), result.path)
+
+
+# --------------------------------------------------------------------------- review
+
+def release(archive: Archive, submission_id: int, *, note: str, actor: str | None = None) -> IngestResult:
+    """Accept a quarantined file whose bytes are stored (type not allowed, too large) as evidence.
+
+    An administrator's decision: the status becomes archived (or duplicate, or unlinked when
+    its folders name no pegawai), a ``released`` custody event records who, why and the old
+    reason, and the after-archive steps (text, index, SKP link) run as for a new file.
+    """
+    if not note.strip():
+        raise UsageError("say why the file is accepted (--note)", hint="e.g. --note 'scan kegiatan dalam format TIFF'")
+    with archive.catalog.begin() as conn:
+        row = conn.execute(sa.select(submissions).where(submissions.c.id == submission_id)).first()
+        if row is None:
+            raise NotFound(f"no submission {submission_id}", hint="see `archiver list --status quarantined`")
+        if row.status != "quarantined":
+            raise UsageError(f"submission {submission_id} is {row.status}, not quarantined")
+        if row.sha256 is None:
+            raise UsageError(f"submission {submission_id} has no stored bytes ({row.reason})",
+                             hint="fix the file in the share and drop it again")
+        others = conn.execute(sa.select(sa.func.count()).select_from(submissions).where(
+            submissions.c.sha256 == row.sha256, submissions.c.status.in_(STORED))).scalar_one()
+        status = "unlinked" if row.link_problem or not row.nip else ("duplicate" if others else "archived")
+        conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
+            status=status, reason_code="unlinked" if status == "unlinked" else None,
+            reason=row.link_problem if status == "unlinked" else None))
+        custody.append(conn, "released", at=archive.now(), actor=actor or archive.actor, submission_id=submission_id,
+                       sha256=row.sha256, detail={"share": row.share, "path": row.relpath, "status": status,
+                                                  "was": row.reason, "note": note.strip()[:500]})
+    result = IngestResult(row.share, row.relpath, status, sha256=row.sha256, submission_id=submission_id,
+                          version=row.version, type=row.type, size=row.size, nip=row.nip, tahun=row.tahun,
+                          periode=row.periode, rhk=row.rhk, iki=row.iki)
+    _run_hooks(archive, result)
+    return result

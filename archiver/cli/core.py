@@ -153,6 +153,26 @@ def status(app: AppContext, as_json: bool, n_problems: int) -> None:
             click.echo(f"  {p['received_at']}  {p['status']:<11} {p['path']}  — {p['reason']}")
 
 
+@main.command()
+@click.argument("submission", type=int)
+@click.option("--note", required=True, help="Why this file is accepted as evidence (kept in the custody log).")
+@pass_app
+def release(app: AppContext, submission: int, note: str) -> None:
+    """Accept a quarantined file (from `archiver list --status quarantined`) as evidence.
+
+    Only files whose bytes the archive holds (wrong type, too large) can be released;
+    the decision is a `released` custody event with your note.
+
+    \b
+    Example:
+      archiver release 17 --note "foto kegiatan dalam format HEIC, diperiksa manual"
+    """
+    from ..ingest import release as do_release
+
+    r = do_release(app.archive, submission, note=note)
+    click.echo(f"Submission {submission} ({r.path}) released: now {r.status}.")
+
+
 @main.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every problem.")
 @pass_app

@@ -170,8 +170,9 @@ def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, 
 # --------------------------------------------------------------------------- relink by hand
 
 def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | None = None,
-           nip: str | None = None, tahun: int | None = None, periode: str | None = None) -> dict[str, Any]:
-    """Set a submission's link (the rest of the link is kept) and record ``relinked``."""
+           nip: str | None = None, tahun: int | None = None, periode: str | None = None,
+           actor: str | None = None) -> dict[str, Any]:
+    """Set a submission's link (the rest of the link is kept) and record ``relinked`` by ``actor``."""
     if not rhk and not iki:
         raise UsageError("give --rhk (and/or --iki): the code to file this evidence under")
     new_rhk = normalize_rhk(rhk) if rhk else None
@@ -212,7 +213,7 @@ def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | 
         detail = {"share": row.share, "path": row.relpath, "from": frm,
                   "to": {k: v for k, v in to.items() if v is not None}, "status": status,
                   "skp": "pending" if res.state == PENDING else "resolved"}
-        seq = custody.append(conn, "relinked", at=archive.now(), actor=archive.actor, submission_id=submission_id,
+        seq = custody.append(conn, "relinked", at=archive.now(), actor=actor or archive.actor, submission_id=submission_id,
                              sha256=row.sha256, detail=detail)
     return {"submission_id": submission_id, "event": seq, **detail}
 

@@ -24,7 +24,52 @@ async def problems(request: Request, status: str | None = Query(None, max_length
     status = status if status in PROBLEM_STATUSES else None
     rows = await run_in_threadpool(problem_files, archive, scope_of(request, session), status=status)
     return render(request, "problems.html", session, rows=rows, status=status or "",
-                  can_act=session.user.role == "admin" and request.app.state.features["skp"])
+                  can_act=session.user.role == "admin" and request.app.state.features["skp"],
+                  message=request.query_params.get("pesan", "")[:300], error=request.query_params.get("galat", "")[:300])
+
+
+def _back(status: str | None, **msg: str) -> RedirectResponse:
+    from urllib.parse import urlencode
+
+    query = {"status": status} if status in PROBLEM_STATUSES else {}
+    return RedirectResponse("/masalah?" + urlencode({**query, **msg}), status_code=303)
+
+
+@router.post("/masalah/{submission_id}/tautkan")
+async def problem_relink(request: Request, submission_id: int, nip: str = Form("", max_length=40),
+                         tahun: str = Form("", max_length=4), periode: str = Form("", max_length=20),
+                         rhk: str = Form("", max_length=40), iki: str = Form("", max_length=40),
+                         kembali: str = Form("", max_length=20),
+                         session: Session = Depends(require(*ADMIN))) -> Response:
+    """Admin: file an unlinked submission under a pegawai's RHK/indicator (custody: relinked)."""
+    from ..skp.linking import relink
+
+    archive = archive_of(request)
+    try:
+        out = await run_in_threadpool(lambda: relink(
+            archive, submission_id, rhk=rhk.strip() or None, iki=iki.strip() or None, nip=nip.strip() or None,
+            tahun=int(tahun) if tahun.strip().isdigit() else None, periode=periode.strip() or None,
+            actor=session.user.actor))
+    except ArchiverError as exc:
+        return _back(kembali, galat=f"Berkas {submission_id}: {exc.message}")
+    to = out["to"]
+    return _back(kembali, pesan=f"Berkas {submission_id} ditautkan ke {to.get('nip', '')} {to.get('periode', '')} "
+                                f"{to.get('rhk') or ''} {to.get('iki') or ''}".strip())
+
+
+@router.post("/masalah/{submission_id}/lepas")
+async def problem_release(request: Request, submission_id: int, catatan: str = Form("", max_length=500),
+                          kembali: str = Form("", max_length=20),
+                          session: Session = Depends(require(*ADMIN))) -> Response:
+    """Admin: accept a quarantined file whose bytes are stored as evidence (custody: released)."""
+    from ..ingest import release
+
+    archive = archive_of(request)
+    try:
+        r = await run_in_threadpool(lambda: release(archive, submission_id, note=catatan, actor=session.user.actor))
+    except ArchiverError as exc:
+        return _back(kembali, galat=f"Berkas {submission_id}: {exc.message}")
+    return _back(kembali, pesan=f"Berkas {submission_id} dilepas dari karantina (sekarang {r.status}).")
 
 
 @router.get("/pengguna")
