@@ -220,3 +220,43 @@ def test_admin_generates_and_downloads_a_document(live: tuple[Site, LiveServer],
     cells = " ".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "laporan sosialisasi.pdf" in cells
     assert page.dialogs == [] and page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_atasan_reads_coverage_and_admin_relinks_a_file(live: tuple[Site, LiveServer], browser: Any) -> None:
+    import test_documents_data as d
+
+    from archiver.web.users import add_user
+
+    site, server = live
+    with site.ws.open() as archive:
+        add_user(archive.catalog, "kabid", "atasan", PASSWORD, nip=d.NIP_K, now=archive.now())
+    page = new_page(browser)
+    page.goto(f"{server.url}/")
+    log_in(page, "kabid")
+    page.wait_for_url(f"{server.url}/**")
+    page.click("nav >> text=Kelengkapan")
+    page.wait_for_url(f"{server.url}/cakupan**")
+    page.fill("input[name=tahun]", str(d.TAHUN))
+    page.select_option("select[name=periode]", "TW1")
+    page.click("button:has-text('Tampilkan')")
+    page.wait_for_url("**periode=TW1*")
+    grid = page.inner_text("table.coverage")
+    assert d.NIP_A in grid and d.NIP_B in grid and d.NIP_J not in grid  # staff below, not the Kepala Dinas
+    assert page.locator("td[data-status=kosong]").count() > 0  # missing evidence is marked
+    page.context.close()
+
+    page = new_page(browser)
+    page.goto(f"{server.url}/")
+    log_in(page, "admin")
+    page.wait_for_url(f"{server.url}/**")
+    page.goto(f"{server.url}/masalah?status=unlinked")
+    form = page.locator("form[action$='/tautkan']").first
+    form.locator("input[name=nip]").fill(d.NIP_A)
+    form.locator("input[name=tahun]").fill(str(d.TAHUN))
+    form.locator("input[name=periode]").fill("TW1")
+    form.locator("input[name=rhk]").fill("RHK-02")
+    form.locator("button:has-text('Tautkan')").click()
+    page.wait_for_url("**pesan=*")
+    assert "ditautkan ke" in page.inner_text("p.notice")
+    assert f"drop/{XSS}.pdf" not in page.inner_text("main")
+    assert page.dialogs == [] and page.csp_errors == []  # type: ignore[attr-defined]
