@@ -23,6 +23,7 @@ from conftest import (
     make_xlsx,
     require_program,
 )
+from test_extract import text_image
 
 from archiver.config import write_workspace
 
@@ -48,16 +49,7 @@ def _docx_with_table(title: str, rows: list[list[str]]) -> bytes:
 
 def _scan(lines: list[str]) -> bytes:
     """A 'scanned' page: text only as pixels."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.load_default(size=36)
-    img = Image.new("RGB", (1400, 120 + 80 * len(lines)), "white")
-    draw = ImageDraw.Draw(img)
-    for i, line in enumerate(lines):
-        draw.text((50, 50 + 80 * i), line, fill="black", font=font)
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
+    return text_image(lines)
 
 
 CORPUS: dict[str, bytes] = {
