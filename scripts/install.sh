@@ -21,4 +21,8 @@ if command -v apt-get >/dev/null 2>&1; then
 else
     echo "apt-get not found: install these yourself: ${APT_PACKAGES[*]}" >&2
 fi
-python3 -m pip install -q -e '.[test]'
+# A Debian system Python refuses pip (PEP 668) unless told; a venv or pyenv Python does not.
+if ! python3 -m pip install -q -e '.[test]'; then
+    echo "pip refused; retrying with --break-system-packages (or run this script inside a venv)" >&2
+    python3 -m pip install -q --break-system-packages -e '.[test]'
+fi
