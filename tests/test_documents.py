@@ -168,9 +168,7 @@ def test_every_kind_generated_docx_and_pdf(generated: dict[str, Any]) -> None:
 
 
 def test_pdf_text_matches_the_data(generated: dict[str, Any]) -> None:
-    pdftotext = shutil.which("pdftotext")
-    if pdftotext is None:
-        pytest.skip("pdftotext not installed")
+    pdftotext = require_program("pdftotext")  # poppler-utils, installed by scripts/install.sh
     import subprocess
 
     out = subprocess.run([pdftotext, "-layout", generated["evaluasi"][NIP_A]["pdf"], "-"], capture_output=True,
