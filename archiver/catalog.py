@@ -5,8 +5,9 @@ created and upgraded by Alembic migrations (``archiver/migrations``) on open. Th
 objects below mirror the migrations for queries; a feature that adds tables declares them
 in its own module and migration (branching from ``0001_core``).
 
-SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` transactions, so concurrent writers
-(watcher, CLI, web) serialise instead of failing half-way.
+SQLite runs in WAL mode. Write transactions (``begin``) start with ``BEGIN IMMEDIATE``, so
+concurrent writers (watcher, CLI, web) serialise instead of failing half-way; reads
+(``read``) are plain snapshots that never wait for or block a writer.
 """
 
 from __future__ import annotations
@@ -121,7 +122,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (no deadlock on upgrade); readers never take it:
+        # in WAL mode they see a snapshot and neither wait for nor block the writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("archiver_read") else "BEGIN IMMEDIATE")
 
 
 class Catalog:
@@ -148,7 +151,8 @@ class Catalog:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        """A read-only snapshot (never takes the write lock on SQLite)."""
+        with self.engine.connect().execution_options(archiver_read=True) as conn:
             yield conn
 
     def close(self) -> None:
