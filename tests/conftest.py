@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from archiver.archive import Archive
 from archiver.cli import main
 from archiver.config import Config, load_config, write_workspace
+from archiver.samplefiles import text_pdf
 
 NIP_A = "198503152010011002"  # PNS, born 1985-03-15, TMT 2010-01, male
 NIP_B = "199001012015032001"  # PNS, born 1990-01-01, TMT 2015-03, female
@@ -102,31 +103,8 @@ def clock() -> FixedClock:
 # ----------------------------------------------------------------- real sample files
 
 def make_pdf(text: str = "Laporan kegiatan", pages: int = 1) -> bytes:
-    """A small but real PDF with a text layer (written by hand: no extra dependency)."""
-    objs = []
-    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(pages))
-    objs.append("<< /Type /Catalog /Pages 2 0 R >>")
-    objs.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>")
-    font_id = 3 + 2 * pages
-    for i in range(pages):
-        line = f"{text} halaman {i + 1}".replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        stream = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET"
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
-                    f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>")
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
-    objs.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(f"{n} 0 obj\n{body}\nendobj\n".encode("latin-1"))
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    """A small but real PDF with a text layer, one line per page ("TEXT halaman N")."""
+    return text_pdf([[f"{text} halaman {i + 1}"] for i in range(pages)])
 
 
 def make_docx(*paragraphs: str) -> bytes:

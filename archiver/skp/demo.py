@@ -21,6 +21,7 @@ from typing import Any
 from ..archive import Archive
 from ..config import load_config, write_workspace
 from ..ingest import scan
+from ..samplefiles import text_pdf
 from .importer import import_obj
 
 INSTANSI = "Pemerintah Kabupaten Sukamaju"
@@ -164,27 +165,8 @@ def demo_tables(tahun: int) -> dict[str, list[dict[str, Any]]]:
 # --------------------------------------------------------------------------- evidence files
 
 def _pdf(lines: list[str]) -> bytes:
-    """A small real PDF with a text layer (Helvetica, one page)."""
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    body = "BT /F1 11 Tf 60 780 Td 15 TL " + " ".join(f"({esc(x)}) '" for x in lines) + " ET"
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            "/Resources << /Font << /F1 5 0 R >> >> >>",
-            f"<< /Length {len(body.encode('latin-1'))} >>\nstream\n{body}\nendstream",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, obj in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(f"{n} 0 obj\n{obj}\nendobj\n".encode("latin-1"))
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    """A small real PDF with a text layer (one page)."""
+    return text_pdf([lines])
 
 
 def _docx(lines: list[str]) -> bytes:
