@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import threading
 import time
 import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
-from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx, require_program
+from conftest import (
+    NIP_A,
+    NIP_B,
+    Workspace,
+    make_docx,
+    make_pdf,
+    make_xlsx,
+    require_program,
+)
 
 from archiver import extract as ex_mod
-from archiver.extract import ExtractLimits, extract
+from archiver.extract import ExtractLimits, extract, formats, ocr
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -50,8 +61,8 @@ def slow_pdf(n_ops: int) -> bytes:
     body = ("BT /F1 12 Tf 72 720 Td " + "(ab) Tj 1 0 Td " * n_ops + "ET").encode()
     comp = zlib.compress(body, 9)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+             b"/Resources << /Font << /F1 5 0 R >> >> >>"),
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(comp) + comp + b"\nendstream",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     out = io.BytesIO()
@@ -83,6 +94,15 @@ def zip_bomb_docx(inflated_mb: int) -> bytes:
     return out.getvalue()
 
 
+def scanned_pdf(lines: list[str]) -> bytes:
+    """A scan: one page that is only an image of text (no text layer)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(text_image(lines))).save(buf, "PDF", resolution=150)
+    return buf.getvalue()
+
+
 def encrypted_pdf(user_password: str) -> bytes:
     import pypdf
 
@@ -111,8 +131,9 @@ def test_pdf_every_page_and_metadata(tmp_path: Path) -> None:
     assert ex.meta["created"].startswith("2026-03-01T10:15:00")
 
 
-def test_docx_paragraphs_tables_headers_and_footers(tmp_path: Path) -> None:
+def test_docx_paragraphs_tables_headers_footers_and_text_boxes(tmp_path: Path) -> None:
     import docx
+    from docx.oxml import parse_xml
 
     d = docx.Document()
     d.add_paragraph("Notulen rapat koordinasi pengelolaan arsip")
@@ -123,13 +144,21 @@ def test_docx_paragraphs_tables_headers_and_footers(tmp_path: Path) -> None:
     inner.cell(0, 0).text = "tujuh belas orang"
     d.sections[0].header.paragraphs[0].text = "KOP DINAS KOMINFO SUKAMAJU"
     d.sections[0].footer.paragraphs[0].text = "Halaman rahasia terbatas"
+    d.settings.odd_and_even_pages_header_footer = True
+    d.sections[0].even_page_footer.paragraphs[0].text = "Paraf sekretaris dinas"
+    d.add_paragraph()._p.append(parse_xml(  # a text box (VML shape), as letterheads often are
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent>'
+        "<w:p><w:r><w:t>Nomor: 005/123/Diskominfo</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"))
     buf = io.BytesIO()
     d.save(buf)
     ex = extract(write(tmp_path, "notulen.docx", buf.getvalue()), "docx")
     assert ex.status == "ok", ex.reason
     for want in ("Notulen rapat koordinasi", "Bidang Aplikasi Informatika", "tujuh belas orang",
-                 "KOP DINAS KOMINFO SUKAMAJU", "Halaman rahasia terbatas"):
+                 "KOP DINAS KOMINFO SUKAMAJU", "Halaman rahasia terbatas", "Paraf sekretaris dinas",
+                 "Nomor: 005/123/Diskominfo"):
         assert want in ex.text
+    assert ex.text.count("Nomor: 005/123/Diskominfo") == 1
 
 
 def test_xlsx_every_sheet(tmp_path: Path) -> None:
@@ -174,14 +203,33 @@ def test_photo_exif_thumbnail_and_ocr(tmp_path: Path) -> None:
 def test_scanned_pdf_is_read_by_ocr(tmp_path: Path) -> None:
     require_program("tesseract")
     require_program("pdftoppm")
-    from PIL import Image
-
-    page = Image.open(io.BytesIO(text_image(["BERITA ACARA SERAH TERIMA", "barang milik daerah"])))
-    buf = io.BytesIO()
-    page.save(buf, "PDF", resolution=150)
-    ex = extract(write(tmp_path, "scan.pdf", buf.getvalue()), "pdf")
+    ex = extract(write(tmp_path, "scan.pdf", scanned_pdf(["BERITA ACARA SERAH TERIMA", "barang milik daerah"])),
+                 "pdf")
     assert ex.status == "ok", ex.reason
     assert "SERAH TERIMA" in ex.text.upper() and ex.meta["ocr_pages"] == 1
+    assert "tesseract" in (ex.extractor or "")
+
+
+def test_without_pdftoppm_ocr_reads_the_images_in_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_program("tesseract")
+    monkeypatch.setattr(ocr, "PDFTOPPM", "pdftoppm-not-installed")
+    path = write(tmp_path, "scan.pdf", scanned_pdf(["SURAT PERINTAH TUGAS", "monitoring jaringan"]))
+    ex = formats.extract_in_process(path, "pdf", ExtractLimits())  # in-process: the patch must apply
+    assert ex.status == "ok", ex.reason
+    assert "PERINTAH TUGAS" in ex.text.upper() and ex.meta["ocr_method"] == "embedded images"
+
+
+def test_pdf_with_text_and_scanned_pages_waits_for_ocr_but_its_text_is_kept(tmp_path: Path) -> None:
+    import pypdf
+
+    w = pypdf.PdfWriter(clone_from=io.BytesIO(make_pdf("Surat pengantar dinas")))
+    w.append(pypdf.PdfReader(io.BytesIO(scanned_pdf(["LAMPIRAN DAFTAR HADIR"]))))
+    buf = io.BytesIO()
+    w.write(buf)
+    ex = extract(write(tmp_path, "campur.pdf", buf.getvalue()), "pdf", ExtractLimits(ocr=False))
+    assert ex.status == "pending_ocr" and ex.pages == 2
+    assert "Surat pengantar dinas" in ex.text and "LAMPIRAN" not in ex.text.upper()
+    assert ex.reason and ex.reason.startswith("text pending: OCR not run now for 1 of 2 page(s)")
 
 
 def test_ocr_off_leaves_text_pending(tmp_path: Path) -> None:
@@ -193,6 +241,15 @@ def test_ocr_off_leaves_text_pending(tmp_path: Path) -> None:
 def test_unknown_type_has_a_reason(tmp_path: Path) -> None:
     ex = extract(write(tmp_path, "video.mp4", b"\x00" * 100), "mp4")
     assert ex.status == "no_text" and "no extractor for type mp4" in (ex.reason or "")
+    missing = extract(tmp_path / "gone.pdf", "pdf")
+    assert missing.status == "failed" and "the file is missing" in (missing.reason or "")
+
+
+def test_utf16_text_and_long_text_is_cut(tmp_path: Path) -> None:
+    ex = extract(write(tmp_path, "catatan.txt", "Catatan rapat: anggaran disetujui".encode("utf-16")), "text")
+    assert ex.status == "ok" and ex.text == "Catatan rapat: anggaran disetujui" and ex.meta["encoding"] == "utf-16"
+    long = extract(write(tmp_path, "panjang.txt", b"kata " * 10_000), "text", ExtractLimits(max_text_chars=10_000))
+    assert len(long.text) == 10_000 and long.meta["truncated_at_chars"] == 10_000
 
 
 # --------------------------------------------------------------------------- broken and hostile files
@@ -207,8 +264,8 @@ def test_password_protected_pdf_is_flagged_not_searchable(tmp_path: Path) -> Non
 def test_truncated_pdf_gets_a_clear_reason(tmp_path: Path) -> None:
     data = make_pdf("Laporan kegiatan", pages=2)
     ex = extract(write(tmp_path, "cut.pdf", data[: len(data) // 3]), "pdf")
-    assert ex.status in ("failed", "no_text")
-    assert ex.reason and ("corrupt" in ex.reason or "no text" in ex.reason)
+    assert ex.status == "failed"
+    assert (ex.reason or "").startswith("corrupt or truncated PDF: ")
 
 
 def test_corrupt_docx_and_image(tmp_path: Path) -> None:
@@ -260,6 +317,36 @@ def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
     assert ex_mod._worker is not None and ex_mod._worker.proc.pid != worker.proc.pid
 
 
+def test_a_worker_killed_mid_call_is_replaced_and_the_file_retried(tmp_path: Path) -> None:
+    assert extract(write(tmp_path, "a.pdf", make_pdf("pertama")), "pdf").status == "ok"
+    worker = ex_mod._worker
+    assert worker is not None
+    slow = write(tmp_path, "slow.pdf", slow_pdf(60_000))  # ~2 s of pypdf
+    got: list[ex_mod.Extraction] = []
+    call = threading.Thread(target=lambda: got.append(extract(slow, "pdf", ExtractLimits(ocr=False))))
+    call.start()
+    time.sleep(0.5)
+    os.kill(worker.proc.pid, signal.SIGKILL)  # e.g. the kernel's OOM killer
+    call.join(30)
+    assert got and got[0].status == "ok" and "ab" in got[0].text  # retried once in a new worker
+    assert ex_mod._worker is not None and ex_mod._worker.proc.pid != worker.proc.pid
+    assert extract(write(tmp_path, "b.pdf", make_pdf("kedua")), "pdf").status == "ok"
+
+
+def test_parse_stuck_in_c_code_is_stopped_by_the_cpu_limit(tmp_path: Path) -> None:
+    """RLIMIT_CPU stops the worker with SIGXCPU; sent by hand here, as the kernel would."""
+    assert extract(write(tmp_path, "a.pdf", make_pdf("pertama")), "pdf").status == "ok"
+    worker = ex_mod._worker
+    assert worker is not None
+    slow = write(tmp_path, "slow.pdf", slow_pdf(60_000))
+    threading.Timer(0.5, os.kill, (worker.proc.pid, signal.SIGXCPU)).start()
+    t = time.monotonic()
+    ex = extract(slow, "pdf", ExtractLimits(timeout_s=20, ocr=False))
+    assert ex.status == "failed" and ex.reason == "no text: extraction timed out after 20 s"
+    assert time.monotonic() - t < 5  # not retried
+    assert extract(write(tmp_path, "b.pdf", make_pdf("kedua")), "pdf").status == "ok"
+
+
 def test_memory_limit_stops_a_greedy_file(tmp_path: Path) -> None:
     from PIL import Image
 
@@ -275,8 +362,11 @@ def test_memory_limit_stops_a_greedy_file(tmp_path: Path) -> None:
 
 def test_ingest_goes_on_past_hostile_files_and_ocr_text_is_searchable(ws: Workspace) -> None:
     require_program("tesseract")
+    cfg = ws.config_path.read_text(encoding="utf-8").replace("timeout_seconds = 60.0", "timeout_seconds = 1.0")
+    ws.config_path.write_text(cfg, encoding="utf-8")
     base = f"{NIP_A}/2026/TW1/RHK-01"
     ws.put(f"{base}/bomb.docx", zip_bomb_docx(400))
+    ws.put(f"{base}/lambat.pdf", slow_pdf(300_000))
     ws.put(f"{base}/sk.pdf", encrypted_pdf("rahasia"))
     ws.put(f"{base}/rusak.pdf", make_pdf("x")[:150])
     ws.put(f"{base}/foto_kegiatan.png", text_image(["DAFTAR HADIR SOSIALISASI", "pengelolaan kinerja pegawai"]))
@@ -284,7 +374,15 @@ def test_ingest_goes_on_past_hostile_files_and_ocr_text_is_searchable(ws: Worksp
     res = ws.cli("ingest")
     assert res.exit_code == 0, res.output
     rows = {r["name"]: r for r in ws.cli_json("list")}
-    assert {rows[n]["status"] for n in ("bomb.docx", "sk.pdf", "rusak.pdf", "foto_kegiatan.png")} == {"archived"}
+    hostile = ("bomb.docx", "lambat.pdf", "sk.pdf", "rusak.pdf")
+    assert {rows[n]["status"] for n in (*hostile, "foto_kegiatan.png", "rekap.xlsx")} == {"archived"}
+    from archiver import textstore
+
+    with ws.open() as archive:
+        text = {n: textstore.get_text(archive.catalog, rows[n]["sha256"]) for n in hostile}
+    assert {n: t.status for n, t in text.items() if t} == {
+        "bomb.docx": "no_text", "lambat.pdf": "failed", "sk.pdf": "encrypted", "rusak.pdf": "failed"}
+    assert text["lambat.pdf"] and text["lambat.pdf"].reason == "no text: extraction timed out after 1 s"
     hits = ws.cli_json("search", "hadir sosialisasi")
     assert [h["name"] for h in hits] == ["foto_kegiatan.png"]
     assert [h["name"] for h in ws.cli_json("search", "mengelola", "--nip", NIP_A)] == ["foto_kegiatan.png"]

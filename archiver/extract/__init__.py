@@ -16,6 +16,7 @@ import logging
 import os
 import pickle
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -35,12 +36,15 @@ GRACE_S = 5.0
 
 
 class _WorkerGone(Exception):
-    pass
+    def __init__(self, message: str, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
 
 
 class _Worker:
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
+        self.owner = os.getpid()  # a forked child must not talk to its parent's worker
         self.proc = subprocess.Popen([sys.executable, "-m", "archiver.extract.worker", str(memory_mb)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      close_fds=True)
@@ -49,6 +53,9 @@ class _Worker:
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
         self.sel.register(self.fd, selectors.EVENT_READ)
+
+    def usable(self, memory_mb: int) -> bool:
+        return self.owner == os.getpid() and self.memory_mb == memory_mb and self.proc.poll() is None
 
     def call(self, request: Any, wall_s: float) -> Extraction:
         data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
@@ -77,11 +84,14 @@ class _Worker:
             except BlockingIOError:
                 continue
             if not chunk:
-                raise _WorkerGone(f"the extraction worker died (exit code {self.proc.wait()})")
+                code = self.proc.wait()
+                raise _WorkerGone(f"the extraction worker died (exit code {code})", code)
             buf += chunk
         return bytes(buf)
 
     def kill(self) -> None:
+        if self.owner != os.getpid():
+            return
         try:
             self.proc.kill()
         except OSError:
@@ -101,40 +111,56 @@ _worker: _Worker | None = None
 
 def shutdown() -> None:
     """Stop the worker (it is started again on the next call)."""
-    global _worker
     with _lock:
-        if _worker is not None:
-            _worker.kill()
-            _worker = None
+        _drop_worker()
 
 
 atexit.register(shutdown)
 
 
-def extract(path: Path | str, type_name: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
-    """The text of one file, extracted in the worker under ``limits``."""
+DEFAULT_LIMITS = ExtractLimits()
+
+
+def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LIMITS) -> Extraction:
+    """The text of one file, extracted in the worker under ``limits``. Never raises for bad input."""
     global _worker
     path = Path(path)
+    if not path.is_file():
+        return Extraction("failed", "", reason=f"no text: the file is missing ({path})", extractor="worker")
     wall = limits.wall_s + GRACE_S
     with _lock:
         for attempt in (1, 2):
-            if _worker is None or _worker.memory_mb != limits.memory_mb or _worker.proc.poll() is not None:
-                if _worker is not None:
-                    _worker.kill()
-                _worker = _Worker(limits.memory_mb)
+            if _worker is None or not _worker.usable(limits.memory_mb):
+                _drop_worker()
+                try:
+                    _worker = _Worker(limits.memory_mb)
+                except OSError as exc:  # fork failed, too many open files...
+                    return Extraction("failed", "", extractor="worker",
+                                      reason=f"no text: the extraction worker could not start ({exc})")
             try:
                 return _worker.call((str(path), type_name, limits), wall)
             except TimeoutError:
                 log.warning("extraction of %s took longer than %.0f s: worker killed", path, wall)
-                _worker.kill()
-                _worker = None
-                return Extraction("failed", "", reason=f"no text: extraction timed out after {wall:.0f} s",
-                                  extractor="worker")
+                _drop_worker()
+                return _timed_out(wall)
             except (_WorkerGone, EOFError, pickle.UnpicklingError, AssertionError) as exc:
-                _worker.kill()
-                _worker = None
+                _drop_worker()
+                if getattr(exc, "returncode", None) == -signal.SIGXCPU:  # the kernel stopped a stuck parse
+                    log.warning("extraction of %s used up its CPU time: worker stopped", path)
+                    return _timed_out(limits.timeout_s)
                 if attempt == 2:  # it died on this very file twice: the file is the cause
                     return Extraction("failed", "", reason=f"no text: the extractor crashed on this file ({exc})",
                                       extractor="worker")
                 log.warning("extraction worker lost (%s); retrying %s once in a new one", exc, path)
     raise AssertionError("unreachable")
+
+
+def _drop_worker() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.kill()
+        _worker = None
+
+
+def _timed_out(seconds: float) -> Extraction:
+    return Extraction("failed", "", reason=f"no text: extraction timed out after {seconds:g} s", extractor="worker")

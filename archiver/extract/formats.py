@@ -7,6 +7,7 @@ Each returns an ``Extraction``; bad input becomes a status and a reason, never a
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import tempfile
@@ -99,36 +100,63 @@ def extract_pdf(path: Path, limits: ExtractLimits) -> Extraction:
         return Extraction("failed", "", reason=f"corrupt or truncated PDF: {type(exc).__name__}: {exc}"[:500],
                           extractor=name)
     meta = {k: v for k, v in meta.items() if v}
-    if blank:
-        if not _can_ocr(limits):
-            meta["pages_without_text"] = len(blank)
-            if not any(texts):
-                return Extraction("pending_ocr", "", reason=_pending_reason(limits), pages=pages, meta=meta,
-                                  extractor=name)
-        else:
-            todo = blank[: limits.max_ocr_pages]
-            if len(blank) > len(todo):
-                meta["ocr_skipped_pages"] = len(blank) - len(todo)
+    if not blank:
+        return _done("\n\n".join(texts), limits, name, meta, pages=pages)
+    if not _can_ocr(limits):  # keep the text layer's words searchable; `reindex --ocr` reads the rest
+        meta["pages_without_text"] = len(blank)
+        text = _clip("\n\n".join(t for t in texts if t), limits, meta)
+        return Extraction("pending_ocr", text, reason=_pending_reason(limits, len(blank), pages), pages=pages,
+                          meta=meta, extractor=name)
+    todo = blank[: limits.max_ocr_pages]
+    if len(blank) > len(todo):
+        meta["ocr_skipped_pages"] = len(blank) - len(todo)
+    sizes = {n: _page_size(reader.pages[n - 1]) for n in todo}
+    got = ocr.ocr_pdf_pages(path, todo, limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb,
+                            sizes=sizes, embedded=lambda n: _page_images(reader, n))
+    for n, t in got.texts.items():
+        texts[n - 1] = t.strip()
+    meta["ocr_pages"] = len(got.texts)
+    if got.method != "pdftoppm":
+        meta["ocr_method"] = got.method
+    empty = "no text: the PDF holds no text, and OCR found none in its pages"
+    if got.problem:
+        meta["ocr_error"] = got.problem
+        empty = f"no text: OCR failed ({got.problem})"
+    return _done("\n\n".join(t for t in texts if t), limits, f"{name} + {ocr.version()}", meta, pages=pages,
+                 empty_reason=empty)
+
+
+def _page_size(page: Any) -> tuple[float, float] | None:
+    try:
+        box = page.mediabox
+        return abs(float(box.width)), abs(float(box.height))
+    except Exception:  # noqa: BLE001 - a broken box only means the default resolution
+        return None
+
+
+def _page_images(reader: Any, n: int) -> list[Any]:
+    """Pillow images embedded in page n (1-based): what OCR reads when pdftoppm is missing."""
+    out = []
+    try:
+        for img in reader.pages[n - 1].images:
             try:
-                got = ocr.ocr_pdf_pages(path, todo, limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb)
-            except ocr.OcrError as exc:
-                meta["ocr_error"] = str(exc)
-                got = {}
-            for n, t in got.items():
-                texts[n - 1] = t.strip()
-            meta["ocr_pages"] = len(got)
-            name += f" + {ocr.version()}"
-    return _done("\n\n".join(t for t in texts if t), limits, name, meta, pages=pages)
+                out.append(img.image)
+            except Exception:  # noqa: BLE001, S112 - an undecodable image is skipped, the others are read
+                continue
+    except Exception:  # noqa: BLE001, S110 - a broken resource dictionary: no images to read
+        pass
+    return out
 
 
 def _can_ocr(limits: ExtractLimits) -> bool:
     return limits.ocr and ocr.ocr_available(limits.ocr_languages)
 
 
-def _pending_reason(limits: ExtractLimits) -> str:
+def _pending_reason(limits: ExtractLimits, blank: int = 0, pages: int = 0) -> str:
+    which = f" for {blank} of {pages} page(s) without a text layer" if blank and pages > 1 else ""
     if not limits.ocr:
-        return "text pending: OCR not run now (run `archiver reindex --ocr`)"
-    return f"text pending: OCR unavailable (Tesseract with {limits.ocr_languages} is not installed)"
+        return f"text pending: OCR not run now{which} (run `archiver reindex --ocr`)"
+    return f"text pending: OCR unavailable{which} (Tesseract with {limits.ocr_languages} is not installed)"
 
 
 # --------------------------------------------------------------------------- Office (zip based)
@@ -167,6 +195,19 @@ def _docx_blocks(container: Any) -> Iterator[str]:
                     yield line
 
 
+def _text_boxes(element: Any) -> list[str]:
+    """Paragraphs in text boxes and shapes (letterheads often sit in one), each once."""
+    from docx.oxml.ns import qn
+
+    seen: dict[str, None] = {}
+    for box in element.iter(qn("w:txbxContent")):  # Word writes each box twice (DrawingML + VML fallback)
+        for para in box.iter(qn("w:p")):
+            line = "".join(t.text or "" for t in para.iter(qn("w:t"))).strip()
+            if line:
+                seen.setdefault(line)
+    return list(seen)
+
+
 def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
     import docx
 
@@ -177,10 +218,12 @@ def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
         d = docx.Document(str(path))
         parts: list[str] = []
         for section in d.sections:
-            for hf in (section.header, section.first_page_header, section.footer, section.first_page_footer):
+            for hf in (section.header, section.first_page_header, section.even_page_header,
+                       section.footer, section.first_page_footer, section.even_page_footer):
                 if not hf.is_linked_to_previous:
                     parts.extend(_docx_blocks(hf))
-        body = list(_docx_blocks(d))
+                    parts.extend(_text_boxes(hf._element))
+        body = list(_docx_blocks(d)) + _text_boxes(d.element.body)
         cp = d.core_properties
         meta = {"title": cp.title or None, "author": cp.author or None, "created": _iso(cp.created),
                 "modified": _iso(cp.modified)}
@@ -200,23 +243,25 @@ def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
     size = 0
     meta: dict[str, Any] = {}
     try:
-        fh = open(path, "rb")  # a file object: openpyxl judges a path by its extension, blobs have none
-        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-        try:
-            meta["sheets"] = wb.sheetnames
-            for ws in wb.worksheets:
-                lines.append(f"[{ws.title}]")
-                for row in ws.iter_rows(values_only=True):
-                    vals = [_cell(v) for v in row if v is not None and str(v).strip()]
-                    if vals:
-                        line = " | ".join(vals)
-                        lines.append(line)
-                        size += len(line)
+        with open(path, "rb") as fh:  # a file object: openpyxl judges a path by its extension, blobs have none
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                meta["sheets"] = wb.sheetnames
+                for ws in wb.worksheets:
+                    lines.append(f"[{ws.title}]")
+                    for row in ws.iter_rows(values_only=True):
+                        vals = [_cell(v) for v in row if v is not None and str(v).strip()]
+                        if vals:
+                            line = " | ".join(vals)
+                            lines.append(line)
+                            size += len(line)
+                        if size > limits.max_text_chars:
+                            break
                     if size > limits.max_text_chars:
+                        meta["truncated_at_sheet"] = ws.title
                         break
-        finally:
-            wb.close()
-            fh.close()
+            finally:
+                wb.close()
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on broken files
         return Extraction("failed", "", reason=f"corrupt Excel file: {type(exc).__name__}: {exc}"[:500],
                           extractor="openpyxl")
@@ -260,11 +305,13 @@ def extract_xml_office(path: Path, type_name: str, limits: ExtractLimits) -> Ext
 # --------------------------------------------------------------------------- text
 
 def extract_text(path: Path, limits: ExtractLimits) -> Extraction:
-    """Plain text and CSV: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
+    """Plain text and CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252, else Latin-1."""
     cap = limits.max_text_chars * 4
     with open(path, "rb") as f:
         raw = f.read(cap)
     text, enc = None, "latin-1"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
+        return _done(raw.decode("utf-16", "replace"), limits, "text", {"encoding": "utf-16"})
     for enc in ("utf-8-sig", "cp1252"):
         try:
             text = raw.decode(enc)
@@ -320,10 +367,8 @@ def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
         return Extraction("pending_ocr", "", reason=_pending_reason(limits), meta=meta, extractor=name,
                           thumbnail=thumbnail)
     with tempfile.TemporaryDirectory(prefix="archiver-ocr-") as d:
-        png = Path(d) / "page.png"
-        frame.convert("L").save(png)
         try:
-            text = ocr.ocr_image(png, limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb)
+            text = ocr.ocr_picture(frame, Path(d), limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb)
         except ocr.OcrError as exc:
             return Extraction("failed", "", reason=f"no text: OCR failed: {exc}", meta=meta,
                               extractor=f"{name} + {ocr.version()}", thumbnail=thumbnail)

@@ -3,9 +3,10 @@
     python -m archiver.extract.worker MEMORY_MB
 
 Reads requests from stdin and writes answers to stdout, each a 4-byte length and a pickle
-(the parent is its only peer). Its address space is capped (RLIMIT_AS), and a timer
-stops parsing after ``timeout_s`` (OCR children have their own limits); the parent also
-kills it when an answer is late, then starts a new one.
+(the parent is its only peer). Its address space is capped (RLIMIT_AS); a timer stops
+parsing after ``timeout_s``, and RLIMIT_CPU kills the worker (SIGXCPU) when parsing is
+stuck in C code the timer cannot interrupt. OCR children have their own limits. The
+parent also kills it when an answer is late, then starts a new one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ from typing import Any, BinaryIO
 HEADER = struct.Struct(">I")
 
 
-class ParseTimeout(Exception):
-    pass
+#: CPU seconds allowed on top of ``timeout_s`` before the kernel stops a stuck parse.
+CPU_GRACE_S = 5
+
+
+class ParseTimeout(BaseException):
+    """Raised by the parse timer; a BaseException, so libraries' ``except Exception`` cannot swallow it."""
 
 
 def send(f: BinaryIO, obj: Any) -> None:
@@ -41,12 +46,26 @@ def _on_alarm(_signum: int, _frame: Any) -> None:
     raise ParseTimeout()
 
 
+def _cpu_budget(seconds: float) -> None:
+    """RLIMIT_CPU counts the whole life of the process: allow ``seconds`` more from now."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(use.ru_utime + use.ru_stime + seconds) + 1
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
 def serve(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU must not leave core files behind
     requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a library that prints must not corrupt the answers
     signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business; it closes our stdin
+    from PIL import Image
+
     from .formats import extract_in_process
     from .model import Extraction
 
@@ -56,6 +75,8 @@ def serve(memory_mb: int) -> None:
             break
         path, type_name, limits = pickle.loads(body)
         fatal = False
+        Image.MAX_IMAGE_PIXELS = limits.max_pixels  # images inside PDFs too
+        _cpu_budget(limits.timeout_s + CPU_GRACE_S)
         signal.setitimer(signal.ITIMER_REAL, limits.timeout_s)
         try:
             ex = extract_in_process(Path(path), type_name, limits)
