@@ -277,3 +277,17 @@ def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: 
 def mark_stale(archive: Archive, submission_ids: Sequence[int]) -> None:
     """For features that change a submission's link (relink, SKP units): re-index it on the next pass."""
     textstore.mark_stale(archive.catalog, submission_ids)
+
+
+def reindex_changed(archive: Archive, submission_ids: Sequence[int]) -> None:
+    """A submission's link changed (relink): re-index it now, so a search filtered by its new
+    NIP, periode or RHK finds it at once. Never raises for index trouble: a busy or broken
+    index leaves it pending for the next pass."""
+    ids = list(submission_ids)
+    mark_stale(archive, ids)
+    try:
+        index_submissions(archive, ids, timeout=HOOK_LOCK_TIMEOUT_S)
+    except IndexBusy:
+        log.info("search index busy: submission(s) %s stay pending for the next indexing pass", ids)
+    except IndexError_ as exc:
+        log.warning("search index not updated for submission(s) %s: %s", ids, exc)

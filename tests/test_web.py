@@ -471,7 +471,7 @@ def test_web_cli_help_ends_with_an_example(ws: Workspace) -> None:
         assert "Example:" in out, cmd
 
 
-def _start(ws: Workspace, command: str) -> tuple[object, int]:
+def _start(ws: Workspace, command: str, *options: str) -> tuple[object, int]:
     import socket
     import subprocess
     import sys
@@ -482,7 +482,7 @@ def _start(ws: Workspace, command: str) -> tuple[object, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "archiver", "--config", str(ws.config_path), "--quiet", command,
+    proc = subprocess.Popen([sys.executable, "-m", "archiver", "--config", str(ws.config_path), *options, command,
                              "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while True:
@@ -499,7 +499,7 @@ def _start(ws: Workspace, command: str) -> tuple[object, int]:
 def test_serve_runs_a_real_server(ws: Workspace) -> None:
     import httpx
 
-    proc, port = _start(ws, "serve")
+    proc, port = _start(ws, "serve", "--quiet")
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
         assert r.status_code == 200 and "Masuk" in r.text and "server" not in r.headers
@@ -510,11 +510,12 @@ def test_serve_runs_a_real_server(ws: Workspace) -> None:
 
 
 def test_run_starts_the_web_app_and_the_watcher(ws: Workspace) -> None:
+    import signal
     import time
 
     import httpx
 
-    proc, port = _start(ws, "run")
+    proc, port = _start(ws, "run")  # not quiet: the watcher's decisions are logged as `archiver watch` logs them
     try:
         assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200
         ws.put(f"{NIP_A}/2026/TW1/RHK-01/dari-watcher.pdf", make_pdf("Dari watcher"))
@@ -526,7 +527,24 @@ def test_run_starts_the_web_app_and_the_watcher(ws: Workspace) -> None:
                 break
             assert time.monotonic() < deadline, "the watcher started by `archiver run` did not ingest the file"
             time.sleep(0.5)
+        assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200  # still serving
     finally:
         if proc.poll() is None:  # type: ignore[attr-defined]
-            proc.terminate()  # type: ignore[attr-defined]
-            proc.wait(timeout=10)  # type: ignore[attr-defined]
+            proc.send_signal(signal.SIGTERM)  # type: ignore[attr-defined]
+        _, err = proc.communicate(timeout=40)  # type: ignore[attr-defined]
+    assert proc.returncode == 0, err  # type: ignore[attr-defined]
+    assert "dari-watcher.pdf" in err and "archived" in err  # one line per decision
+    assert "watcher stopped" in err  # the server's end stopped the watcher cleanly
+    assert "Traceback" not in err
+
+
+def test_run_without_configuration_points_to_the_demo(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
+    res = CliRunner().invoke(main, ["run"])
+    assert res.exit_code == 2
+    assert "archiver demo demo && archiver --config demo/watch_config.toml run" in res.output

@@ -78,3 +78,21 @@ def test_coverage_needs_login(demo: Path) -> None:
     c = TestClient(create_app(load_config(demo)))
     assert c.get("/api/coverage").status_code == 401
     assert c.get("/cakupan", follow_redirects=False).status_code == 303
+
+
+def test_cells_link_to_the_evidence_they_count(demo: Path) -> None:
+    import html
+    import re
+
+    c = client(demo, "kabid_t")
+    rows = c.get("/api/coverage", params={"tahun": TAHUN, "periode": "TW1"}).json()["rows"]
+    row = next(r for r in rows if r["nip"] == PRAKOM and r["iki"] == "IKI-01")
+    assert row["evidence_sha256"]
+    page = c.get("/cakupan", params={"tahun": TAHUN, "periode": "TW1"}).text
+    for sha in row["evidence_sha256"]:
+        assert f'href="/e/{sha}"' in page  # the files the cell counts, each by its permalink
+    links = [html.unescape(h) for h in re.findall(r'href="(/bukti\?[^"]+)"', page)]
+    link = next(h for h in links if f"nip={PRAKOM}" in h and "rhk=RHK-01" in h and "periode=TW1" in h)
+    listed = c.get(link).text
+    for sha in row["evidence_sha256"]:
+        assert sha in listed

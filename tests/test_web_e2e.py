@@ -243,6 +243,16 @@ def test_atasan_reads_coverage_and_admin_relinks_a_file(live: tuple[Site, LiveSe
     grid = page.inner_text("table.coverage")
     assert d.NIP_A in grid and d.NIP_B in grid and d.NIP_J not in grid  # staff below, not the Kepala Dinas
     assert page.locator("td[data-status=kosong]").count() > 0  # missing evidence is marked
+    # A cell with evidence opens the files it counts: its list, then one file's page.
+    cell = page.locator("td[data-status=lengkap], td[data-status=kurang]").first
+    cell.locator("summary").click()
+    cell.locator("ul.cell-files a", has_text="laporan sosialisasi.pdf").click()
+    page.wait_for_url(f"{server.url}/e/{site.sha['laporan sosialisasi.pdf']}")
+    assert "laporan sosialisasi.pdf" in page.inner_text("main")
+    page.go_back()
+    page.locator("td[data-status=lengkap] > a, td[data-status=kurang] > a").first.click()
+    page.wait_for_url("**/bukti?**")
+    assert "laporan sosialisasi.pdf" in page.inner_text("main")
     page.context.close()
 
     page = new_page(browser)

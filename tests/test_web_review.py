@@ -40,6 +40,10 @@ def test_admin_relinks_an_unlinked_file(site: Site) -> None:  # noqa: F811
     ev = _last_event(site.ws, row["id"])
     assert ev["kind"] == "relinked" and ev["actor"] == "web:admin"
     assert site.ws.cli("verify").exit_code == 0
+    # The search index follows the new link at once: the pegawai's search (filtered by their NIP) finds it.
+    hits = site.client("ani").get("/api/search", params={"q": "serah terima"}).json()["results"]
+    assert [(h["name"], h["periode"], h["rhk"]) for h in hits] == [("berita acara.pdf", "TW2", "RHK-03")]
+    assert site.client("budi").get("/api/search", params={"q": "serah terima"}).json()["results"] == []
 
 
 def test_a_bad_relink_is_explained_not_applied(site: Site) -> None:  # noqa: F811
@@ -80,3 +84,21 @@ def test_only_admins_act_and_every_form_needs_its_token(site: Site) -> None:  # 
     r = c.post(f"/masalah/{row['id']}/lepas", data={"csrf_token": "salah", "catatan": "boleh"})
     assert r.status_code == 403
     assert _row(site.ws, "faktur.pdf")["status"] == "quarantined"
+
+
+def test_only_admins_relink_and_others_see_no_forms(site: Site) -> None:  # noqa: F811
+    site.ws.put("lepas/surat tugas.pdf", make_pdf("Surat tugas"))
+    assert site.ws.cli("ingest").exit_code == 0
+    row = _row(site.ws, "surat tugas.pdf")
+    form = {"nip": NIP_A, "tahun": "2026", "periode": "TW1", "rhk": "RHK-01"}
+    for user in ("auditor", "ani", "atasan"):
+        c = site.client(user)
+        token = csrf_of(c.get("/bukti").text)
+        assert c.post(f"/masalah/{row['id']}/tautkan", data={"csrf_token": token, **form}).status_code == 403, user
+    assert site.client("ani").get("/masalah").status_code == 403  # pegawai: not even the list
+    page = site.client("auditor").get("/masalah")
+    assert page.status_code == 200 and "surat tugas.pdf" in page.text and "/tautkan" not in page.text
+    admin = site.client("admin")
+    assert admin.post(f"/masalah/{row['id']}/tautkan", data={"csrf_token": "salah", **form}).status_code == 403
+    after = _row(site.ws, "surat tugas.pdf")
+    assert (after["status"], after["nip"]) == ("unlinked", None)

@@ -249,15 +249,18 @@ def _suspicious(app: AppContext, unit: str | None, nip: str | None, tahun: int, 
 @click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default="this year")
 @click.option("--force", is_flag=True, help="Overwrite an existing watch_config.toml.")
 def demo(directory: Path, tahun: int, force: bool) -> None:
-    """Create a ready workspace with a realistic example Dinas: SKPs and evidence, ingested.
+    """Create a ready workspace with a realistic example Dinas: SKPs, evidence, web accounts.
 
     One Dinas Komunikasi dan Informatika with its Kepala (JPT), administrators,
     pengawas and staff, cascading SKPs, and evidence files (PDF, DOCX, XLSX, JPG/PNG) in
-    the share, some misfiled or unrelated on purpose.
+    the share, some misfiled or unrelated on purpose. One web account per role (admin,
+    auditor, kabid = an atasan with staff, pegawai) gets a random password, shown once
+    here and kept in DIR/demo-accounts.txt (readable only by you). Run it again and it
+    says the demo is in place and changes nothing.
 
     \b
     Example:
-      archiver demo /tmp/arsip-demo && cd /tmp/arsip-demo && archiver coverage
+      archiver demo demo && archiver --config demo/watch_config.toml run
     """
     from ..skp.demo import build_demo
 
@@ -267,11 +270,12 @@ def demo(directory: Path, tahun: int, force: bool) -> None:
     else:
         click.echo(f"Created {out.config}")
         click.echo(f"  {out.skp} SKP imported, {out.files} evidence files ingested ({out.summary})")
-    if out.accounts is not None:
-        click.echo(f"Web accounts (user, role, password), kept in {out.accounts}:")
-        for line in out.accounts.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                click.echo("  " + line.replace("\t", "  "))
+    if out.new_accounts:
+        click.echo(f"Web accounts (shown once; also kept in {out.accounts}, readable only by you):")
+        for name, role, password in out.new_accounts:
+            click.echo(f"  user {name:<8} role {role:<8} password {password}")
+    elif out.accounts is not None and out.accounts.exists():
+        click.echo(f"Web accounts and their passwords: {out.accounts}")
     click.echo("Try:")
     for line in ("archiver run", "archiver skp list", "archiver skp tree", "archiver coverage --missing",
                  "archiver coverage --suspicious", "archiver list --status unlinked"):

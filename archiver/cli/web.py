@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 
 import click
 
+from ..config import Config
 from ..errors import UsageError
 from . import main
 from .common import AppContext, emit_json, emit_table, pass_app
@@ -68,19 +70,39 @@ def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: s
 @_secure
 @_proxy
 @_public
+@click.option("--json-log", is_flag=True, help="Log the watcher's decisions as one JSON object per line.")
 @pass_app
-def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str) -> None:
+def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str,
+        json_log: bool) -> None:
     """Start the watcher and the web app together (one process, for a small office).
+
+    The watcher runs in its own thread with its own catalog connections and logs one line
+    per decision, as `archiver watch` does; it stops when the web server stops (Ctrl+C or
+    SIGTERM). To try it with example data, create the demo workspace first.
 
     \b
     Example:
+      archiver demo demo && archiver --config demo/watch_config.toml run
       archiver --config /srv/arsip/watch_config.toml run --port 8080
     """
+    from ..errors import ConfigError
     from .watch import configure_logging
 
-    configure_logging(False, app.quiet)
+    try:
+        config = app.config  # a missing or broken configuration stops here, before anything starts
+    except ConfigError as exc:
+        if not exc.message.startswith("no configuration file"):
+            raise
+        raise ConfigError(exc.message, hint=f"{exc.hint}; to try it with example data: "
+                                            "archiver demo demo && archiver --config demo/watch_config.toml run"
+                          ) from None
+    configure_logging(json_log, app.quiet)
     stop = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(app, stop), name="watcher", daemon=True)
+    # SIGTERM (systemd, docker stop) ends the process cleanly like Ctrl+C: uvicorn shuts the
+    # server down and hands the signal back; the watcher is then stopped below, as `archiver
+    # watch` stops, instead of dying in the middle of a file.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    watcher = threading.Thread(target=_watch, args=(config, stop), name="watcher", daemon=True)
     watcher.start()
     try:
         _serve(app, host, port, cookie_secure, proxy_ip, public_url)
@@ -89,13 +111,17 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
         watcher.join(timeout=30)
 
 
-def _watch(app: AppContext, stop: threading.Event) -> None:
-    """The watcher in its own thread, with its own Archive (its own catalog connections)."""
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _watch(config: Config, stop: threading.Event) -> None:
+    """The watcher in its own thread, with its own Archive (its own catalog engine and connections)."""
     from ..archive import Archive
     from ..watcher import Watcher
 
     try:
-        with Archive.open(app.config) as archive:
+        with Archive.open(config) as archive:
             Watcher(archive).run(stop)
     except Exception:  # noqa: BLE001 - the web app keeps serving; the log says why the watcher stopped
         log.exception("the watcher stopped; the web app goes on (restart `archiver run` to watch again)")

@@ -14,12 +14,13 @@ import io
 import os
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..archive import Archive
-from ..config import load_config, write_workspace
+from ..config import CONFIG_NAME, load_config, write_workspace
+from ..errors import UsageError
 from ..ingest import scan
 from ..samplefiles import text_pdf
 from .importer import import_obj
@@ -34,6 +35,7 @@ OPERATOR, PENGADM = "199205172022211001", "199607302020121002"
 DEMO_ACCOUNTS = (("admin", "admin", None), ("auditor", "auditor", None),
                  ("kabid", "atasan", KABID_APT), ("pegawai", "pegawai", PRAKOM))
 ACCOUNTS_FILE = "demo-accounts.txt"
+MARKER = ".archiver-demo"  # in the workspace folder: this command made it
 
 
 @dataclass
@@ -42,7 +44,8 @@ class DemoResult:
     skp: int
     files: int
     summary: str
-    accounts: Path | None = None
+    accounts: Path | None = None  # the 0600 file that keeps the demo's web passwords
+    new_accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (user, role, password) made now
     existed: bool = False
 
 
@@ -276,19 +279,25 @@ def demo_files(tahun: int) -> dict[str, bytes]:
 def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResult:
     """Write the workspace, drop the evidence, import the SKPs, ingest everything, add web accounts.
 
-    Idempotent: a workspace whose archive already holds evidence is left as it is.
+    Idempotent: a demo workspace whose archive already holds evidence is left as it is (only
+    missing web accounts are added). A workspace that is not a demo is never touched.
     """
-    existing = directory.expanduser().resolve() / "watch_config.toml"
+    directory = directory.expanduser().resolve()
+    existing = directory / CONFIG_NAME
     if existing.exists() and not force:
         config = load_config(existing)
         with Archive.open(config, actor="demo") as archive:
+            if not _is_demo(directory, archive):
+                raise UsageError(f"{existing} is a workspace, not a demo: the demo leaves it alone",
+                                 hint="choose a new folder for the demo, e.g. `archiver demo demo`")
             if archive.catalog.counts_by_status():
-                accounts = existing.parent / ACCOUNTS_FILE
-                return DemoResult(existing, 0, 0, "already in place", accounts if accounts.exists() else None,
+                created = demo_accounts(archive, directory / ACCOUNTS_FILE)
+                return DemoResult(existing, 0, 0, "already in place", directory / ACCOUNTS_FILE, created,
                                   existed=True)
         config_path = existing
     else:
         config_path = write_workspace(directory, force=force)
+        (directory / MARKER).write_text("archiver demo workspace (example data only)\n", encoding="utf-8")
     config = load_config(config_path)
     drop = config.share("drop").path
     files = demo_files(tahun)
@@ -299,25 +308,45 @@ def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResul
     with Archive.open(config, actor="demo") as archive:
         report = import_obj(archive, demo_tables(tahun), "demo")
         counts = Counter(r.status for r in scan(archive))
-        accounts = demo_accounts(archive, config_path.parent / ACCOUNTS_FILE)
+        created = demo_accounts(archive, directory / ACCOUNTS_FILE)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     return DemoResult(config_path, report.saved.skp["new"] + report.saved.skp["updated"], sum(counts.values()),
-                      summary, accounts)
+                      summary, directory / ACCOUNTS_FILE, created)
 
 
-def demo_accounts(archive: Archive, out: Path) -> Path:
-    """Web accounts for each role with random passwords, written once to ``out`` (mode 0600)."""
+def _is_demo(directory: Path, archive: Archive) -> bool:
+    """A workspace this command made: its marker, its accounts file, or SKPs imported by it."""
+    import sqlalchemy as sa
+
+    from .repo import skp_skp
+
+    if (directory / MARKER).exists() or (directory / ACCOUNTS_FILE).exists():
+        return True
+    with archive.catalog.read() as conn:
+        return conn.execute(sa.select(skp_skp.c.id).where(skp_skp.c.source == "demo").limit(1)).first() is not None
+
+
+def demo_accounts(archive: Archive, out: Path) -> list[tuple[str, str, str]]:
+    """Add the demo's web accounts that do not exist yet, one per role, with random passwords.
+
+    Returns the new (user, role, password); they are appended to ``out``, which only its
+    owner may read (0600). Passwords are never stored anywhere else in clear.
+    """
     from ..web.users import add_user, list_users
 
     have = {u.name for u in list_users(archive.catalog)}
-    lines = ["# Demo web accounts (user, role, password). Change or disable them before real use.\n"]
+    created = []
     for name, role, nip in DEMO_ACCOUNTS:
         if name in have:
             continue
         password = secrets.token_urlsafe(12)
         add_user(archive.catalog, name, role, password, nip=nip, now=archive.now())
-        lines.append(f"{name}\t{role}\t{password}\n")
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.writelines(lines if len(lines) > 1 else [])
-    return out
+        created.append((name, role, password))
+    if created:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o600)
+            if os.fstat(f.fileno()).st_size == 0:
+                f.write("# Demo web accounts (user, role, password). Change or disable them before real use.\n")
+            f.writelines(f"{name}\t{role}\t{password}\n" for name, role, password in created)
+    return created

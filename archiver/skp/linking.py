@@ -215,6 +215,9 @@ def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | 
                   "skp": "pending" if res.state == PENDING else "resolved"}
         seq = custody.append(conn, "relinked", at=archive.now(), actor=actor or archive.actor, submission_id=submission_id,
                              sha256=row.sha256, detail=detail)
+    from ..indexing import reindex_changed
+
+    reindex_changed(archive, [submission_id])  # the search index carries the link for its filters
     return {"submission_id": submission_id, "event": seq, **detail}
 
 

@@ -136,19 +136,46 @@ def render(tree: Tree) -> list[str]:
     return lines
 
 
-def subordinates(archive: Archive, nip: str) -> set[str]:
-    """Every NIP appraised by ``nip``, directly or further down (any year): the web's atasan scope."""
+def subordinates(archive: Archive, nip: str, *, tahun: int | None = None) -> set[str]:
+    """Every NIP appraised by ``nip``, directly or further down: in the SKPs of ``tahun``,
+    or of any year when None (each year's tree on its own, then united)."""
+    by_year = subordinates_by_year(archive, nip)
+    if tahun is not None:
+        return by_year.get(tahun, set())
+    return set().union(*by_year.values()) if by_year else set()
+
+
+def subordinates_by_year(archive: Archive, nip: str) -> dict[int, set[str]]:
+    """tahun -> every NIP below ``nip`` in that year's SKPs (pejabat penilai, transitively).
+
+    Each year's tree is followed on its own: someone ``nip`` appraised in 2025 who moved to
+    another bidang in 2026 is below ``nip`` in 2025 only. Every year that has SKPs is a key
+    (an empty set where ``nip`` appraises nobody): the web's atasan scope."""
     with archive.catalog.read() as conn:
-        pairs = list(conn.execute(sa.select(repo.skp_skp.c.penilai_nip, repo.skp_skp.c.nip)))
-    below: dict[str, set[str]] = {}
-    for boss, staff in pairs:
+        rows = list(conn.execute(sa.select(repo.skp_skp.c.tahun, repo.skp_skp.c.penilai_nip, repo.skp_skp.c.nip)))
+    below: dict[int, dict[str, set[str]]] = {}
+    for tahun, boss, staff in rows:
+        year = below.setdefault(int(tahun), {})
         if boss:
-            below.setdefault(boss, set()).add(staff)
-    out: set[str] = set()
-    stack = [nip]
-    while stack:
-        for s in below.get(stack.pop(), ()):
-            if s not in out and s != nip:
-                out.add(s)
-                stack.append(s)
+            year.setdefault(boss, set()).add(staff)
+    out: dict[int, set[str]] = {}
+    for tahun, year in below.items():
+        found: set[str] = set()
+        stack = [nip]
+        while stack:
+            for s in year.get(stack.pop(), ()):
+                if s not in found and s != nip:
+                    found.add(s)
+                    stack.append(s)
+        out[tahun] = found
     return out
+
+
+def newest_skp_years(archive: Archive, nips: set[str]) -> dict[str, int]:
+    """NIP -> the newest year it has an SKP for (NIPs without any SKP are left out)."""
+    if not nips:
+        return {}
+    q = (sa.select(repo.skp_skp.c.nip, sa.func.max(repo.skp_skp.c.tahun))
+         .where(repo.skp_skp.c.nip.in_(sorted(nips))).group_by(repo.skp_skp.c.nip))
+    with archive.catalog.read() as conn:
+        return {n: int(t) for n, t in conn.execute(q)}

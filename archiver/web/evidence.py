@@ -17,6 +17,7 @@ from .. import custody
 from ..archive import Archive
 from ..catalog import STORED, blobs, events, file_state, submissions
 from ..errors import NotFound, UsageError
+from ..periode import MONTHS, quarter_of
 from ..store import check_digest
 from .scope import Scope
 from .users import User
@@ -31,7 +32,7 @@ def scoped(q: sa.Select[Any], scope: Scope) -> sa.Select[Any]:
     """Restrict a query over ``submissions`` to what the scope may see."""
     if scope is None:
         return q
-    return q.where(submissions.c.nip.in_(sorted(scope)))
+    return q.where(scope.where(submissions.c.nip, submissions.c.tahun))
 
 
 @dataclass
@@ -47,10 +48,12 @@ class Filters:
 
     def apply(self, q: sa.Select[Any]) -> sa.Select[Any]:
         s = submissions.c
-        for col, val in ((s.nip, self.nip), (s.tahun, self.tahun), (s.periode, self.periode),
-                         (s.rhk, self.rhk), (s.type, self.type), (s.status, self.status)):
+        for col, val in ((s.nip, self.nip), (s.tahun, self.tahun), (s.rhk, self.rhk), (s.type, self.type),
+                         (s.status, self.status)):
             if val not in (None, ""):
                 q = q.where(col == val)
+        if self.periode:  # a triwulan takes in the months it holds, as coverage counts them
+            q = q.where(s.periode.in_([self.periode, *(m for m in MONTHS if quarter_of(m) == self.periode)]))
         if self.date_from:
             q = q.where(s.received_at >= self.date_from.isoformat())
         if self.date_to:

@@ -22,13 +22,14 @@ router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 async def me(request: Request, session: Session = Depends(require(*ALL_ROLES))) -> UserOut:
     scope = scope_of(request, session)
     u = session.user
-    return UserOut(name=u.name, role=u.role, nip=u.nip, visible_nips=None if scope is None else sorted(scope))
+    return UserOut(name=u.name, role=u.role, nip=u.nip, visible_nips=None if scope is None else sorted(scope.nips))
 
 
 @router.get("/evidence", response_model=SubmissionList, summary="Stored submissions the user may see, newest first")
 async def evidence_list(request: Request, nip: str | None = None, tahun: int | None = None,
-                        periode: str | None = None, rhk: str | None = None,
-                        type: str | None = Query(None, max_length=20),
+                        periode: str | None = Query(None, description="TW1..TW4 (with the months they hold), "
+                                                    "01..12 or TAHUNAN"),
+                        rhk: str | None = None, type: str | None = Query(None, max_length=20),
                         date_from: str | None = None, date_to: str | None = None,
                         limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
                         session: Session = Depends(require(*ALL_ROLES))) -> SubmissionList:

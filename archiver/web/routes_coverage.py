@@ -61,7 +61,7 @@ def scoped_rows(request: Request, session: Session, unit: str | None, tahun: int
                 periode: str | None) -> list[cov.CoverageRow]:
     scope: Scope = scope_of(request, session)
     rows = cov.coverage(archive_of(request), unit=unit or None, tahun=tahun, periode=periode)
-    return [r for r in rows if may_see(scope, r.nip)]
+    return [r for r in rows if may_see(scope, r.nip, r.tahun)]
 
 
 def _periode(value: str | None) -> str | None:

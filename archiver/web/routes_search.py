@@ -64,22 +64,21 @@ def scoped_search(request: Request, session: Session, q: str, form: dict[str, st
     scope: Scope = scope_of(request, session)
     nip = form.get("nip", "").strip() or None
     if scope is not None:
-        if nip is not None and nip not in scope:
+        nips = scope.nips
+        if not nips or (nip is not None and nip not in nips):
             return [], 0
-        if nip is None and len(scope) == 1:
-            nip = next(iter(scope))
-        if not scope:
-            return [], 0
+        if nip is None and len(nips) == 1:
+            nip = next(iter(nips))
     tahun = form.get("tahun", "").strip()
     filters = SearchFilters(nip=nip, tahun=int(tahun) if tahun.isdigit() else None,
                             periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
                             type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
                             date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")))
-    # An atasan sees several NIPs: search without a NIP filter (more hits), then keep only theirs.
-    want = limit if scope is None or nip else limit * 10
-    res = search(archive_of(request), q, filters, limit=want)
-    hits = [r for r in res.results if may_see(scope, r["nip"]) and r["sha256"]][:limit]
-    total = res.total if scope is None or nip else None
+    # An atasan sees several NIPs, each for some years: search for more hits, then keep only theirs.
+    exact = scope is None or (nip is not None and nip == scope.own)
+    res = search(archive_of(request), q, filters, limit=limit if exact else limit * 10)
+    hits = [r for r in res.results if may_see(scope, r["nip"], r["tahun"]) and r["sha256"]][:limit]
+    total = res.total if exact else None
     return hits, total
 
 

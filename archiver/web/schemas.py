@@ -17,7 +17,9 @@ class UserOut(BaseModel):
     name: str
     role: str
     nip: str | None = None
-    visible_nips: list[str] | None = Field(None, description="NIPs whose evidence this user may see; null = all")
+    visible_nips: list[str] | None = Field(None, description="NIPs whose evidence this user may see (an atasan: "
+                                                         "for the years they are above them in the SKP tree); "
+                                                         "null = all")
 
 
 class SubmissionOut(BaseModel):

@@ -22,7 +22,7 @@ ROLES = ("pegawai", "atasan", "auditor", "admin")
 #: What each role may do, shown in `user list` and the users page.
 ROLE_HELP = {
     "pegawai": "sees only their own evidence (by NIP)",
-    "atasan": "sees their own and their subordinates' evidence (atasan/penilai in the SKP tree)",
+    "atasan": "sees their own and their subordinates' evidence (below them in each year's SKP tree)",
     "auditor": "sees everything, read-only; every view and download is recorded in the custody log",
     "admin": "sees everything; imports, generates documents, relinks files and manages users",
 }
