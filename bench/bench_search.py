@@ -153,7 +153,7 @@ def query_shapes(c: Corpus, n: int) -> dict[str, list[tuple[str, dict[str, Any]]
 
 
 def bench_whoosh(folder: Path, c: Corpus, n_docs: int, n_queries: int, procs: int,
-                 texts: dict[str, str]) -> dict[str, list[float]]:
+                 texts: dict[str, str], baseline: int = 30) -> dict[str, list[float]]:
     fti = FullTextIndex(folder)
 
     def docs() -> Iterator[IndexDoc]:
@@ -181,7 +181,16 @@ def bench_whoosh(folder: Path, c: Corpus, n_docs: int, n_queries: int, procs: in
         ms = timed(lambda: (lambda q: fti.search(q[0], filters=q[1], limit=10, text_for=text_for))(next(it)),
                    len(queries))
         results[label] = ms
-        print(line(label, ms))
+        # baseline, same index and queries: Whoosh's own matchers (what every query used before the
+        # conjunctive fast path), on the first `baseline` queries of the shape
+        base_q = queries[:baseline]
+        it = iter(base_q)
+        base = timed(lambda: (lambda q: fti.search(q[0], filters=q[1], limit=10, text_for=text_for,
+                                                   fast=False))(next(it)), len(base_q)) if base_q else []
+        same_q = ms[:len(base_q)]
+        ratio = f"   Whoosh matchers p95 {pct(base, 95):7.1f} ms on {len(base_q)}: x{pct(base, 95) / pct(same_q, 95):.1f}" \
+            if base else ""
+        print(line(label, ms) + ratio)
 
     # a new document becomes searchable: open writer, add, commit, search finds it
     lat = []
@@ -244,6 +253,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200, help="queries per shape")
     ap.add_argument("--words", type=int, default=300, help="words per document")
     ap.add_argument("--procs", type=int, default=2, help="writer processes for the build")
+    ap.add_argument("--baseline", type=int, default=30,
+                    help="queries per shape also run through Whoosh's own matchers, for the ratio (0: none)")
     ap.add_argument("--no-tantivy", action="store_true")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one, removed)")
     args = ap.parse_args()
@@ -254,7 +265,7 @@ def main() -> None:
             print(f"\n== {n:,} documents of ~{args.words} words ==")
             c = Corpus(words=args.words)
             texts: dict[str, str] = {}
-            res = bench_whoosh(work / "whoosh", c, n, args.queries, args.procs, texts)
+            res = bench_whoosh(work / "whoosh", c, n, args.queries, args.procs, texts, args.baseline)
             texts.clear()
             if not args.no_tantivy:
                 bench_tantivy(work / "tantivy", Corpus(words=args.words), n, args.queries, res)
