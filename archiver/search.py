@@ -37,6 +37,7 @@ class SearchFilters:
     unit: str | None = None
     date_from: dt.date | None = None    # archived on or after (office-independent UTC date)
     date_to: dt.date | None = None      # archived on or before
+    within_nips: frozenset[str] | None = None  # any of these NIPs (a user's scope), when ``nip`` is unset
 
     def normalized(self) -> SearchFilters:
         from .nip import normalize_nip
@@ -48,10 +49,12 @@ class SearchFilters:
         periode = (normalize_periode(self.periode) or self.periode.upper()) if self.periode else None
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise UsageError(f"--from {self.date_from} is after --to {self.date_to}")
-        return SearchFilters(nip, self.tahun, periode, self.rhk, self.type, self.unit, self.date_from, self.date_to)
+        return SearchFilters(nip, self.tahun, periode, self.rhk, self.type, self.unit, self.date_from, self.date_to,
+                             self.within_nips)
 
     def index_filters(self) -> dict[str, Any]:
-        return {"nip": self.nip, "tahun": self.tahun, "periode": self.periode, "rhk": self.rhk,
+        nip: Any = self.nip if self.nip or self.within_nips is None else sorted(self.within_nips)
+        return {"nip": nip, "tahun": self.tahun, "periode": self.periode, "rhk": self.rhk,
                 "type": self.type, "unit": self.unit}
 
 

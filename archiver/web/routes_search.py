@@ -4,6 +4,7 @@ again on every hit, so a result outside the scope can never be shown."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -74,12 +75,20 @@ def scoped_search(request: Request, session: Session, q: str, form: dict[str, st
                             periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
                             type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
                             date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")))
-    # An atasan sees several NIPs, each for some years: search for more hits, then keep only theirs.
-    exact = scope is None or (nip is not None and nip == scope.own)
-    res = search(archive_of(request), q, filters, limit=limit if exact else limit * 10)
-    hits = [r for r in res.results if may_see(scope, r["nip"], r["tahun"]) and r["sha256"]][:limit]
-    total = res.total if exact else None
-    return hits, total
+    if scope is not None and nip is None:  # only the NIPs in scope, selected by the index itself
+        filters = dataclasses.replace(filters, within_nips=scope.nips)
+    if scope is None or (nip is not None and nip == scope.own):
+        res = search(archive_of(request), q, filters, limit=limit)
+        return [r for r in res.results if r["sha256"]], res.total
+    # An atasan sees a subordinate for some years only: ask for more until enough remain.
+    want = limit * 2
+    while True:
+        res = search(archive_of(request), q, filters, limit=want)
+        hits = [r for r in res.results if may_see(scope, r["nip"], r["tahun"]) and r["sha256"]]
+        if len(hits) >= limit or len(res.results) < want or want >= limit * 64:
+            dropped = len(res.results) != len(hits)
+            return hits[:limit], (None if dropped else res.total)
+        want *= 4
 
 
 def marked(snippet: str) -> Markup:
