@@ -24,6 +24,7 @@ from conftest import (
 
 from archiver import extract as ex_mod
 from archiver.extract import ExtractLimits, extract, formats, ocr
+from archiver.filetypes import detect
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -250,6 +251,19 @@ def test_utf16_text_and_long_text_is_cut(tmp_path: Path) -> None:
     assert ex.status == "ok" and ex.text == "Catatan rapat: anggaran disetujui" and ex.meta["encoding"] == "utf-16"
     long = extract(write(tmp_path, "panjang.txt", b"kata " * 10_000), "text", ExtractLimits(max_text_chars=10_000))
     assert len(long.text) == 10_000 and long.meta["truncated_at_chars"] == 10_000
+
+
+def test_html_gives_its_visible_text_not_its_markup(tmp_path: Path) -> None:
+    page = ("<!DOCTYPE html><html><head><title>Notulen Rapat &amp; Sosialisasi</title>"
+            "<style>.kop { font-weight: bold }</style><script>var sembunyi = 'jangan';</script></head>"
+            "<body><div class='kop'>Dinas Kominfo</div><p>Rapat koordinasi&nbsp;pengaduan <b>masyarakat</b></p>"
+            "<table><tr><td>Anggaran</td><td>Rp 5.000.000</td></tr></table></body></html>")
+    path = write(tmp_path, "notulen.html", page.encode("utf-8"))
+    ex = extract(path, detect(path).name)
+    assert ex.status == "ok", ex.reason
+    assert "Rapat koordinasi pengaduan masyarakat" in ex.text and "Anggaran" in ex.text and "Dinas Kominfo" in ex.text
+    assert "<" not in ex.text and "kop" not in ex.text and "sembunyi" not in ex.text
+    assert ex.meta["title"] == "Notulen Rapat & Sosialisasi"
 
 
 # --------------------------------------------------------------------------- broken and hostile files

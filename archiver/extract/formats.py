@@ -15,6 +15,7 @@ import time
 import warnings
 import zipfile
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -325,6 +326,57 @@ def extract_text(path: Path, limits: ExtractLimits) -> Extraction:
     return _done(text, limits, "text", {"encoding": enc.removesuffix("-sig")})
 
 
+class _HtmlText(HTMLParser):
+    """Visible text of an HTML page: tags dropped, script/style skipped, blocks on new lines."""
+
+    SKIP = frozenset({"script", "style", "template", "noscript"})
+    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
+                        "article", "title", "td", "th"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        self._in_title = tag == "title"
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def extract_html(path: Path, limits: ExtractLimits) -> Extraction:
+    """HTML (a saved web page, an e-mail body): the visible text, not the markup."""
+    ex = extract_text(path, limits)
+    parser = _HtmlText()
+    try:
+        parser.feed(ex.text)
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser copes with nearly anything; keep the raw text if not
+        return ex
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = "\n".join(line for line in lines if line)
+    meta = {**ex.meta, **({"title": " ".join(parser.title.split())} if parser.title.strip() else {})}
+    return _done(text, limits, "html", meta)
+
+
 # --------------------------------------------------------------------------- images
 
 def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
@@ -395,6 +447,8 @@ def extract_in_process(path: Path, type_name: str, limits: ExtractLimits) -> Ext
         ex = extract_xlsx(path, limits)
     elif type_name in _XML_TEXT:
         ex = extract_xml_office(path, type_name, limits)
+    elif type_name == "html":
+        ex = extract_html(path, limits)
     elif type_name in TEXT_TYPES:
         ex = extract_text(path, limits)
     elif type_name in IMAGE_TYPES:
