@@ -10,6 +10,7 @@ from conftest import make_docx, make_pdf, make_png
 from skp_sample import KABID, KADIS, PPPK, STAFF, TAHUN, tables
 
 from archiver import custody
+from archiver.fulltext import FullTextIndex
 from archiver.skp.relevance import judge, terms
 from archiver.skp.repo import load_skp
 
@@ -46,6 +47,9 @@ def test_evidence_before_skp_is_pending_then_resolved_or_unlinked(ws, tmp_path: 
     assert wrong["status"] == "unlinked" and "IKI-01 belongs to RHK-01, not RHK-02" in wrong["reason"]
     unlinked = {r["id"] for r in ws.cli_json("list", "--status", "unlinked")}
     assert unlinked == {bad["id"], wrong["id"]}
+    with ws.open() as archive:  # the search index was told at once (it carries the status)
+        page = FullTextIndex(archive.config.index.path).search("", filters={"status": "unlinked"})
+        assert {int(h.key) for h in page.hits} == unlinked
     with ws.open() as archive, archive.catalog.read() as conn:
         kinds = [e["kind"] for e in custody.history(conn, submission_id=bad["id"])]
     assert kinds == ["received", "archived", "unlinked"]

@@ -151,6 +151,7 @@ def resolve_after_archive(archive: Archive, result: IngestResult) -> None:
 def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Judge every stored submission of these (nip, tahun) again (after an SKP import)."""
     counts = {"unlinked": 0, "restored": 0, "resolved": 0}
+    changed: list[int] = []
     for nip, tahun in sorted(set(keys)):
         with archive.catalog.begin() as conn:
             skps = load_skps(conn, nip=nip, tahun=tahun)
@@ -162,8 +163,13 @@ def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, 
                 change = _apply(archive, conn, row, res)
                 if change:
                     counts[change] += 1
+                    changed.append(row.id)
                 elif res.state == RESOLVED:
                     counts["resolved"] += 1
+    if changed:  # the index carries each file's status for its filters
+        from ..indexing import reindex_changed
+
+        reindex_changed(archive, changed)
     return counts
 
 
