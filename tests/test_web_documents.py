@@ -34,6 +34,12 @@ def generate(c, **fields: str):
     return c.post("/dokumen", data=data)
 
 
+def docx_text(data: bytes) -> str:
+    doc = Document(io.BytesIO(data))
+    cells = [cell.text for t in doc.tables for row in t.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
 def links(html: str) -> list[str]:
     return re.findall(r'href="(/dokumen/unduh/[0-9a-f]{64})"', html)
 
@@ -136,6 +142,12 @@ def test_admin_imports_evaluations_then_generates_the_evaluation(site: Site) -> 
     rows = [[cell.text for cell in row.cells] for t in doc.tables for row in t.rows]
     assert ["Kuantitas", docfixtures.IKI_A1, "4 modul", "4 aplikasi"] in [row[3:7] for row in rows if len(row) == 8]
     assert ["CAPAIAN KINERJA ORGANISASI", "BAIK"] in rows and ["PREDIKAT KINERJA PEGAWAI*", "BAIK"] in rows
+    # the signing date chosen on the form is printed; a bad one is a clear error, nothing generated
+    r = generate(c, kind="evaluasi", tanggal="2027-01-04")
+    body = docx_text(c.get(links(r.text)[0]).content)
+    assert "4 Januari 2027" in body
+    r = generate(c, kind="evaluasi", tanggal="04/01/2027")
+    assert r.status_code == 400 and "tanggal" in r.text and not links(r.text)
     r = upload(c, "program.exe", b"MZ")
     assert r.status_code == 400 and ".xlsx" in r.text
     pegawai = site.client("ani", app=docs_app(site))

@@ -6,6 +6,7 @@ from there, recorded as ``generated`` by the admin who asked."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,18 @@ def generate(request: Request, session: Session, form: dict[str, str]) -> list[d
     if not 2000 <= tahun <= 2100:
         from ..errors import UsageError
         raise UsageError("isi tahun dengan empat angka, mis. 2026")
+    signed = None
+    if form["tanggal"]:
+        try:
+            signed = dt.date.fromisoformat(form["tanggal"])
+        except ValueError:
+            from ..errors import UsageError
+            raise UsageError(f"tanggal {form['tanggal']!r} tidak dikenali; pilih tanggal, mis. 2027-01-02") from None
     target = form["target"].strip()
     by_unit = form["by"] == "unit"
     jobs = plan(archive, skp_source(request, archive), form["kind"], tahun=tahun,
-                nip=None if by_unit else target, unit=target if by_unit else None, periode=form["periode"] or None)
+                nip=None if by_unit else target, unit=target if by_unit else None, periode=form["periode"] or None,
+                signed=signed)
     out = []
     with tempfile.TemporaryDirectory(prefix="archiver-web-") as tmp:
         for g in run(archive, jobs, Path(tmp), pdf=form["format"] == "pdf"):
@@ -68,16 +77,18 @@ def generate(request: Request, session: Session, form: dict[str, str]) -> list[d
 @router.get("/dokumen")
 async def documents_form(request: Request, session: Session = Depends(require(*ADMIN))) -> Response:
     return render(request, "documents.html", session, kinds=KIND_LABEL, periodes=PERIODES, results=None, error=None,
-                  form={"kind": "bukti", "by": "nip", "target": "", "tahun": "", "periode": "", "format": "docx"})
+                  form={"kind": "bukti", "by": "nip", "target": "", "tahun": "", "periode": "", "format": "docx",
+                        "tanggal": ""})
 
 
 @router.post("/dokumen")
 async def documents_generate(request: Request, kind: str = Form(..., max_length=30), by: str = Form("nip"),
                              target: str = Form(..., max_length=200), tahun: str = Form(..., max_length=4),
                              periode: str = Form("", max_length=10), format: str = Form("docx"),
+                             tanggal: str = Form("", max_length=10),
                              session: Session = Depends(require(*ADMIN))) -> Response:
     form = {"kind": kind, "by": "unit" if by == "unit" else "nip", "target": target, "tahun": tahun,
-            "periode": periode, "format": "pdf" if format == "pdf" else "docx"}
+            "periode": periode, "format": "pdf" if format == "pdf" else "docx", "tanggal": tanggal.strip()}
     results: list[dict[str, Any]] | None = None
     error: ArchiverError | None = None
     try:
