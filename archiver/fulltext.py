@@ -449,13 +449,13 @@ class FullTextIndex:
                 return Page([], 0, text, [])
             terms = [wq.Term(fname, v) for v in exact[fname]]
             parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
-        if date_from or date_to:
-            start = dt.datetime.combine(date_from, dt.time.min) if date_from else None
-            end = dt.datetime.combine(date_to, dt.time.max) if date_to else None
+        start = dt.datetime.combine(date_from, dt.time.min) if date_from else None
+        end = dt.datetime.combine(date_to, dt.time.max) if date_to else None
+        if start or end:
             parts.append(wq.DateRange("received", start, end))
         # filters select, only the words score (a filter inside the query would add to the score)
         where: Any = (wq.And(parts) if len(parts) > 1 else parts[0]) if parts else None
-        conj = None if (date_from or date_to or not fast) else _conjunction(user_q, exact)
+        conj = _conjunction(user_q, exact, (start, end)) if fast else None
         highlight_terms = sorted(_content_terms(user_q)) if user_q is not None else []
         for attempt in range(5):
             try:
@@ -502,9 +502,10 @@ class FullTextIndex:
 # same index, with the same BM25F scores: it reads each term's posting blocks into numpy
 # arrays (the smallest list first, filters before words; a longer list decodes only the
 # blocks that can hold a remaining candidate), intersects them, scores every candidate at
-# once and keeps the top N. Anything else (phrases, OR, NOT, wildcards, boosts, dates)
-# goes through Whoosh's own matchers. It reads codec internals of whoosh-reloaded 2.7.5,
-# which is pinned; ``tests/test_search.py`` checks it against Whoosh's results.
+# once and keeps the top N; a date range is read from the sortable ``received`` column.
+# Anything else (phrases, OR, NOT, wildcards, boosts) goes through Whoosh's own matchers.
+# It reads codec internals of whoosh-reloaded 2.7.5, which is pinned;
+# ``tests/test_search_fastpath.py`` checks it against Whoosh's results.
 
 _BM25_B, _BM25_K1 = 0.75, 1.2          # whoosh.scoring.BM25F defaults, the searcher's weighting
 _W3_MAGIC = WHOOSH3_HEADER_MAGIC
@@ -518,9 +519,11 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(i) if i else 0 for i in range(256)], 
 class _Conjunction:
     words: tuple[str, ...]                          # content terms, every one required (repeats kept)
     filters: tuple[tuple[str, tuple[str, ...]], ...]  # (field, values): any value, every field
+    received: tuple[dt.datetime | None, dt.datetime | None] = (None, None)  # archived within (inclusive)
 
 
-def _conjunction(user_q: Any, filters: dict[str, Any]) -> _Conjunction | None:
+def _conjunction(user_q: Any, filters: dict[str, Any],
+                 received: tuple[dt.datetime | None, dt.datetime | None] = (None, None)) -> _Conjunction | None:
     """The query as required content terms plus exact filters, or None when it is anything else."""
     if user_q is None:
         return None
@@ -532,7 +535,7 @@ def _conjunction(user_q: Any, filters: dict[str, Any]) -> _Conjunction | None:
         words.append(leaf.text if isinstance(leaf.text, str) else leaf.text.decode("utf-8"))
     if not words:
         return None
-    return _Conjunction(tuple(words), tuple((k, tuple(str(v) for v in vs)) for k, vs in filters.items()))
+    return _Conjunction(tuple(words), tuple((k, tuple(str(v) for v in vs)) for k, vs in filters.items()), received)
 
 
 def _postings(reader: Any, fieldname: str, text: str, within: np.ndarray | None = None, *,
@@ -650,6 +653,24 @@ def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
     return out
 
 
+def _received_within(reader: Any, field: Any, start: dt.datetime | None, end: dt.datetime | None) -> np.ndarray:
+    """Per document of one segment: archived between ``start`` and ``end`` (inclusive)? Read
+    from the sortable ``received`` column (Whoosh's DateRange walks its terms instead)."""
+    out = np.zeros(reader.doc_count_all(), dtype=bool)
+    if not reader._perdoc.has_column("received"):
+        return out
+    col = reader._perdoc.column_reader("received", field.column_type)
+    width = col._fixedlen
+    values = np.frombuffer(col._dbfile.get(col._basepos, col._count * width), dtype=f">u{width}")
+    ok = values != field.default  # no value: the column's default
+    if start is not None:
+        ok &= values >= field.to_column_value(start)
+    if end is not None:
+        ok &= values <= field.to_column_value(end)
+    out[:values.size] = ok
+    return out
+
+
 def _fast_search(s: Any, conj: _Conjunction, limit: int) -> tuple[list[tuple[float, int]], int]:
     """[(score, global docnum)] best first (at least ``limit``, more on a tie at the cut), and
     the exact number of matching documents."""
@@ -693,6 +714,12 @@ def _fast_search(s: Any, conj: _Conjunction, limit: int) -> tuple[list[tuple[flo
                 break
         if cand is None or cand.size == 0:
             continue
+        if conj.received != (None, None):
+            inside = _received_within(reader, s.schema["received"], *conj.received)[cand]
+            cand = cand[inside]
+            tf = {w: t[inside] for w, t in tf.items()}
+            if cand.size == 0:
+                continue
         fl = _field_lengths(reader, body)[cand]
         norm = _BM25_K1 * ((1 - _BM25_B) + _BM25_B * fl / avgfl)
         score = np.zeros(cand.size)
