@@ -22,10 +22,10 @@ fields: ``content`` with positions (phrases and Whoosh's matchers) and ``words``
 (the fast path below). NIP, tahun, periode, RHK, type, unit, SHA-256 and file name are
 exact keyword fields; ``received`` (archived at) and ``created`` (document date) are dates.
 
-Queries: words that must all occur, under exact filters, are answered by the conjunctive
-fast path (``_fast_search``: posting lists read into numpy arrays, filters first, BM25F
-for every candidate at once, top N); phrases, OR, NOT, wildcards and date ranges by
-Whoosh's own matchers with the filters as a ``filter=``. Both give the same scores; filters
+Queries: words that must all occur, under exact filters and an optional date range, are
+answered by the conjunctive fast path (``_fast_search``: posting lists read into numpy
+arrays, filters first, BM25F for every candidate at once, top N); phrases, OR, NOT and
+wildcards by Whoosh's own matchers with the filters as a ``filter=``. Both give the same scores; filters
 never add to a score.
 """
 
