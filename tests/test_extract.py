@@ -201,6 +201,20 @@ def test_photo_exif_thumbnail_and_ocr(tmp_path: Path) -> None:
     assert thumb.format == "JPEG" and max(thumb.size) <= 320
 
 
+def test_iphone_heic_photo_is_read_like_any_image(tmp_path: Path) -> None:
+    require_program("tesseract")
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    data = text_image(["NOTULEN RAPAT KOORDINASI", "Pengaduan masyarakat"], "HEIF", exif_date="2026:03:02 14:05:00")
+    path = write(tmp_path, "IMG_0412.HEIC", data)
+    assert detect(path).name == "heic"
+    ex = extract(path, "heic")
+    assert ex.status == "ok", ex.reason
+    assert "NOTULEN" in ex.text.upper() and "PENGADUAN" in ex.text.upper()
+    assert ex.meta["format"] == "HEIF" and ex.meta["exif_datetime"] == "2026-03-02T14:05:00" and ex.thumbnail
+
+
 def test_scanned_pdf_is_read_by_ocr(tmp_path: Path) -> None:
     require_program("tesseract")
     require_program("pdftoppm")

@@ -24,7 +24,7 @@ from . import ocr
 from .model import Extraction, ExtractLimits
 from .zipguard import ZipBomb, check_zip
 
-IMAGE_TYPES = frozenset({"jpeg", "png", "gif", "tiff", "webp", "bmp"})
+IMAGE_TYPES = frozenset({"jpeg", "png", "gif", "tiff", "webp", "bmp", "heic"})
 TEXT_TYPES = frozenset({"text", "csv", "html", "xml"})
 ZIP_TYPES = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp"})
 THUMB = (320, 320)
@@ -379,10 +379,20 @@ def extract_html(path: Path, limits: ExtractLimits) -> Extraction:
 
 # --------------------------------------------------------------------------- images
 
+def _register_heif() -> None:
+    """HEIC/HEIF (iPhone photos) through pillow-heif's Pillow plugin; without it they fail clearly."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return
+    register_heif_opener()
+
+
 def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    _register_heif()
     name = "pillow"
     meta: dict[str, Any] = {}
     try:
