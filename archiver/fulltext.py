@@ -508,6 +508,7 @@ class FullTextIndex:
 # ``tests/test_search_fastpath.py`` checks it against Whoosh's results.
 
 _BM25_B, _BM25_K1 = 0.75, 1.2          # whoosh.scoring.BM25F defaults, the searcher's weighting
+MAX_TIES = 1000                        # documents tied with the N-th best kept beyond N (then by docnum)
 _W3_MAGIC = WHOOSH3_HEADER_MAGIC
 _INT = struct.Struct("!i")          # a block's length; negative for the last block
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -734,9 +735,9 @@ def _fast_search(s: Any, conj: _Conjunction, limit: int) -> tuple[list[tuple[flo
     docs = np.concatenate([p[1] for p in scored])
     if scores.size > limit:
         cut = np.partition(scores, scores.size - limit)[scores.size - limit]
-        keep = np.round(scores, 6) >= round(float(cut), 6)   # ties at the cut: keep them all
-        scores, docs = scores[keep], docs[keep]
-    order = np.argsort(-scores, kind="stable")
+        keep = np.round(scores, 6) >= round(float(cut), 6)   # ties at the cut: keep them (the caller
+        scores, docs = scores[keep], docs[keep]              # orders them by key), up to a bound
+    order = np.lexsort((docs, -np.round(scores, 6)))[:limit + MAX_TIES]
     return [(float(scores[i]), int(docs[i])) for i in order], total
 
 
