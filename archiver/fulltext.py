@@ -611,36 +611,46 @@ def _without_deleted(reader: Any, ids: np.ndarray, weights: np.ndarray) -> tuple
     return ids, weights
 
 
-class _FilterCache:
-    """Docnums of filter terms (a NIP, a unit, a periode) per segment, least recently used
-    dropped past ``max_ids``. Segments never change once written (deletions are applied on
-    top), so an entry stays true for as long as its segment exists."""
+class _SegmentCache:
+    """Arrays derived from one segment (the docnums of a filter term such as a NIP, a unit or
+    a periode; every document's field length), least recently used dropped past
+    ``max_bytes``. Segments never change once written (deletions are applied on top), so an
+    entry stays true for as long as its segment exists."""
 
-    def __init__(self, max_ids: int = 4_000_000) -> None:
-        self.max_ids = max_ids
-        self._entries: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
+    def __init__(self, max_bytes: int = 128 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def docs(self, reader: Any, fieldname: str, value: str) -> np.ndarray:
-        key = (reader.segment().segment_id(), fieldname, value)
+    def get(self, reader: Any, key: tuple[str, ...], make: Callable[[], np.ndarray]) -> np.ndarray:
+        full = (reader.segment().segment_id(), *key)
         with self._lock:
-            ids = self._entries.get(key)
-            if ids is not None:
-                self._entries.move_to_end(key)
-        if ids is None:
-            ids, _ = _postings(reader, fieldname, value, keep_deleted=True)
-            with self._lock:
-                if key not in self._entries:
-                    self._entries[key] = ids
-                    self._size += ids.size
-                while self._size > self.max_ids and len(self._entries) > 1:
-                    _, old = self._entries.popitem(last=False)
-                    self._size -= old.size
+            arr = self._entries.get(full)
+            if arr is not None:
+                self._entries.move_to_end(full)
+                return arr
+        arr = make()
+        with self._lock:
+            if full not in self._entries:
+                self._entries[full] = arr
+                self._size += arr.nbytes
+            while self._size > self.max_bytes and len(self._entries) > 1:
+                _, old = self._entries.popitem(last=False)
+                self._size -= old.nbytes
+        return arr
+
+    def docs(self, reader: Any, fieldname: str, value: str) -> np.ndarray:
+        """Docnums holding an exact term, deleted documents left out."""
+        ids = self.get(reader, ("docs", fieldname, value),
+                       lambda: _postings(reader, fieldname, value, keep_deleted=True)[0])
         return _without_deleted(reader, ids, ids)[0]
 
+    def lengths(self, reader: Any, fieldname: str) -> np.ndarray:
+        return self.get(reader, ("lengths", fieldname), lambda: _field_lengths(reader, fieldname))
 
-_FILTERS = _FilterCache()
+
+_SEGMENTS = _SegmentCache()
 
 
 def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
@@ -698,7 +708,7 @@ def _fast_search(s: Any, conj: _Conjunction, limit: int) -> tuple[list[tuple[flo
             if fname == body:
                 parts = [_postings(reader, fname, v, cand) for v in values]
             else:
-                parts = [(_FILTERS.docs(reader, fname, v), _EMPTY_WEIGHTS) for v in values]
+                parts = [(_SEGMENTS.docs(reader, fname, v), _EMPTY_WEIGHTS) for v in values]
             ids = parts[0][0] if len(parts) == 1 else np.unique(np.concatenate([p[0] for p in parts]))
             if cand is None:
                 cand = ids
@@ -721,7 +731,7 @@ def _fast_search(s: Any, conj: _Conjunction, limit: int) -> tuple[list[tuple[flo
             tf = {w: t[inside] for w, t in tf.items()}
             if cand.size == 0:
                 continue
-        fl = _field_lengths(reader, body)[cand]
+        fl = _SEGMENTS.lengths(reader, body)[cand]
         norm = _BM25_K1 * ((1 - _BM25_B) + _BM25_B * fl / avgfl)
         score = np.zeros(cand.size)
         for w in conj.words:
