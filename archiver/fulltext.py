@@ -45,6 +45,7 @@ import threading
 import time
 import uuid
 import zlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -67,13 +68,15 @@ from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3PostingsWriter,
     _lenfield,
 )
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
 
 from .errors import ArchiverError, UsageError
 from .stemming import stem
@@ -86,15 +89,11 @@ FILTER_FIELDS = ("nip", "tahun", "periode", "rhk", "type", "unit", "sha256", "na
 #: Fields a user may name inside a query (``nip:1985...``, ``name:laporan.pdf``).
 QUERY_FIELDS = frozenset(FILTER_FIELDS) | {"content"}
 MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 32
 #: Posting blocks of 512 documents (Whoosh's default is 128): a quarter of the per-block
 #: overhead when a query reads a whole list; measured at 20,000 documents, queries 25-45%
 #: faster and the index 6% smaller. Segments written with other sizes stay readable.
 POSTING_BLOCK = 512
-
-
-def _codec() -> Any:
-    return W3Codec(blocklimit=POSTING_BLOCK, compression=3)
-MAX_QUERY_TERMS = 32
 
 INDONESIAN_STOP_WORDS = frozenset(["yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "ini", "itu", "dalam", "atau", "adalah", "oleh", "sebagai", "akan", "juga", "tidak", "ada", "telah", "sudah", "karena", "bahwa", "para", "secara", "serta", "agar", "dapat", "tersebut", "kepada", "bagi", "hal", "maka", "namun", "jika", "kami", "kita", "saya", "ia", "dia", "mereka", "nya", "pun", "lah", "the", "of", "and", "to", "in", "for", "on"])
 
@@ -493,6 +492,53 @@ class FullTextIndex:
         return Page(hits, total, text, highlight_terms)
 
 
+# --------------------------------------------------------------------------- postings format
+
+
+class _PostingsWriter(W3PostingsWriter):
+    """Whoosh's block writer, with a block's ids and weights as arrays pickled with protocol
+    4 (Whoosh: tuples, protocol 2). Whoosh's reader takes them as they are (it indexes and
+    iterates both); unpickling a 512-posting block drops from ~25 to ~7 us, and the fast
+    path maps the arrays without a copy. Blocks of either kind read the same."""
+
+    def _mini_ids(self) -> Any:
+        if self._byteids:
+            return super()._mini_ids()
+        return array("I", delta_encode(self._ids))
+
+    def _mini_weights(self) -> Any:
+        w = super()._mini_weights()
+        return array("f", w) if isinstance(w, tuple) else w
+
+    def _write_block(self, last: bool = False) -> None:  # Whoosh 2.7.5's, with protocol 4 for the data
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 4)
+        comp = self._compression
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        infobytes = pickle.dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                                  length_to_byte(self._maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        self._postfile.write_int(-blocklength if last else blocklength)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class _Codec(W3Codec):
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                               compression=self._compression, inlinelimit=self._inlinelimit)
+
+
+def _codec() -> Any:
+    return _Codec(blocklimit=POSTING_BLOCK, compression=3)
+
+
 # --------------------------------------------------------------------------- the conjunctive fast path
 #
 # Most searches are a few words, all required, under exact filters (a pegawai, a unit, a
@@ -579,28 +625,36 @@ def _postings(reader: Any, fieldname: str, text: str, within: np.ndarray | None 
             below = np.searchsorted(within, tops, side="right")
             need = np.diff(below, prepend=0) > 0
             blocks = [b for b, n in zip(blocks, need.tolist(), strict=True) if n]
-        deltas: list[int] = []
-        weights_l: list[float] = []
-        starts: list[int] = []
+        delta_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
         for _top, a, b, count, compressed in blocks:
             raw = buf[a:b]
             data = pickle.loads(zlib.decompress(raw) if compressed else raw)
-            starts.append(len(deltas))
-            deltas.extend(data[0])
+            delta_parts.append(_as_array(data[0], np.int64))
             w = data[1]
-            weights_l.extend((1.0,) * count if w is None else (w,) * count if isinstance(w, float) else w)
-        if deltas:
+            weight_parts.append(np.ones(count) if w is None else np.full(count, w) if isinstance(w, float)
+                                else _as_array(w, np.float64))
+        if delta_parts:
             # ids are delta-coded within each block: one running sum, minus each block's start
-            run = np.cumsum(np.asarray(deltas, dtype=np.int64))
-            first = np.asarray(starts, dtype=np.int64)
+            run = np.cumsum(np.concatenate(delta_parts), dtype=np.int64)
+            sizes = np.fromiter((p.size for p in delta_parts), dtype=np.int64, count=len(delta_parts))
+            first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
             before = np.concatenate(([0], run[first[1:] - 1]))
-            ids = run - np.repeat(before, np.diff(np.append(first, run.size)))
-            weights = np.asarray(weights_l, dtype=np.float64)
+            ids = run - np.repeat(before, sizes)
+            weights = np.concatenate(weight_parts).astype(np.float64, copy=False)
         else:
             ids, weights = _EMPTY_IDS, _EMPTY_WEIGHTS
     if keep_deleted:
         return ids, weights
     return _without_deleted(reader, ids, weights)
+
+
+def _as_array(values: Any, dtype: Any) -> np.ndarray:
+    """A block's ids or weights: an ``array`` (our writer) mapped without a copy, or a tuple
+    (Whoosh's own writer) converted."""
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=np.dtype(values.typecode))
+    return np.asarray(values, dtype=dtype)
 
 
 def _without_deleted(reader: Any, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -111,8 +111,11 @@ def test_other_query_shapes_use_whoosh(index: FullTextIndex) -> None:
         assert index.search(q, limit=5).hits or q.startswith("nip:")
 
 
-def test_index_without_positionless_field_still_searches_and_takes_writes(tmp_path: Path) -> None:
-    """An index built before the ``words`` field existed keeps working until `archiver reindex`."""
+def test_index_without_positionless_field_still_searches_and_takes_writes(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index built before the ``words`` field existed, with Whoosh's own posting blocks
+    (tuples, 128 a block), keeps working until `archiver reindex`."""
+    monkeypatch.setattr(fulltext, "_codec", lambda: fulltext.W3Codec())
     fti = FullTextIndex(tmp_path / "old")
     schema = fulltext.make_schema()
     schema.remove("words")
