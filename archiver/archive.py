@@ -86,7 +86,7 @@ class Archive:
 #: A feature that must see every archived file adds itself here (one line).
 FEATURE_HOOKS: list[str] = [
     "archiver.indexing:index_after_archive",
-    "archiver.skp.linking:resolve_after_archive",
+    "archiver.skp.resolution:resolve_after_archive",
 ]
 
 

@@ -15,10 +15,17 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from .errors import ConfigError
-from .linking import DEFAULT_PATTERN, PathPattern, PatternError
+from .pathpattern import DEFAULT_PATTERN, PathPattern, PatternError
 
 CONFIG_NAME = "watch_config.toml"
 ENV_VAR = "ARCHIVER_CONFIG"

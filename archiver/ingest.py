@@ -39,7 +39,7 @@ from .archive import Archive
 from .catalog import STORED, blobs, file_state, submissions
 from .errors import NotFound, StoreError, UsageError
 from .filetypes import FileType, detect
-from .linking import Link
+from .pathpattern import Link
 
 log = logging.getLogger(__name__)
 

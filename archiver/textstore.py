@@ -21,29 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .catalog import STORED, Catalog, submissions
-
-metadata = sa.MetaData()
-
-blob_text = sa.Table(
-    "blob_text", metadata,
-    sa.Column("sha256", sa.String(64), primary_key=True),
-    sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("reason", sa.Text),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("meta", sa.Text, nullable=False),
-    sa.Column("pages", sa.Integer),
-    sa.Column("extractor", sa.String(100)),
-    sa.Column("ocr", sa.Boolean, nullable=False),
-    sa.Column("thumbnail", sa.LargeBinary),
-    sa.Column("extracted_at", sa.String(32), nullable=False),
-)
-
-search_indexed = sa.Table(
-    "search_indexed", metadata,
-    sa.Column("submission_id", sa.Integer, primary_key=True),
-    sa.Column("generation", sa.String(40), nullable=False),
-    sa.Column("indexed_at", sa.String(32), nullable=False),
-)
+from .catalog.schema import blob_text, search_indexed
 
 CHUNK = 500
 

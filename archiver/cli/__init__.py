@@ -55,10 +55,12 @@ def main(ctx: click.Context, config_path: str | None, quiet: bool, verbose: int)
     ctx.call_on_close(ctx.obj.close)
 
 
-from . import core  # noqa: E402,F401  (commands register themselves on main)
-from . import web  # noqa: E402,F401
-from . import documents  # noqa: E402,F401
-from . import search  # noqa: E402,F401
-from . import export  # noqa: E402,F401
-from . import skp  # noqa: E402,F401
-from . import watch  # noqa: E402,F401
+from . import (
+    core,  # noqa: E402,F401  (commands register themselves on main)
+    documents,  # noqa: E402,F401
+    export,  # noqa: E402,F401
+    search,  # noqa: E402,F401
+    skp,  # noqa: E402,F401
+    watch,  # noqa: E402,F401
+    web,  # noqa: E402,F401
+)

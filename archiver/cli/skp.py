@@ -167,7 +167,7 @@ def relink(app: AppContext, submission: int, rhk: str | None, iki: str | None, n
     Example:
       archiver relink 42 --rhk RHK-02 --iki IKI-03
     """
-    from ..skp.linking import relink as do_relink
+    from ..skp.resolution import relink as do_relink
 
     out = do_relink(app.archive, submission, rhk=rhk, iki=iki, nip=nip, tahun=tahun, periode=periode)
     if as_json:

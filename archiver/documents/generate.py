@@ -27,7 +27,7 @@ from ..evaluation import repo as eval_repo
 from ..evaluation.model import CapaianOrganisasi
 from ..evaluation.tindak_lanjut import load_tindak_lanjut
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
-from ..skp.linking import link_codes
+from ..skp.resolution import link_codes
 from . import context as C
 from .render import Renderer
 from .skpdata import SkpData, SkpSource

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError, ValidationFailed
-from ..linking import _IKI, normalize_code, normalize_rhk
+from ..evidence import normalize_iki, normalize_rhk
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode
 from .model import (
@@ -89,7 +89,7 @@ def conv_rhk(v: Any) -> str:
 
 
 def conv_iki(v: Any) -> str:
-    return normalize_code(conv_required(v), _IKI, "IKI")
+    return normalize_iki(conv_required(v))
 
 
 Converter = Callable[[Any], Any]

@@ -11,71 +11,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..catalog import metadata
+from ..catalog.schema import (
+    capaian_organisasi,
+    evaluasi,
+    evaluasi_perilaku,
+    evaluasi_realisasi,
+    generated_documents,
+)
 from .model import CapaianOrganisasi, Evaluasi, Realisasi, UmpanBalikPerilaku
 from .rules import OrgPredikat, Rating
-
-evaluasi = sa.Table(
-    "evaluasi", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("nip", sa.String(18), nullable=False),
-    sa.Column("tahun", sa.Integer, nullable=False),
-    sa.Column("periode", sa.String(10), nullable=False),
-    sa.Column("rating_hasil_kerja", sa.String(30), nullable=False),
-    sa.Column("rating_perilaku", sa.String(30), nullable=False),
-    sa.Column("predikat", sa.String(30), nullable=False),  # computed from the ratings, stored for queries
-    sa.Column("catatan", sa.Text, nullable=False, server_default=""),
-    sa.Column("imported_at", sa.String(32), nullable=False),
-    sa.Column("source", sa.Text, nullable=False, server_default=""),
-    sa.UniqueConstraint("nip", "tahun", "periode", name="uq_evaluasi_key"),
-)
-
-evaluasi_realisasi = sa.Table(
-    "evaluasi_realisasi", metadata,
-    sa.Column("evaluasi_id", sa.Integer, sa.ForeignKey("evaluasi.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("rhk", sa.String(100), primary_key=True),
-    sa.Column("iki", sa.String(100), primary_key=True),
-    sa.Column("realisasi", sa.Text, nullable=False),
-    sa.Column("umpan_balik", sa.Text, nullable=False, server_default=""),
-)
-
-evaluasi_perilaku = sa.Table(
-    "evaluasi_perilaku", metadata,
-    sa.Column("evaluasi_id", sa.Integer, sa.ForeignKey("evaluasi.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("nilai", sa.Integer, primary_key=True),
-    sa.Column("umpan_balik", sa.Text, nullable=False),
-)
-
-capaian_organisasi = sa.Table(
-    "capaian_organisasi", metadata,
-    sa.Column("unit", sa.String(300), primary_key=True),
-    sa.Column("tahun", sa.Integer, primary_key=True),
-    sa.Column("periode", sa.String(10), primary_key=True),
-    sa.Column("predikat", sa.String(30), nullable=False),
-    sa.Column("dasar", sa.Text, nullable=False, server_default=""),
-    sa.Column("penetap_nama", sa.Text, nullable=False, server_default=""),
-    sa.Column("penetap_nip", sa.String(18), nullable=False, server_default=""),
-    sa.Column("penetap_jabatan", sa.Text, nullable=False, server_default=""),
-    sa.Column("recorded_at", sa.String(32), nullable=False),
-)
-
-generated_documents = sa.Table(
-    "generated_documents", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(30), nullable=False),
-    sa.Column("subject", sa.String(300), nullable=False),  # NIP, or the unit for a rekap
-    sa.Column("tahun", sa.Integer, nullable=False),
-    sa.Column("periode", sa.String(10), nullable=False),
-    sa.Column("format", sa.String(10), nullable=False),  # docx | pdf
-    sa.Column("filename", sa.Text, nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("template", sa.Text, nullable=False),
-    sa.Column("template_sha256", sa.String(64), nullable=False),
-    sa.Column("data_sha256", sa.String(64), nullable=False),
-    sa.Column("source_sha256", sa.String(64)),  # for a PDF: the DOCX it was converted from
-    sa.Column("generated_at", sa.String(32), nullable=False),
-    sa.Column("event_seq", sa.Integer, nullable=False),
-)
 
 
 def save_import(conn: Connection, evals: Iterable[Evaluasi], capaian: Iterable[CapaianOrganisasi], *, at: str,

@@ -5,7 +5,7 @@ the performance tree, linking evidence to RHK/indicators, coverage and relevance
     sheets.py     input tables layout           validate.py  every problem with sheet/row/column
     workbook.py   xlsx template and reader      jsonio.py    the same tables as JSON
     repo.py       SQL (migration 0003_skp)      importer.py  read -> validate -> save -> relink
-    linking.py    submissions -> RHK/IKI        coverage.py  evidence vs the evidence plan
+    resolution.py submissions -> RHK/IKI        coverage.py  evidence vs the evidence plan
     tree.py       cascading tree                relevance.py text vs indicator score
     demo.py       a ready example workspace
 """

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from ..periode import quarter_of
 from . import master, repo
-from .linking import RESOLVED, current_submissions, link_codes, resolve
 from .model import Indikator, RencanaBukti, Rhk, Skp
+from .resolution import RESOLVED, current_submissions, link_codes, resolve
 
 if TYPE_CHECKING:
     from ..archive import Archive

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError, ValidationFailed
-from . import linking, repo
+from . import repo, resolution
 from .jsonio import read_json, tables_from_obj
 from .validate import ERROR, Problem, Tables, validate
 from .workbook import read_workbook
@@ -57,7 +57,7 @@ def import_tables(archive: Archive, tables: Tables, source: str) -> ImportReport
         raise UsageError(f"{source}: no data found (data starts on row 3 of each sheet)")
     with archive.catalog.begin() as conn:
         saved = repo.save_bundle(conn, bundle, now=archive.now(), source=source)
-    links = linking.resolve_for(archive, saved.changed_skp) if saved.changed_skp else {}
+    links = resolution.resolve_for(archive, saved.changed_skp) if saved.changed_skp else {}
     return ImportReport(source, saved, [p for p in problems if p.level != ERROR], links)
 
 

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from . import repo
 from .coverage import load_scope
-from .linking import RESOLVED, current_submissions, link_codes, resolve
 from .model import Indikator, Rhk, Skp
+from .resolution import RESOLVED, current_submissions, link_codes, resolve
 
 if TYPE_CHECKING:
     from ..archive import Archive

@@ -18,7 +18,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..catalog import dumps, metadata
+from ..catalog import dumps
+from ..catalog.schema import (
+    _PERSON,
+    skp_indikator,
+    skp_pegawai,
+    skp_perilaku,
+    skp_rencana,
+    skp_rhk,
+    skp_sasaran,
+    skp_skp,
+    skp_unit,
+)
 from .model import (
     Indikator,
     Lampiran,
@@ -38,117 +49,14 @@ from .validate import Known
 if TYPE_CHECKING:
     from ..archive import Archive
 
-skp_unit = sa.Table(
-    "skp_unit", metadata,
-    sa.Column("kode", sa.String(60), primary_key=True),
-    sa.Column("nama", sa.Text, nullable=False),
-    sa.Column("induk", sa.String(60)),
-    sa.Column("instansi", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.String(32), nullable=False),
-)
 
-skp_pegawai = sa.Table(
-    "skp_pegawai", metadata,
-    sa.Column("nip", sa.String(18), primary_key=True),
-    sa.Column("nama", sa.Text, nullable=False),
-    sa.Column("jenis_pegawai", sa.String(10), nullable=False),
-    sa.Column("golongan", sa.String(10), nullable=False),
-    sa.Column("pangkat", sa.String(60), nullable=False),
-    sa.Column("jabatan", sa.Text, nullable=False),
-    sa.Column("jenis_jabatan", sa.String(20), nullable=False),
-    sa.Column("unit", sa.String(60), nullable=False),
-    sa.Column("updated_at", sa.String(32), nullable=False),
-)
 
-skp_sasaran = sa.Table(
-    "skp_sasaran", metadata,
-    sa.Column("unit", sa.String(60), primary_key=True),
-    sa.Column("tahun", sa.Integer, primary_key=True),
-    sa.Column("kode", sa.String(100), primary_key=True),
-    sa.Column("teks", sa.Text, nullable=False),
-    sa.Column("indikator", sa.Text, nullable=False),
-    sa.Column("target", sa.Text, nullable=False),
-)
 
-_PERSON = ("nip", "nama", "pangkat", "jabatan", "unit")
 
-skp_skp = sa.Table(
-    "skp", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("nip", sa.String(18), nullable=False),
-    sa.Column("tahun", sa.Integer, nullable=False),
-    sa.Column("unit", sa.String(60), nullable=False),
-    sa.Column("jenis_jabatan", sa.String(20), nullable=False),
-    sa.Column("pendekatan", sa.String(20), nullable=False),
-    sa.Column("instansi", sa.Text, nullable=False),
-    sa.Column("awal", sa.String(10)),
-    sa.Column("akhir", sa.String(10)),
-    sa.Column("periode", sa.Text, nullable=False),  # "TW1,TW2,TW3,TW4"
-    *[sa.Column(f"{who}_{f}", sa.Text) for who in ("pegawai", "penilai", "atasan") for f in _PERSON],
-    sa.Column("lampiran", sa.Text, nullable=False),  # JSON {bagian: [uraian]}
-    sa.Column("tempat", sa.Text, nullable=False),
-    sa.Column("tanggal", sa.String(10)),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("imported_at", sa.String(32), nullable=False),
-    sa.UniqueConstraint("nip", "tahun", name="uq_skp_nip_tahun"),
-)
 
-skp_rhk = sa.Table(
-    "skp_rhk", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("skp_id", sa.Integer, sa.ForeignKey("skp.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("urut", sa.Integer, nullable=False),
-    sa.Column("kode", sa.String(100), nullable=False),
-    sa.Column("jenis", sa.String(10), nullable=False),
-    sa.Column("teks", sa.Text, nullable=False),
-    sa.Column("rhk_pimpinan", sa.String(100), nullable=False),
-    sa.Column("penugasan_dari", sa.Text, nullable=False),
-    sa.UniqueConstraint("skp_id", "kode", name="uq_skp_rhk_kode"),
-)
 
-skp_indikator = sa.Table(
-    "skp_indikator", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("skp_id", sa.Integer, sa.ForeignKey("skp.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("rhk_id", sa.Integer, sa.ForeignKey("skp_rhk.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("urut", sa.Integer, nullable=False),
-    sa.Column("kode", sa.String(100), nullable=False),
-    sa.Column("teks", sa.Text, nullable=False),
-    sa.Column("aspek", sa.String(20), nullable=False),
-    sa.Column("perspektif", sa.String(30), nullable=False),
-    sa.Column("target_teks", sa.Text, nullable=False),
-    sa.Column("target_nilai", sa.Float),
-    sa.Column("target_maks", sa.Float),
-    sa.Column("satuan", sa.String(60), nullable=False),
-    sa.UniqueConstraint("skp_id", "kode", name="uq_skp_indikator_kode"),
-)
 
-skp_rencana = sa.Table(
-    "skp_rencana", metadata,
-    sa.Column("indikator_id", sa.Integer, sa.ForeignKey("skp_indikator.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("periode", sa.String(10), primary_key=True),
-    sa.Column("jenis_bukti", sa.Text, nullable=False),  # "Undangan;Daftar Hadir"
-    sa.Column("jumlah", sa.Integer, nullable=False),
-    sa.Column("rencana_aksi", sa.Text, nullable=False),
-)
 
-skp_perilaku = sa.Table(
-    "skp_perilaku", metadata,
-    sa.Column("skp_id", sa.Integer, sa.ForeignKey("skp.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("nilai", sa.Integer, primary_key=True),
-    sa.Column("ekspektasi", sa.Text, nullable=False),
-)
-
-skp_relevance = sa.Table(
-    "skp_relevance", metadata,
-    sa.Column("submission_id", sa.Integer, primary_key=True),
-    sa.Column("link_key", sa.String(64), nullable=False),  # hash of what the score was computed against
-    sa.Column("score", sa.Float),
-    sa.Column("best", sa.String(210), nullable=False),  # the RHK/IKI the text matches best
-    sa.Column("best_score", sa.Float),
-    sa.Column("computed_at", sa.String(32), nullable=False),
-)
 
 
 def content_hash(obj: Any) -> str:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..linking import _IKI, normalize_code, normalize_rhk
+from ..evidence import normalize_iki, normalize_rhk
 from ..nip import NipError, normalize_nip, parse_nip
 from ..periode import ANNUAL, MONTHS, QUARTERS, normalize_periode
 from . import master
@@ -181,9 +181,6 @@ def parse_date(s: str) -> dt.date | None:
         return None
     return None
 
-
-def normalize_iki(raw: str) -> str:
-    return normalize_code(raw, _IKI, "IKI")
 
 
 def periods_of(skema: str, start: dt.date, end: dt.date) -> tuple[str, ...]:

@@ -42,7 +42,7 @@ async def problem_relink(request: Request, submission_id: int, nip: str = Form("
                          kembali: str = Form("", max_length=20),
                          session: Session = Depends(require(*ADMIN))) -> Response:
     """Admin: file an unlinked submission under a pegawai's RHK/indicator (custody: relinked)."""
-    from ..skp.linking import relink
+    from ..skp.resolution import relink
 
     archive = archive_of(request)
     try:

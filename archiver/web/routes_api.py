@@ -9,7 +9,14 @@ from starlette.concurrency import run_in_threadpool
 from .auth import ALL_ROLES, archive_of, require, scope_of
 from .evidence import get_evidence, list_submissions, record_access
 from .routes_evidence import parse_filters
-from .schemas import ErrorOut, EventOut, EvidenceOut, SubmissionList, SubmissionOut, UserOut
+from .schemas import (
+    ErrorOut,
+    EventOut,
+    EvidenceOut,
+    SubmissionList,
+    SubmissionOut,
+    UserOut,
+)
 from .sessions import Session
 
 ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut, "description": "not logged in"},

@@ -21,7 +21,14 @@ from .auth import (
     set_session_cookie,
 )
 from .pages import render
-from .sessions import Session, clear_failures, end_session, locked_for, record_failure, start_session
+from .sessions import (
+    Session,
+    clear_failures,
+    end_session,
+    locked_for,
+    record_failure,
+    start_session,
+)
 from .users import authenticate
 
 router = APIRouter()

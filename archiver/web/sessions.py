@@ -21,29 +21,15 @@ from sqlalchemy.engine import Connection
 
 from ..archive import iso
 from ..catalog import Catalog
-from .users import User, get_user, metadata
+from ..catalog.schema import web_login_failures, web_sessions
+from .users import User, get_user
 
 SESSION_HOURS = 10
 FREE_ATTEMPTS = {"user": 5, "ip": 20}
 BASE_LOCK_S = 30
 MAX_LOCK_S = 3600
 
-web_sessions = sa.Table(
-    "web_sessions", metadata,
-    sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("web_users.id"), nullable=False),
-    sa.Column("csrf", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.String(32), nullable=False),
-    sa.Column("expires_at", sa.String(32), nullable=False),
-)
 
-web_login_failures = sa.Table(
-    "web_login_failures", metadata,
-    sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("locked_until", sa.String(32)),
-    sa.Column("last_at", sa.String(32), nullable=False),
-)
 
 
 @dataclass(frozen=True)

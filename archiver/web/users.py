@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..catalog import Catalog
+from ..catalog.schema import web_users
 from ..errors import NotFound, UsageError
 from ..nip import NipError, parse_nip
 
@@ -29,19 +30,6 @@ ROLE_HELP = {
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 MIN_PASSWORD = 10
 
-#: The web tables (migration 0005_web); kept apart from the core catalog's metadata.
-metadata = sa.MetaData()
-
-web_users = sa.Table(
-    "web_users", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("nip", sa.String(18)),
-    sa.Column("password_hash", sa.Text, nullable=False),
-    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("created_at", sa.String(32), nullable=False),
-)
 
 _hasher = PasswordHasher()
 #: Verified against when the user does not exist, so timing does not reveal which names exist.

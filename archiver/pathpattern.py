@@ -18,14 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .evidence import normalize_iki, normalize_rhk
 from .nip import NipError, parse_nip
 from .periode import normalize_periode
 
 FIELDS = ("nip", "tahun", "periode", "rhk", "iki", "nama")
 DEFAULT_PATTERN = "{nip}/{tahun}/{periode}/{rhk}/..."
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_RHK = re.compile(r"^rhk[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
-_IKI = re.compile(r"^(?:iki|ind|indikator)[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
 
 
 class PatternError(ValueError):
@@ -137,19 +136,8 @@ class PathPattern:
         if "rhk" in values:
             link["rhk"] = normalize_rhk(values["rhk"])
         if "iki" in values:
-            link["iki"] = normalize_code(values["iki"], _IKI, "IKI")
+            link["iki"] = normalize_iki(values["iki"])
         if "nama" in values:
             link["nama"] = values["nama"]
         return Link(problem="; ".join(problems) if problems else None, **link)  # type: ignore[arg-type]
 
-
-def normalize_code(raw: str, regex: re.Pattern[str], prefix: str) -> str:
-    m = regex.match(raw.strip())
-    if m:
-        return f"{prefix}-{int(m.group(1)):02d}"
-    return re.sub(r"\s+", " ", raw.strip()).upper()
-
-
-def normalize_rhk(raw: str) -> str:
-    """``rhk 1``, ``RHK_01``, ``Rhk-1`` -> ``RHK-01``; other codes are kept, upper-cased."""
-    return normalize_code(raw, _RHK, "RHK")

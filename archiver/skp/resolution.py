@@ -1,7 +1,7 @@
 """Resolving evidence to the real RHK and indicator of its pegawai's SKP.
 
 A submission carries nip, tahun, periode, rhk and iki parsed from its folders
-(archiver.linking). Here that link meets the SKP:
+(archiver.pathpattern). Here that link meets the SKP:
 
 * the SKP of (nip, tahun) is imported and the codes exist -> resolved (nothing to change);
 * the SKP is not imported yet (January) -> pending: the parsed link is kept and judged
@@ -28,12 +28,12 @@ from sqlalchemy.engine import Connection
 from .. import custody
 from ..catalog import STORED, file_state, submissions
 from ..errors import NotFound, UsageError, ValidationFailed
-from ..linking import _IKI, normalize_rhk
+from ..evidence import is_iki_code, normalize_iki, normalize_rhk
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode
 from .model import Skp
 from .repo import load_skps
-from .validate import _overlaps, _span, normalize_iki
+from .validate import _overlaps, _span
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -85,11 +85,11 @@ def link_codes(row: Any) -> tuple[str | None, str | None]:
     code (``IKI-02``) names the indicator; with no {iki} in the pattern, one ``IKI-nn`` folder
     anywhere in the path names it too (``RHK-01/IKI-02/file.pdf``)."""
     rhk, iki = row.rhk, row.iki
-    if rhk and _IKI.match(rhk):
+    if rhk and is_iki_code(rhk):
         iki = iki or normalize_iki(rhk)
         rhk = None
     if iki is None and getattr(row, "relpath", None):
-        found = {normalize_iki(f) for f in row.relpath.split("/")[:-1] if _IKI.match(f)}
+        found = {normalize_iki(f) for f in row.relpath.split("/")[:-1] if is_iki_code(f)}
         if len(found) == 1:
             iki = found.pop()
     return rhk, iki

@@ -1,9 +1,8 @@
 """The catalog: every submission, blob, file state and custody event, in SQL.
 
 SQLite by default, any SQLAlchemy URL (PostgreSQL) by configuration. The schema is
-created and upgraded by Alembic migrations (``archiver/migrations``) on open. The table
-objects below mirror the migrations for queries; a feature that adds tables declares them
-in its own module and migration (branching from ``0001_core``).
+created and upgraded by Alembic migrations (``archiver/migrations``) on open. Every table
+is declared once, in ``archiver.catalog.schema``; the queries live in this package.
 
 SQLite runs in WAL mode. Write transactions (``begin``) start with ``BEGIN IMMEDIATE``, so
 concurrent writers (watcher, CLI, web) serialise instead of failing half-way; reads
@@ -22,80 +21,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .schema import (
+    STATUSES,
+    STORED,
+    blobs,
+    custody_head,
+    events,
+    file_state,
+    metadata,
+    submissions,
+)
+
+__all__ = ["STATUSES", "STORED", "Catalog", "blobs", "custody_head", "dumps", "events", "file_state",
+           "make_engine", "metadata", "submissions"]
 
 log = logging.getLogger(__name__)
-
-metadata = sa.MetaData()
-
-blobs = sa.Table(
-    "blobs", metadata,
-    sa.Column("sha256", sa.String(64), primary_key=True),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mime", sa.String(200), nullable=False),
-    sa.Column("type", sa.String(20), nullable=False),
-    sa.Column("stored_at", sa.String(32), nullable=False),
-)
-
-submissions = sa.Table(
-    "submissions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("share", sa.String(100), nullable=False),
-    sa.Column("relpath", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=True),
-    sa.Column("mime", sa.String(200)),
-    sa.Column("type", sa.String(20)),
-    sa.Column("received_at", sa.String(32), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("reason_code", sa.String(40)),
-    sa.Column("reason", sa.Text),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("nip", sa.String(18)),
-    sa.Column("tahun", sa.Integer),
-    sa.Column("periode", sa.String(10)),
-    sa.Column("rhk", sa.String(100)),
-    sa.Column("iki", sa.String(100)),
-    sa.Column("link_problem", sa.Text),
-    sa.Column("removed_at", sa.String(32)),
-)
-
-file_state = sa.Table(
-    "file_state", metadata,
-    sa.Column("share", sa.String(100), primary_key=True),
-    sa.Column("relpath", sa.Text, primary_key=True),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
-    sa.Column("sha256", sa.String(64)),
-    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False),
-    sa.Column("retry", sa.Boolean, nullable=False, server_default=sa.false()),
-)
-
-events = sa.Table(
-    "events", metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("at", sa.String(32), nullable=False),
-    sa.Column("kind", sa.String(30), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
-    sa.Column("submission_id", sa.Integer),
-    sa.Column("sha256", sa.String(64)),
-    sa.Column("detail", sa.Text, nullable=False),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
-)
-
-custody_head = sa.Table(
-    "custody_head", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
-)
-
-#: Statuses a submission can have. archived/duplicate/unlinked mean the bytes are in the store.
-STATUSES = ("archived", "duplicate", "unlinked", "quarantined", "ignored")
-STORED = ("archived", "duplicate", "unlinked")
 
 
 def make_engine(url: str) -> Engine:
@@ -138,7 +79,7 @@ class Catalog:
         from alembic.config import Config as AlembicConfig
 
         cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
