@@ -14,14 +14,11 @@ import getpass
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .catalog import Catalog
 from .config import Config
-from .store import LocalBlobStore
-
-if TYPE_CHECKING:
-    from .ingest import IngestResult
+from .store import BlobStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -44,30 +41,23 @@ def default_actor() -> str:
         return "cli"
 
 
-#: Called after a submission with stored bytes is committed (extraction, indexing, relevance).
-ArchivedHook = Callable[["Archive", "IngestResult"], None]
-
-
 @dataclass
 class Archive:
     config: Config
     catalog: Catalog
-    store: LocalBlobStore
+    store: BlobStore
     clock: Clock = utc_now
     actor: str = field(default_factory=default_actor)
-    on_archived: list[ArchivedHook] = field(default_factory=list)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock = utc_now, actor: str | None = None,
-             migrate: bool = True) -> "Archive":
+             migrate: bool = True) -> Archive:
         config.archive.path.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(config.archive.resolved_catalog_url)
         if migrate:
             catalog.migrate()
-        store = LocalBlobStore(config.archive.path)
-        archive = cls(config, catalog, store, clock, actor or default_actor())
-        archive.on_archived.extend(_load_hooks())
-        return archive
+        store = open_store(config.archive.blob_store, config.archive.path)
+        return cls(config, catalog, store, clock, actor or default_actor())
 
     def now(self) -> str:
         return iso(self.clock())
@@ -75,26 +65,9 @@ class Archive:
     def close(self) -> None:
         self.catalog.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-
-#: Steps run after each archived submission, in order, as "module:function".
-#: A feature that must see every archived file adds itself here (one line).
-FEATURE_HOOKS: list[str] = [
-    "archiver.indexing:index_after_archive",
-    "archiver.skp.resolution:resolve_after_archive",
-]
-
-
-def _load_hooks() -> list[ArchivedHook]:
-    import importlib
-
-    hooks = []
-    for spec in FEATURE_HOOKS:
-        module, _, name = spec.partition(":")
-        hooks.append(getattr(importlib.import_module(module), name))
-    return hooks

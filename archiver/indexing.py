@@ -1,6 +1,6 @@
 """Keeping the full-text index in step with the catalog.
 
-    index_after_archive(archive, result)   the after-archive hook: extract once per blob, index now
+    index_new_submission(archive, ...)     after ingest: extract once per blob, index now
     index_pending(archive)                 a pass: recover a broken index, add what is pending
     reindex(archive)                       rebuild from the catalog and the blobs alone
     text_of(archive, sha256)               the extracted text of a blob (extracting it if needed)
@@ -31,7 +31,6 @@ from .fulltext import (
 
 if TYPE_CHECKING:
     from .archive import Archive
-    from .ingest import IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -171,24 +170,22 @@ def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 
     return done
 
 
-def index_after_archive(archive: Archive, result: IngestResult) -> None:
-    """After-archive hook: extract the blob's text (once per blob) and index the submission now.
+def index_new_submission(archive: Archive, submission_id: int, sha256: str, type_name: str | None) -> None:
+    """After ingest: extract the blob's text (once per blob) and index the submission now.
 
     Never raises for index trouble: a busy or broken index leaves the submission pending.
     """
-    if result.status not in STORED or not result.sha256 or result.submission_id is None:
-        return
-    ensure_text(archive, result.sha256, result.type or "")
+    ensure_text(archive, sha256, type_name or "")
     fti = fulltext_index(archive)
     try:
         generation = fti.generation()
         others = [i for i in textstore.pending_ids(archive.catalog, generation, limit=HOOK_CATCH_UP + 1)
-                  if i != result.submission_id][:HOOK_CATCH_UP]
-        index_submissions(archive, [result.submission_id, *others], timeout=HOOK_LOCK_TIMEOUT_S)
+                  if i != submission_id][:HOOK_CATCH_UP]
+        index_submissions(archive, [submission_id, *others], timeout=HOOK_LOCK_TIMEOUT_S)
     except IndexBusy:
-        log.info("search index busy: %s stays pending for the next indexing pass", result.path)
+        log.info("search index busy: submission %s stays pending for the next indexing pass", submission_id)
     except IndexError_ as exc:
-        log.warning("search index not updated for %s: %s", result.path, exc)
+        log.warning("search index not updated for submission %s: %s", submission_id, exc)
 
 
 @dataclass

@@ -313,8 +313,7 @@ def _record(archive: Archive, share: str, relpath: str, st: os.stat_result, sha2
                               periode=link.periode, rhk=link.rhk, iki=link.iki, new_blob=not known_blob)
         _insert_submission(archive, conn, result, st.st_size, st.st_mtime_ns, now, mime=ftype.mime,
                            link_problem=link.problem)
-    _run_hooks(archive, result)
-    return result
+    return _run_hooks(archive, result)
 
 
 def _record_problem(archive: Archive, share: str, relpath: str, st: os.stat_result | None,
@@ -462,12 +461,10 @@ def record_removal(archive: Archive, share: str, relpath: str) -> IngestResult |
                         submission_id=state.submission_id, size=state.size)
 
 
-def _run_hooks(archive: Archive, result: IngestResult) -> None:
-    for hook in archive.on_archived:
-        try:
-            hook(archive, result)
-        except Exception:  # noqa: BLE001 - a derived step never undoes or stops archiving
-            log.exception("after-archive step %s failed for %s", getattr(hook, "__name__", hook), result.path)
+def _run_hooks(archive: Archive, result: IngestResult) -> IngestResult:
+    from .steps import run_after_ingest
+
+    return run_after_ingest(archive, result)
 
 
 # --------------------------------------------------------------------------- review
@@ -502,5 +499,4 @@ def release(archive: Archive, submission_id: int, *, note: str, actor: str | Non
     result = IngestResult(row.share, row.relpath, status, sha256=row.sha256, submission_id=submission_id,
                           version=row.version, type=row.type, size=row.size, nip=row.nip, tahun=row.tahun,
                           periode=row.periode, rhk=row.rhk, iki=row.iki)
-    _run_hooks(archive, result)
-    return result
+    return _run_hooks(archive, result)

@@ -5,8 +5,12 @@ temporary file (constant memory), the file is fsynced, made read-only and atomic
 renamed into place. The same content stored twice is one blob. Nothing here ever opens
 a stored blob for writing.
 
-``BlobStore`` is the seam for other back ends (S3-compatible storage): the ingest
-pipeline only uses ``stage`` / ``Staged.commit`` / ``open`` / ``exists`` / ``digests``.
+``BlobStore`` is the seam for other back ends (S3-compatible storage). The core (ingest,
+indexing, bags, downloads, documents, verify) uses only the protocol: ``stage`` and
+``Staged.commit`` to write, ``put_bytes`` for generated files, ``open`` to stream,
+``local_path`` for parsers that need a file name, ``exists``/``size``/``digests``/``rehash``
+for fixity, ``reserved_paths`` so nothing is written inside the store. ``open_store``
+picks the implementation named by ``[archive] blob_store``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -39,7 +44,7 @@ def check_digest(sha256: str) -> str:
 class Staged:
     """Bytes written and hashed, not yet part of the store."""
 
-    store: "LocalBlobStore"
+    store: LocalBlobStore
     tmp: Path
     sha256: str
     size: int
@@ -59,13 +64,45 @@ class Staged:
 
 
 class BlobStore(Protocol):
-    def stage(self, src: BinaryIO) -> Staged: ...
+    """What the core may ask of a blob store (see the module docstring)."""
+
+    def stage(self, src: BinaryIO) -> Staged:
+        """Stream and hash ``src`` into a local temp file (``Staged.path``); ``commit`` stores it."""
+        ...
+
+    def put_bytes(self, data: bytes) -> tuple[str, bool]:
+        """Store these bytes; (sha256, True when the blob is new)."""
+        ...
+
     def exists(self, sha256: str) -> bool: ...
-    def open(self, sha256: str) -> BinaryIO: ...
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The blob's bytes for reading (raises NotFound when it is missing)."""
+        ...
+
+    def local_path(self, sha256: str) -> AbstractContextManager[Path]:
+        """A local, read-only file holding the blob for the duration of the ``with`` block
+        (the blob itself on a local store; a temporary copy elsewhere). Never write to it."""
+        ...
+
     def size(self, sha256: str) -> int: ...
+
     def digests(self) -> Iterator[str]: ...
+
     def rehash(self, sha256: str) -> str: ...
+
     def cleanup_temp(self, older_than_s: float = 3600) -> int: ...
+
+    def reserved_paths(self) -> tuple[Path, ...]:
+        """Local folders the store owns: exports and generated files must never be written there."""
+        ...
+
+
+def open_store(kind: str, root: Path) -> BlobStore:
+    """The blob store named by ``[archive] blob_store`` (only ``local`` so far)."""
+    if kind == "local":
+        return LocalBlobStore(root)
+    raise StoreError(f"[archive] blob_store = {kind!r} is not a known blob store; use \"local\"")
 
 
 class LocalBlobStore:
@@ -141,8 +178,18 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise NotFound(f"blob {sha256} is missing from the archive") from None
 
+    @contextmanager
+    def local_path(self, sha256: str) -> Iterator[Path]:
+        path = self.path_of(sha256)
+        if not path.is_file():
+            raise NotFound(f"blob {sha256} is missing from the archive")
+        yield path
+
     def size(self, sha256: str) -> int:
         return self.path_of(sha256).stat().st_size
+
+    def reserved_paths(self) -> tuple[Path, ...]:
+        return (self.blobs, self.tmpdir)
 
     def digests(self) -> Iterator[str]:
         """Every stored blob's name (temporary files are never counted)."""

@@ -37,7 +37,6 @@ from .validate import _overlaps, _span
 
 if TYPE_CHECKING:
     from ..archive import Archive
-    from ..ingest import IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -130,22 +129,25 @@ def _apply(archive: Archive, conn: Connection, row: Any, res: Resolution) -> str
     return None
 
 
-def resolve_after_archive(archive: Archive, result: IngestResult) -> None:
-    """After-archive hook: judge a new submission against its pegawai's SKP, if imported."""
-    if result.submission_id is None or result.status not in ("archived", "duplicate"):
-        return
-    if not (result.nip and result.tahun and (result.rhk or result.iki)):
-        return
+def judge_new_submission(archive: Archive, submission_id: int) -> Resolution | None:
+    """Judge a newly archived submission against its pegawai's SKP, if imported.
+
+    Returns the resolution it was judged by (state ``unknown``: the submission is now
+    unlinked, with the reason), or None when there was nothing to judge (no link codes,
+    not stored as linked evidence, or no SKP yet: kept as parsed, judged at import).
+    """
     with archive.catalog.begin() as conn:
-        skps = load_skps(conn, nip=result.nip, tahun=result.tahun)
+        row = conn.execute(sa.select(submissions).where(submissions.c.id == submission_id)).first()
+        if row is None or row.status not in ("archived", "duplicate"):
+            return None
+        if not (row.nip and row.tahun and (row.rhk or row.iki)):
+            return None
+        skps = load_skps(conn, nip=row.nip, tahun=row.tahun)
         if not skps:
-            return  # pending: kept as parsed, judged when the SKP is imported
-        row = conn.execute(sa.select(submissions).where(submissions.c.id == result.submission_id)).first()
-        if row is None:
-            return
+            return None  # pending: kept as parsed, judged when the SKP is imported
         res = resolve(skps[0], *link_codes(row), row.periode)
-        if _apply(archive, conn, row, res) == "unlinked":
-            result.status, result.reason, result.reason_code = "unlinked", res.reason, REASON_CODE
+        _apply(archive, conn, row, res)
+        return res
 
 
 def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, int]:
