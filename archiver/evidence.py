@@ -134,8 +134,8 @@ class Filters:
             raise UsageError(f"--from {self.date_from} is after --to {self.date_to}")
         return dataclasses.replace(
             self, nip=nip, periode=periode,
-            rhk=normalize_rhk(self.rhk) if self.rhk else None, iki=normalize_iki(self.iki) if self.iki else None, type=self.type or None, unit=self.unit or None,
-            status=self.status or None)
+            rhk=normalize_rhk(self.rhk) if self.rhk else None, iki=normalize_iki(self.iki) if self.iki else None,
+            type=self.type or None, unit=self.unit or None, status=self.status or None)
 
     def periodes(self) -> tuple[str, ...] | None:
         """The periode values selected (``TW1`` -> TW1, 01, 02, 03), or None for any."""

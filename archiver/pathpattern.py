@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from .evidence import normalize_iki, normalize_rhk
+from .evidence import EvidenceKey, normalize_iki, normalize_rhk
 from .nip import NipError, parse_nip
 from .periode import normalize_periode
 
@@ -33,11 +34,10 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True)
 class Link:
-    nip: str | None = None
-    tahun: int | None = None
-    periode: str | None = None
-    rhk: str | None = None
-    iki: str | None = None
+    """What a file's folders say: its evidence key (the fields found), the pegawai's name
+    when the pattern has ``{nama}``, and the problem when the path does not fit."""
+
+    key: EvidenceKey = field(default_factory=EvidenceKey)
     nama: str | None = None
     problem: str | None = None
 
@@ -114,16 +114,16 @@ class PathPattern:
             values.update({k: v.strip() for k, v in m.groupdict().items()})
         if not problems and not self.open_ended and len(folders) > len(self.segments):
             problems.append(f"the file is deeper than {self.pattern} allows")
-        link: dict[str, object] = {}
+        key: dict[str, Any] = {}
         if "nip" in values:
             try:
-                link["nip"] = parse_nip(values["nip"]).nip
+                key["nip"] = parse_nip(values["nip"]).nip
             except NipError as exc:
                 problems.append(str(exc))
         if "tahun" in values:
             t = values["tahun"]
             if re.fullmatch(r"20\d\d", t):
-                link["tahun"] = int(t)
+                key["tahun"] = int(t)
             else:
                 problems.append(f"folder {t!r} is not a year such as 2026")
         if "periode" in values:
@@ -132,12 +132,10 @@ class PathPattern:
                 problems.append(f"folder {values['periode']!r} is not a periode "
                                 "(write TW1-TW4, a month 01-12, or TAHUNAN)")
             else:
-                link["periode"] = p
+                key["periode"] = p
         if "rhk" in values:
-            link["rhk"] = normalize_rhk(values["rhk"])
+            key["rhk"] = normalize_rhk(values["rhk"])
         if "iki" in values:
-            link["iki"] = normalize_iki(values["iki"])
-        if "nama" in values:
-            link["nama"] = values["nama"]
-        return Link(problem="; ".join(problems) if problems else None, **link)  # type: ignore[arg-type]
+            key["iki"] = normalize_iki(values["iki"])
+        return Link(EvidenceKey(**key), values.get("nama"), "; ".join(problems) if problems else None)
 

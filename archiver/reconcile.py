@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import sqlalchemy as sa
-
 from .archive import Archive
-from .catalog import file_state
+from .catalog import core as subs
 from .ingest import walk_share
 
 log = logging.getLogger(__name__)
@@ -45,10 +43,7 @@ class Change:
 
 def known_states(archive: Archive, share: str) -> dict[str, tuple[int, int, bool]]:
     """relpath -> (size, mtime_ns, retry) for a share: small tuples, so 100,000 files stay cheap."""
-    q = sa.select(file_state.c.relpath, file_state.c.size, file_state.c.mtime_ns, file_state.c.retry) \
-        .where(file_state.c.share == share)
-    with archive.catalog.read() as conn:
-        return {r.relpath: (r.size, r.mtime_ns, bool(r.retry)) for r in conn.execute(q)}
+    return subs.fingerprints(archive.catalog, share)
 
 
 def scan_changes(archive: Archive, share: str) -> Iterator[Change]:
@@ -183,9 +178,6 @@ class SettleTracker:
         self._cands[cand.key] = cand
         cand.size = cand.mtime_ns = -1
         self._schedule(cand, self.clock() + delay_s)
-
-    def forget(self, cand: Candidate) -> None:
-        self._cands.pop(cand.key, None)
 
     def next_due(self) -> float | None:
         return self._heap[0][0] if self._heap else None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from .errors import NotFound, StoreError
+from .fsutil import fsync_dir
 
 CHUNK = 1024 * 1024
 _HEX = frozenset("0123456789abcdef")
@@ -159,7 +160,7 @@ class LocalBlobStore:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged.tmp, target)  # same file system: atomic
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return True
 
     def put_bytes(self, data: bytes) -> tuple[str, bool]:
@@ -202,7 +203,11 @@ class LocalBlobStore:
                         yield f.name
 
     def rehash(self, sha256: str) -> str:
-        with self.open(sha256) as fh:
+        try:
+            fh = open(self.path_of(sha256), "rb")  # a real file: file_digest reads it without copies
+        except FileNotFoundError:
+            raise NotFound(f"blob {sha256} is missing from the archive") from None
+        with fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
 
     def cleanup_temp(self, older_than_s: float = 3600) -> int:
@@ -315,11 +320,3 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -10,11 +10,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
-from . import custody
 from .archive import Archive
-from .catalog import events
+from .catalog import core as subs
+from .catalog import custody
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,12 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
     report = VerifyReport()
     cataloged: set[str] = set()
     store = archive.store
-    for sha256, size in archive.catalog.blob_digests():
+    for sha256, size in subs.blob_digests(archive.catalog):
         cataloged.add(sha256)
         report.blobs_checked += 1
         if not store.exists(sha256):
-            report.problems.append(Problem("blob_missing", sha256, f"blob {sha256} is in the catalog but missing from the store"))
+            report.problems.append(Problem("blob_missing", sha256,
+                                           f"blob {sha256} is in the catalog but missing from the store"))
             continue
         actual = store.rehash(sha256)
         report.bytes_checked += size
@@ -65,14 +64,14 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
             report.problems.append(Problem("orphan_blob", sha256,
                                            f"blob {sha256} is in the store but not in the catalog "
                                            "(an interrupted ingest: run `archiver ingest` again)"))
-    for row in archive.catalog.submissions_without_blob():
+    for row in subs.submissions_without_blob(archive.catalog):
         report.problems.append(Problem("submission_without_blob", str(row["id"]),
                                        f"submission {row['id']} ({row['share']}/{row['relpath']}) names blob "
                                        f"{row['sha256']} that the catalog does not know"))
     with archive.catalog.read() as conn:
         for p in custody.verify_chain(conn):
             report.problems.append(Problem("chain", str(p.seq) if p.seq is not None else "-", p.message))
-        report.events_checked = int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+        report.events_checked = custody.count(conn)
     if record:
         with archive.catalog.begin() as conn:
             custody.append(conn, "verified", at=archive.now(), actor=archive.actor, detail={

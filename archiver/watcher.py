@@ -42,6 +42,7 @@ from . import ingest
 from .archive import Archive
 from .errors import ArchiverError
 from .reconcile import Candidate, Change, SettleTracker, scan_changes
+from .search import index_pending
 from .status import WATCHER_STATE
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,10 @@ class Watcher:
 
     def __init__(self, archive: Archive, *, clock: Any = time.monotonic, max_pending: int = MAX_PENDING,
                  queue_size: int = QUEUE_SIZE, retry_base_s: float = RETRY_BASE_S,
-                 check_writers: bool | None = None) -> None:
+                 check_writers: bool | None = None, steps: tuple[ingest.Step, ...] = ingest.AFTER_INGEST) -> None:
         cfg = archive.config
         self.archive = archive
+        self.steps = steps
         self.clock = clock
         self.retry_base_s = retry_base_s
         self.hints: queue.Queue[Hint] = queue.Queue(maxsize=queue_size)
@@ -200,8 +202,6 @@ class Watcher:
     def _after_reconcile(self) -> None:
         """Derived work that rides on each pass (the search index catches up)."""
         try:
-            from .indexing import index_pending
-
             index_pending(self.archive, timeout=5.0)
         except Exception as exc:  # noqa: BLE001 - the index is derived; archiving goes on
             log.warning("search index pass failed: %s", exc)
@@ -243,7 +243,8 @@ class Watcher:
         attempts = self.archive.config.watch.retry_attempts
         last_try = cand.attempts >= attempts
         try:
-            result = ingest.ingest_file(self.archive, cand.share, cand.relpath, defer_transient=not last_try)
+            result = ingest.ingest_file(self.archive, cand.share, cand.relpath, defer_transient=not last_try,
+                                        steps=self.steps)
         except Exception as exc:  # noqa: BLE001 - one bad file (or a full disk) never stops the watcher
             self._failed(cand, str(exc) if isinstance(exc, ArchiverError) else repr(exc), last_try)
             return
@@ -378,8 +379,9 @@ class Watcher:
 
 
 def _summary(result: ingest.IngestResult) -> dict[str, Any]:
-    return {k: v for k, v in (("nip", result.nip), ("tahun", result.tahun), ("periode", result.periode),
-                              ("rhk", result.rhk), ("sha256", result.sha256)) if v is not None}
+    key = result.key
+    return {k: v for k, v in (("nip", key.nip), ("tahun", key.tahun), ("periode", key.periode),
+                              ("rhk", key.rhk), ("sha256", result.sha256)) if v is not None}
 
 
 def _stop(observer: BaseObserver) -> None:

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archiver.archive import Archive
 from archiver.config import load_config, write_workspace
+from archiver.ingest import AFTER_INGEST
 from archiver.watcher import Watcher
 
 NIP = "198503152010011002"
@@ -83,10 +84,8 @@ def run_mode(base: Path, args: argparse.Namespace, polling: bool) -> dict[str, f
     cfg = workspace(base, polling=polling, settle=args.settle, poll=args.poll)
     drop = cfg.parent / "drop"
     archive = Archive.open(load_config(cfg))
-    if not args.hooks:
-        archive.on_archived.clear()
     stop = threading.Event()
-    watcher = Watcher(archive, check_writers=True)
+    watcher = Watcher(archive, check_writers=True, steps=AFTER_INGEST if args.hooks else ())
     thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
     thread.start()
     time.sleep(0.5)

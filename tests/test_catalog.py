@@ -7,7 +7,7 @@ import threading
 import sqlalchemy as sa
 from conftest import NIP_A, Workspace, make_pdf
 
-from archiver.catalog import submissions
+from archiver.catalog.schema import submissions
 
 
 def test_a_long_read_does_not_block_ingest(ws: Workspace) -> None:

@@ -13,7 +13,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import NIP_A, NIP_B, make_pdf
 
 

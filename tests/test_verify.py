@@ -80,7 +80,7 @@ def test_removing_the_last_events_is_detected(ws) -> None:
 
 def test_rehashed_forgery_still_breaks_the_chain(ws) -> None:
     """Editing an event and recomputing its own hash is caught by the next event's link."""
-    from archiver.custody import event_hash
+    from archiver.catalog.custody import event_hash
 
     _ingest_three(ws)
     with _db(ws) as db:

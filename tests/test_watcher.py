@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import NIP_A, NIP_B, Workspace, make_pdf
 
-from archiver import custody
+from archiver.catalog import custody
 from archiver.reconcile import SettleTracker, scan_changes
 from archiver.watcher import Watcher
 
@@ -305,7 +305,7 @@ def test_burst_beyond_the_queue_bound_is_archived_exactly_once(ws: Workspace) ->
 
 def start(ws: Workspace, *args: str, log: Path | None = None) -> subprocess.Popen[str]:
     """`archiver watch` as its own process; its log goes to a file (a full pipe would block it)."""
-    out = open(log or os.devnull, "w")  # noqa: SIM115 - closed when the process has it
+    out = open(log or os.devnull, "w")
     try:
         return subprocess.Popen([sys.executable, "-m", "archiver", "--config", str(ws.config_path), "watch", *args],
                                 stdout=out, stderr=out, text=True)

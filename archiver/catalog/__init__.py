@@ -22,19 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import ConfigError
-from .schema import (
-    STATUSES,
-    STORED,
-    blobs,
-    custody_head,
-    events,
-    file_state,
-    metadata,
-    submissions,
-)
+from .schema import STATUSES, STORED
 
-__all__ = ["STATUSES", "STORED", "Catalog", "blobs", "custody_head", "dumps", "events", "file_state",
-           "make_engine", "metadata", "submissions"]
+__all__ = ["STATUSES", "STORED", "Catalog", "dumps", "make_engine"]
 
 log = logging.getLogger(__name__)
 
@@ -98,59 +88,6 @@ class Catalog:
 
     def close(self) -> None:
         self.engine.dispose()
-
-    # -- queries used by several faces ----------------------------------------
-    def counts_by_status(self) -> dict[str, int]:
-        with self.read() as conn:
-            rows = conn.execute(sa.select(submissions.c.status, sa.func.count()).group_by(submissions.c.status))
-            return {s: n for s, n in rows}
-
-    def list_submissions(self, *, nip: str | None = None, tahun: int | None = None, periode: str | None = None,
-                         status: str | None = None, sha256: str | None = None, share: str | None = None,
-                         limit: int | None = None, newest_first: bool = False) -> Iterator[dict[str, Any]]:
-        q = sa.select(submissions)
-        for col, val in ((submissions.c.nip, nip), (submissions.c.tahun, tahun), (submissions.c.periode, periode),
-                         (submissions.c.status, status), (submissions.c.sha256, sha256),
-                         (submissions.c.share, share)):
-            if val is not None:
-                q = q.where(col == val)
-        q = q.order_by(submissions.c.id.desc() if newest_first else submissions.c.id)
-        if limit:
-            q = q.limit(limit)
-        with self.read() as conn:
-            for row in conn.execute(q):
-                yield dict(row._mapping)
-
-    def submission(self, submission_id: int) -> dict[str, Any] | None:
-        with self.read() as conn:
-            row = conn.execute(sa.select(submissions).where(submissions.c.id == submission_id)).first()
-            return dict(row._mapping) if row else None
-
-    def blob(self, sha256: str) -> dict[str, Any] | None:
-        with self.read() as conn:
-            row = conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256)).first()
-            return dict(row._mapping) if row else None
-
-    def blob_digests(self) -> Iterator[tuple[str, int]]:
-        with self.read() as conn:
-            yield from conn.execute(sa.select(blobs.c.sha256, blobs.c.size).order_by(blobs.c.sha256))
-
-    def blob_count(self) -> int:
-        with self.read() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(blobs)).scalar_one())
-
-    def submissions_without_blob(self) -> list[dict[str, Any]]:
-        q = (sa.select(submissions.c.id, submissions.c.share, submissions.c.relpath, submissions.c.sha256)
-             .select_from(submissions.outerjoin(blobs, submissions.c.sha256 == blobs.c.sha256))
-             .where(submissions.c.sha256.is_not(None), blobs.c.sha256.is_(None)))
-        with self.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
-
-    def file_states(self, share: str) -> dict[str, dict[str, Any]]:
-        """relpath -> state for a share (the cheap 'already archived?' check of a rescan)."""
-        with self.read() as conn:
-            rows = conn.execute(sa.select(file_state).where(file_state.c.share == share))
-            return {r.relpath: dict(r._mapping) for r in rows}
 
 
 def dumps(detail: dict[str, Any]) -> str:

@@ -88,7 +88,7 @@ custody_head = sa.Table(
 
 blob_text = sa.Table(
     "blob_text", metadata,
-    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), primary_key=True),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("reason", sa.Text),
     sa.Column("text", sa.Text, nullable=False),
@@ -102,7 +102,7 @@ blob_text = sa.Table(
 
 search_indexed = sa.Table(
     "search_indexed", metadata,
-    sa.Column("submission_id", sa.Integer, primary_key=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), primary_key=True),
     sa.Column("generation", sa.String(40), nullable=False),
     sa.Column("indexed_at", sa.String(32), nullable=False),
 )

@@ -9,11 +9,13 @@ import click
 
 from .. import ingest as ingest_mod
 from ..catalog import STATUSES
+from ..catalog import core as subs
 from ..config import write_workspace
+from ..evidence import Filters
 from ..filetypes import KNOWN_TYPES
 from ..verify import verify as verify_archive
-from . import main
 from .common import AppContext, emit_json, emit_table, pass_app
+from .group import main
 
 _COLOURS = {"archived": "green", "duplicate": "cyan", "unlinked": "yellow", "quarantined": "red", "ignored": "white"}
 
@@ -66,7 +68,7 @@ def ingest(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
             if as_json:
                 emit_json({k: v for k, v in r.as_dict().items() if k not in ("share", "relpath", "transient")})
             else:
-                detail = r.reason or (" ".join(x for x in (r.nip, str(r.tahun or ""), r.periode, r.rhk) if x) or "")
+                detail = r.reason or r.key.replace(iki=None).label()
                 bar.write(f"{click.style(r.status.ljust(11), fg=_COLOURS.get(r.status))} {r.path}"
                           + (f"  — {detail}" if detail else ""), file=click.get_text_stream("stdout"))
     if not as_json and not app.quiet:
@@ -98,12 +100,8 @@ def list_(app: AppContext, nip: str | None, tahun: int | None, periode: str | No
       archiver list --nip 198503152010011002 --periode TW1
       archiver list --status quarantined --json
     """
-    from ..periode import normalize_periode
-
-    if periode:
-        periode = normalize_periode(periode) or periode
-    rows = app.archive.catalog.list_submissions(nip=nip, tahun=tahun, periode=periode, status=status,
-                                                limit=limit, newest_first=bool(limit))
+    filters = Filters(nip=nip, tahun=tahun, periode=periode, status=status).normalized()
+    rows = subs.list_submissions(app.archive.catalog, filters, limit=limit, newest_first=bool(limit))
     if as_json:
         for row in rows:
             row["path"] = f"{row['share']}/{row['relpath']}"
@@ -186,7 +184,10 @@ def verify_cmd(app: AppContext, as_json: bool) -> None:
     """
     archive = app.archive
     with app.progress(unit="B", unit_scale=True, desc="verify") as bar:
-        report = verify_archive(archive, progress=bar.update)
+        def advance(n: int) -> None:
+            bar.update(n)
+
+        report = verify_archive(archive, progress=advance)
     if as_json:
         emit_json(report.as_dict())
     else:

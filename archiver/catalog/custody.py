@@ -20,7 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .catalog import custody_head, dumps, events
+from . import dumps
+from .schema import custody_head, events
 
 GENESIS = "0" * 64
 KINDS = frozenset({
@@ -87,6 +88,11 @@ def verify_chain(conn: Connection) -> Iterator[ChainProblem]:
     elif (head.seq, head.hash) != (last_seq, last_hash):
         yield ChainProblem(head.seq, f"the chain ends at event {last_seq} but its head says {head.seq}: "
                                      "events were removed from the end or the head was altered")
+
+
+def count(conn: Connection) -> int:
+    """How many events the chain holds."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
 
 
 def history(conn: Connection, *, sha256: str | None = None, submission_id: int | None = None,

@@ -1,0 +1,59 @@
+"""The after-ingest steps: what runs, in this order, once a submission is committed.
+
+    AFTER_INGEST = (resolve_skp, index_text)
+
+1. ``resolve_skp`` judges the file's link against its pegawai's SKP (when imported): a
+   code the SKP does not hold turns the submission ``unlinked`` with the reason.
+2. ``index_text`` extracts the blob's text (once per blob) and indexes the submission
+   with its status *after* step 1, so the index and the catalog agree.
+
+Each step takes the result and returns a new one (results are frozen); none undoes
+archiving. A step that fails is logged and the next one still runs: the catalog is
+the truth, and the index and the SKP judgement are derived (``archiver reindex`` and the
+next SKP import redo them). Callers pass ``steps=()`` to skip them (benchmarks of the core).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from ..archive import Archive
+from ..catalog import STORED
+from ..search import index_new_submission
+from ..skp.resolution import REASON_CODE, UNKNOWN, judge_new_submission
+from .result import IngestResult
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[Archive, IngestResult], IngestResult]
+
+
+def resolve_skp(archive: Archive, result: IngestResult) -> IngestResult:
+    """Judge a new archived (or duplicate) submission against its pegawai's SKP."""
+    if result.submission_id is None or result.status not in ("archived", "duplicate"):
+        return result
+    res = judge_new_submission(archive, result.submission_id)
+    if res is not None and res.state == UNKNOWN:
+        return replace(result, status="unlinked", reason=res.reason, reason_code=REASON_CODE)
+    return result
+
+
+def index_text(archive: Archive, result: IngestResult) -> IngestResult:
+    """Extract the text and index the submission now (a busy index leaves it pending for the next pass)."""
+    if result.status in STORED and result.sha256 and result.submission_id is not None:
+        index_new_submission(archive, result.submission_id, result.sha256, result.type)
+    return result
+
+
+AFTER_INGEST: tuple[Step, ...] = (resolve_skp, index_text)
+
+
+def run_steps(archive: Archive, result: IngestResult, steps: tuple[Step, ...] = AFTER_INGEST) -> IngestResult:
+    for step in steps:
+        try:
+            result = step(archive, result)
+        except Exception:
+            log.exception("after-ingest step %s failed for %s", step.__name__, result.path)
+    return result
