@@ -25,8 +25,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archiver import stemming
-from archiver.fulltext import FullTextIndex, IndexDoc, analyze
+from archiver.search import IndexDoc
+from archiver.search import _stemming as stemming
+from archiver.search._snippets import make_snippet
+from archiver.search._whoosh import WhooshBackend
+from archiver.search._whoosh.schema import analyze
 
 # Word families of Indonesian government writing: root first, then affixed forms.
 FAMILIES = """
@@ -73,8 +76,24 @@ capai mencapai pencapaian dicapai capaian
 rekam merekam perekaman direkam rekaman
 tulis menulis penulisan ditulis tulisan
 """.strip().splitlines()
-NOUNS = ["dinas", "kantor", "daerah", "provinsi", "kabupaten", "kota", "kecamatan", "kelurahan", "desa", "pegawai", "aparatur", "sipil", "negara", "sekretariat", "bidang", "seksi", "subbagian", "bagian", "umum", "keuangan", "kepegawaian", "program", "target", "realisasi", "indikator", "sasaran", "strategis", "rapat", "notulen", "undangan", "surat", "keputusan", "kepala", "sekretaris", "inspektorat", "badan", "lembaga", "kementerian", "menteri", "gubernur", "bupati", "walikota", "camat", "lurah", "masyarakat", "publik", "informasi", "aplikasi", "sistem", "dokumen", "berkas", "lampiran", "formulir", "tahun", "triwulan", "bulan", "semester", "anggaran", "belanja", "modal", "barang", "jasa", "gedung", "kendaraan", "peralatan", "perlengkapan", "aset", "inventaris", "pengadaan", "kontrak", "rekanan", "penyedia", "honorarium", "perjalanan", "transportasi", "akomodasi", "konsumsi", "operasional", "pemeliharaan", "perbaikan", "kesehatan", "pendidikan", "sosial", "ekonomi", "pertanian", "perikanan", "peternakan", "perindustrian", "perdagangan", "koperasi", "pariwisata", "kebudayaan", "lingkungan", "hidup", "kebersihan", "pertamanan", "perhubungan", "pekerjaan", "jalan", "jembatan", "irigasi", "perumahan", "permukiman", "kependudukan", "pencatatan", "sipil", "kesejahteraan", "perlindungan", "anak", "perempuan", "pemuda", "olahraga", "kinerja", "merit", "kompetensi", "jabatan", "fungsional", "struktural", "pelaksana", "pengawas", "administrator", "disiplin", "cuti", "absensi", "kehadiran", "tunjangan", "gaji", "pensiun", "mutasi", "promosi", "sertifikat", "diklat", "bimbingan", "teknis"]
-FILLERS = ["yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "ini", "itu", "dalam", "atau", "adalah", "oleh", "sebagai", "akan", "telah"]
+NOUNS = """
+dinas kantor daerah provinsi kabupaten kota kecamatan kelurahan desa pegawai aparatur sipil negara
+sekretariat bidang seksi subbagian bagian umum keuangan kepegawaian program target realisasi
+indikator sasaran strategis rapat notulen undangan surat keputusan kepala sekretaris inspektorat
+badan lembaga kementerian menteri gubernur bupati walikota camat lurah masyarakat publik informasi
+aplikasi sistem dokumen berkas lampiran formulir tahun triwulan bulan semester anggaran belanja
+modal barang jasa gedung kendaraan peralatan perlengkapan aset inventaris pengadaan kontrak rekanan
+penyedia honorarium perjalanan transportasi akomodasi konsumsi operasional pemeliharaan perbaikan
+kesehatan pendidikan sosial ekonomi pertanian perikanan peternakan perindustrian perdagangan
+koperasi pariwisata kebudayaan lingkungan hidup kebersihan pertamanan perhubungan pekerjaan jalan
+jembatan irigasi perumahan permukiman kependudukan pencatatan sipil kesejahteraan perlindungan anak
+perempuan pemuda olahraga kinerja merit kompetensi jabatan fungsional struktural pelaksana pengawas
+administrator disiplin cuti absensi kehadiran tunjangan gaji pensiun mutasi promosi sertifikat
+diklat bimbingan teknis
+""".split()
+FILLERS = """
+yang dan di ke dari untuk dengan pada ini itu dalam atau adalah oleh sebagai akan telah
+""".split()
 
 PERIODES = ["TW1", "TW2", "TW3", "TW4"]
 
@@ -164,7 +183,7 @@ def query_shapes(c: Corpus, n: int, n_docs: int) -> dict[str, list[tuple[str, di
 
 def bench_whoosh(folder: Path, c: Corpus, n_docs: int, n_queries: int, procs: int,
                  texts: dict[str, str], baseline: int = 30) -> dict[str, list[float]]:
-    fti = FullTextIndex(folder)
+    fti = WhooshBackend(folder)
 
     def docs() -> Iterator[IndexDoc]:
         for i in range(n_docs):
@@ -181,28 +200,28 @@ def bench_whoosh(folder: Path, c: Corpus, n_docs: int, n_queries: int, procs: in
     info = stemming.cache_info()
     print(f"  stem cache                        {info.currsize} words, {info.hits} hits, {info.misses} misses")
 
-    def text_for(fields: dict[str, Any]) -> str:
-        return texts.get(fields["key"], "")
-
     def ask(q: tuple[str, dict[str, Any]], fast: bool = True) -> Any:
         dates = {k: v for k, v in q[1].items() if k in DATE_KEYS}
         filters = {k: v for k, v in q[1].items() if k not in DATE_KEYS}
-        return fti.search(q[0], filters=filters, limit=10, text_for=text_for, fast=fast, **dates)
+        page = fti.search(q[0], filters=filters, limit=10, fast=fast, **dates)
+        for h in page.hits:  # what the search service adds: a snippet per hit
+            h.snippet = make_snippet(texts.get(h.key, ""), page.terms)
+        return page
 
     results: dict[str, list[float]] = {}
     for label, queries in query_shapes(c, n_queries, n_docs).items():
         it = iter(queries)
         ask(queries[0])  # warm
-        ms = timed(lambda: ask(next(it)), len(queries))
+        ms = timed(lambda it=it: ask(next(it)), len(queries))
         results[label] = ms
         # baseline, same index and queries: Whoosh's own matchers (what every query used before the
         # conjunctive fast path), on the first `baseline` queries of the shape
         base_q = queries[:baseline]
         it = iter(base_q)
-        base = timed(lambda: ask(next(it), fast=False), len(base_q)) if base_q else []
+        base = timed(lambda it=it: ask(next(it), fast=False), len(base_q)) if base_q else []
         same_q = ms[:len(base_q)]
-        ratio = f"   Whoosh matchers p95 {pct(base, 95):7.1f} ms on {len(base_q)}: x{pct(base, 95) / pct(same_q, 95):.1f}" \
-            if base else ""
+        ratio = (f"   Whoosh matchers p95 {pct(base, 95):7.1f} ms on {len(base_q)}: "
+                 f"x{pct(base, 95) / pct(same_q, 95):.1f}") if base else ""
         print(line(label, ms) + ratio)
 
     # a new document becomes searchable: open writer, add, commit, search finds it
@@ -257,7 +276,7 @@ def bench_tantivy(folder: Path, c: Corpus, n_docs: int, n_queries: int, whoosh: 
         if any(k in DATE_KEYS for _, f in queries for k in f):
             continue  # the Tantivy side has no date field
         it = iter(queries)
-        ms = timed(lambda: searcher.search(tq(*next(it)), 10).hits, len(queries))
+        ms = timed(lambda it=it: searcher.search(tq(*next(it)), 10).hits, len(queries))
         ratio = pct(whoosh[label], 95) / max(pct(ms, 95), 1e-3)
         print(line("tantivy " + label, ms) + f"   whoosh/tantivy p95 x{ratio:.0f}")
 

@@ -150,7 +150,8 @@ def test_docx_paragraphs_tables_headers_footers_and_text_boxes(tmp_path: Path) -
     d.add_paragraph()._p.append(parse_xml(  # a text box (VML shape), as letterheads often are
         '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
         'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent>'
-        "<w:p><w:r><w:t>Nomor: 005/123/Diskominfo</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"))
+        "<w:p><w:r><w:t>Nomor: 005/123/Diskominfo</w:t></w:r></w:p>"
+        "</w:txbxContent></v:textbox></v:shape></w:pict></w:r>"))
     buf = io.BytesIO()
     d.save(buf)
     ex = extract(write(tmp_path, "notulen.docx", buf.getvalue()), "docx")
@@ -404,7 +405,7 @@ def test_ingest_goes_on_past_hostile_files_and_ocr_text_is_searchable(ws: Worksp
     rows = {r["name"]: r for r in ws.cli_json("list")}
     hostile = ("bomb.docx", "lambat.pdf", "sk.pdf", "rusak.pdf")
     assert {rows[n]["status"] for n in (*hostile, "foto_kegiatan.png", "rekap.xlsx")} == {"archived"}
-    from archiver import textstore
+    from archiver.catalog import text as textstore
 
     with ws.open() as archive:
         text = {n: textstore.get_text(archive.catalog, rows[n]["sha256"]) for n in hostile}

@@ -15,8 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx
 
-from archiver import textstore
-from archiver.fulltext import FullTextIndex
+from archiver.archive import Archive
+from archiver.catalog import text as textstore
+from archiver.config import Config
+from archiver.evidence import Filters
+from archiver.search import search
+from archiver.search._whoosh import WhooshBackend
 
 A = f"{NIP_A}/2026/TW1/RHK-01"
 B = f"{NIP_B}/2026/TW2/RHK-02"
@@ -94,6 +98,44 @@ def test_filters(ws: Workspace) -> None:
     assert len(paths(ws, "", "--limit", "2")) == 2
 
 
+def with_fast_path(config: Config, on: bool) -> Config:
+    return config.model_copy(update={"index": config.index.model_copy(update={"fast_path": on})})
+
+
+def test_a_triwulan_selects_its_months_too(ws: Workspace) -> None:
+    """Filters' meaning: periode TW1 selects files filed under TW1, 01, 02 and 03 (not 04),
+    on the fast path, on Whoosh's matchers and with an empty query alike."""
+    for periode in ("TW1", "01", "02", "03", "04"):
+        ws.put(f"{NIP_A}/2026/{periode}/RHK-01/laporan_{periode}.docx", make_docx(f"Laporan kegiatan bulan {periode}"))
+    assert ws.cli("ingest").exit_code == 0
+    first_four = {f"drop/{NIP_A}/2026/{p}/RHK-01/laporan_{p}.docx" for p in ("TW1", "01", "02", "03")}
+    for query in ("laporan kegiatan", '"laporan kegiatan"', ""):
+        assert set(paths(ws, query, "--periode", "TW1")) == first_four, query
+        assert len(paths(ws, query, "--periode", "TW1")) == 4
+        assert paths(ws, query, "--periode", "04") == [f"drop/{NIP_A}/2026/04/RHK-01/laporan_04.docx"]
+    for fast in (True, False):
+        with Archive.open(with_fast_path(ws.config, fast)) as a:
+            got = {r["path"] for r in search(a, "kegiatan", Filters(periode="TW1", nip=NIP_A)).results}
+        assert got == first_four
+
+
+def test_fast_path_off_by_configuration_gives_the_same_results(ws: Workspace) -> None:
+    seed(ws)
+    for i, words in enumerate(("laporan kegiatan sosialisasi", "laporan rapat koordinasi", "kegiatan pelayanan",
+                               "laporan laporan kegiatan pengaduan", "notulen rapat pelaksanaan kegiatan")):
+        ws.put(f"{A}/dok_{i}.docx", make_docx(words.capitalize(), "Dinas kota"))
+    assert ws.cli("ingest").exit_code == 0
+    queries = [("laporan", Filters()), ("laporan kegiatan", Filters()), ("kegiatan", Filters(nip=NIP_A)),
+               ("rapat", Filters(periode="TW1", tahun=2026)), ("rapat OR pelayanan", Filters()),
+               ("melaksanakan", Filters(within_nips=frozenset({NIP_A, NIP_B}))), ("kota", Filters(rhk="RHK-01"))]
+    results = {}
+    for fast in (True, False):
+        with Archive.open(with_fast_path(ws.config, fast)) as archive:
+            results[fast] = [[(r["path"], r["score"], r["snippet"]) for r in search(archive, q, f, limit=5).results]
+                             for q, f in queries]
+    assert all(results[True]) and results[True] == results[False]
+
+
 def test_malformed_query_is_a_clear_usage_error(ws: Workspace) -> None:
     seed(ws)
     for q, words in (('"laporan kegiatan', "quotation mark"), ("(rapat OR", "parentheses"),
@@ -143,9 +185,10 @@ def test_search_without_index_says_what_to_do(ws: Workspace) -> None:
 _HOLD_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from archiver.fulltext import FullTextIndex, IndexDoc
+    from archiver.search import IndexDoc
+    from archiver.search._whoosh import WhooshBackend
     import datetime as dt
-    fti = FullTextIndex(Path(sys.argv[1]))
+    fti = WhooshBackend(Path(sys.argv[1]))
     with fti.writer(timeout=5) as w:
         for i in range(int(sys.argv[2])):
             w.put(IndexDoc(key=str(100000 + i), sha256="0" * 64, name="x.txt", path="x/x.txt",
@@ -164,7 +207,7 @@ def _hold_writer(index: Path, docs: int = 0) -> subprocess.Popen[str]:
 
 def _pending(ws: Workspace) -> list[int]:
     with ws.open() as archive:
-        return textstore.pending_ids(archive.catalog, FullTextIndex(ws.config.index.path).generation())
+        return textstore.pending_ids(archive.catalog, WhooshBackend(ws.config.index.path).generation())
 
 
 def test_busy_writer_never_blocks_ingest_and_the_next_pass_indexes(ws: Workspace) -> None:
@@ -223,8 +266,8 @@ def test_corrupt_index_is_moved_aside_and_rebuilt(ws: Workspace) -> None:
 _SEARCH_LOOP = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from archiver.fulltext import FullTextIndex
-    fti = FullTextIndex(Path(sys.argv[1]))
+    from archiver.search._whoosh import WhooshBackend
+    fti = WhooshBackend(Path(sys.argv[1]))
     n = 0
     end = time.monotonic() + float(sys.argv[2])
     while time.monotonic() < end:

@@ -9,10 +9,10 @@ import openpyxl
 from conftest import make_docx, make_pdf, make_png
 from skp_sample import KABID, KADIS, PPPK, STAFF, TAHUN, tables
 
-from archiver import custody
-from archiver.fulltext import FullTextIndex
+from archiver.catalog import custody
+from archiver.search._whoosh import WhooshBackend
 from archiver.skp.relevance import judge, terms
-from archiver.skp.repo import load_skp
+from archiver.skp.selection import load_skp
 
 T = f"{STAFF}/{TAHUN}"
 
@@ -48,7 +48,7 @@ def test_evidence_before_skp_is_pending_then_resolved_or_unlinked(ws, tmp_path: 
     unlinked = {r["id"] for r in ws.cli_json("list", "--status", "unlinked")}
     assert unlinked == {bad["id"], wrong["id"]}
     with ws.open() as archive:  # the search index was told at once (it carries the status)
-        page = FullTextIndex(archive.config.index.path).search("", filters={"status": "unlinked"})
+        page = WhooshBackend(archive.config.index.path).search("", filters={"status": "unlinked"})
         assert {int(h.key) for h in page.hits} == unlinked
     with ws.open() as archive, archive.catalog.read() as conn:
         kinds = [e["kind"] for e in custody.history(conn, submission_id=bad["id"])]

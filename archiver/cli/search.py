@@ -8,11 +8,10 @@ import re
 
 import click
 
-from .. import indexing
-from ..search import SearchFilters
-from ..search import search as search_archive
-from . import main
+from .. import search as searching
+from ..evidence import Filters
 from .common import AppContext, emit_json, pass_app
+from .group import main
 
 
 def _bold(snippet: str) -> str:
@@ -28,12 +27,17 @@ def _bold(snippet: str) -> str:
 @click.option("--tahun", type=int, help="Only this year.")
 @click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN).")
 @click.option("--rhk", help="Only this RHK (as in the folder name, e.g. RHK-01).")
-@click.option("--type", "type_", metavar="TYPE", help="Only this file type (pdf, docx, jpeg ...; see `archiver types`).")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Archived on or after this date (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Archived on or before this date (YYYY-MM-DD).")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="At most this many results.")
+@click.option("--type", "type_", metavar="TYPE",
+              help="Only this file type (pdf, docx, jpeg ...; see `archiver types`).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]),
+              help="Archived on or after this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]),
+              help="Archived on or before this date (YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="At most this many results.")
 @click.option("--json", "as_json", is_flag=True,
-              help="JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet (HTML, <b> marks) ...")
+              help="JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet "
+                   "(HTML, <b> marks) ...")
 @pass_app
 def search(app: AppContext, query: str, nip: str | None, tahun: int | None, periode: str | None, rhk: str | None,
            type_: str | None, date_from: dt.datetime | None, date_to: dt.datetime | None, limit: int,
@@ -51,10 +55,10 @@ def search(app: AppContext, query: str, nip: str | None, tahun: int | None, peri
       archiver search "laporan pelaksanaan sosialisasi"
       archiver search pengaduan --nip 198503152010011002 --tahun 2026 --periode TW1 --json
     """
-    filters = SearchFilters(nip=nip, tahun=tahun, periode=periode, rhk=rhk, type=type_,
-                            date_from=date_from.date() if date_from else None,
-                            date_to=date_to.date() if date_to else None)
-    res = search_archive(app.archive, query, filters, limit=limit)
+    filters = Filters(nip=nip, tahun=tahun, periode=periode, rhk=rhk, type=type_,
+                      date_from=date_from.date() if date_from else None,
+                      date_to=date_to.date() if date_to else None)
+    res = searching.search(app.archive, query, filters, limit=limit)
     if as_json:
         for r in res.results:
             emit_json(r)
@@ -94,7 +98,7 @@ def reindex(app: AppContext, ocr: bool, fresh: bool, pending: bool, procs: int, 
     archive = app.archive
     if pending:
         with app.progress(desc="index") as bar:
-            rep = indexing.index_pending(archive, ocr=ocr, progress=bar.update)
+            rep = searching.index_pending(archive, ocr=ocr, progress=bar.update)
         out = {"indexed": rep.indexed, "extracted": rep.extracted, "rebuilt": rep.rebuilt, "moved_to": rep.moved_to}
         if as_json:
             emit_json(out)
@@ -103,11 +107,9 @@ def reindex(app: AppContext, ocr: bool, fresh: bool, pending: bool, procs: int, 
                        + (" (the index was rebuilt" + (f"; the broken one is in {rep.moved_to}" if rep.moved_to else "")
                           + ")" if rep.rebuilt else "") + ".")
         return
-    from .. import textstore
-
-    total = len(textstore.indexable_ids(archive.catalog))
+    total = searching.indexable_count(archive)
     with app.progress(total=total, desc="reindex") as bar:
-        report = indexing.reindex(archive, ocr=ocr, fresh=fresh, procs=procs, progress=bar.update)
+        report = searching.reindex(archive, ocr=ocr, fresh=fresh, procs=procs, progress=bar.update)
     if as_json:
         emit_json({"documents": report.documents, "extracted": report.extracted, "generation": report.generation,
                    "caught_up": report.caught_up})

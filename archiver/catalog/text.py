@@ -1,4 +1,5 @@
-"""Catalog tables of the search feature (migration ``0002_text``) and their queries.
+"""Queries of the search feature: extracted text (``blob_text``), index markers
+(``search_indexed``) and the submissions the index and the search service read.
 
 ``blob_text``: the text extracted from each blob, once per blob (the same bytes submitted
 twice are read once), with its status (ok, no_text, pending_ocr, encrypted, failed),
@@ -20,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .catalog import STORED, Catalog, submissions
-from .catalog.schema import blob_text, search_indexed
+from . import Catalog
+from .schema import STORED, blob_text, search_indexed, skp_pegawai, submissions
 
 CHUNK = 500
 
@@ -63,6 +64,19 @@ def get_texts(conn: Connection, digests: Iterable[str]) -> dict[str, TextRecord]
     return out
 
 
+def texts_of(catalog: Catalog, digests: Iterable[str]) -> dict[str, str]:
+    """The extracted text of each of these blobs that has one, in one query (in chunks of
+    500 digests): what the snippets of a page of hits read."""
+    out: dict[str, str] = {}
+    wanted = sorted(set(digests))
+    with catalog.read() as conn:
+        for i in range(0, len(wanted), CHUNK):
+            rows = conn.execute(sa.select(blob_text.c.sha256, blob_text.c.text)
+                                .where(blob_text.c.sha256.in_(wanted[i:i + CHUNK])))
+            out.update((r.sha256, r.text or "") for r in rows)
+    return out
+
+
 def get_thumbnail(catalog: Catalog, sha256: str) -> bytes | None:
     with catalog.read() as conn:
         return conn.execute(sa.select(blob_text.c.thumbnail).where(blob_text.c.sha256 == sha256)).scalar()
@@ -70,9 +84,10 @@ def get_thumbnail(catalog: Catalog, sha256: str) -> bytes | None:
 
 def save_text(catalog: Catalog, rec: TextRecord, *, thumbnail: bytes | None, at: str) -> None:
     """Store (or replace) a blob's text; its submissions become pending when the text changed."""
-    values = dict(status=rec.status, reason=rec.reason, text=rec.text,
-                  meta=json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
-                  pages=rec.pages, extractor=rec.extractor, ocr=rec.ocr, thumbnail=thumbnail, extracted_at=at)
+    values = {"status": rec.status, "reason": rec.reason, "text": rec.text,
+              "meta": json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
+              "pages": rec.pages, "extractor": rec.extractor, "ocr": rec.ocr, "thumbnail": thumbnail,
+              "extracted_at": at}
     with catalog.begin() as conn:
         old = conn.execute(sa.select(blob_text.c.text, blob_text.c.status)
                            .where(blob_text.c.sha256 == rec.sha256)).first()
@@ -146,10 +161,34 @@ def mark_stale(catalog: Catalog, submission_ids: Iterable[int]) -> None:
             conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(ids[i:i + CHUNK])))
 
 
+# --------------------------------------------------------------------------- submissions
+
 def submission_rows(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Rows of these submissions, by id."""
     out: list[dict[str, Any]] = []
     for i in range(0, len(ids), CHUNK):
         rows = conn.execute(sa.select(submissions).where(submissions.c.id.in_(list(ids[i:i + CHUNK])))
                             .order_by(submissions.c.id))
         out.extend(dict(r._mapping) for r in rows)
     return out
+
+
+def rows_with_texts(catalog: Catalog, ids: Sequence[int]) -> tuple[list[dict[str, Any]], dict[str, TextRecord]]:
+    """These submissions' rows and their blobs' text records, from one snapshot (what index
+    documents are made of)."""
+    with catalog.read() as conn:
+        rows = submission_rows(conn, ids)
+        return rows, get_texts(conn, (r["sha256"] for r in rows if r["sha256"]))
+
+
+def submissions_by_id(catalog: Catalog, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The current rows of these submissions (the catalog is the truth for a hit's fields)."""
+    with catalog.read() as conn:
+        return {r["id"]: r for r in submission_rows(conn, ids)}
+
+
+def unit_nips(catalog: Catalog, unit: str) -> tuple[str, ...]:
+    """NIPs of the pegawai of a unit (the SKP model), as ``Filters.unit`` selects them."""
+    with catalog.read() as conn:
+        return tuple(sorted(r[0] for r in conn.execute(sa.select(skp_pegawai.c.nip)
+                                                       .where(skp_pegawai.c.unit == unit))))

@@ -1,8 +1,9 @@
-"""Keeping the full-text index in step with the catalog.
+"""Keeping the search index in step with the catalog.
 
     index_new_submission(archive, ...)     after ingest: extract once per blob, index now
     index_pending(archive)                 a pass: recover a broken index, add what is pending
     reindex(archive)                       rebuild from the catalog and the blobs alone
+    reindex_changed(archive, ids)          a submission's link changed: re-index it now
     text_of(archive, sha256)               the extracted text of a blob (extracting it if needed)
 
 Indexing never blocks or undoes archiving: when the index writer lock cannot be had
@@ -16,21 +17,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import textstore
-from .catalog import STORED
-from .fulltext import (
-    FullTextIndex,
-    IndexBusy,
-    IndexCorrupt,
-    IndexDoc,
-    IndexError_,
-    IndexMissing,
-)
-
-if TYPE_CHECKING:
-    from .archive import Archive
+from ..archive import Archive
+from ..catalog import STORED
+from ..catalog import text as ctext
+from ..catalog.core import blob as blob_row
+from ..catalog.text import TextRecord
+from ..errors import NotFound
+from ..extract import ExtractLimits, extract
+from ._backend import IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, SearchBackend
+from ._whoosh import WhooshBackend
 
 log = logging.getLogger(__name__)
 
@@ -40,47 +37,48 @@ HOOK_LOCK_TIMEOUT_S = 0.5
 HOOK_CATCH_UP = 50
 BATCH = 500
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]  # a progress bar's update(n)
 
 
-def fulltext_index(archive: Archive) -> FullTextIndex:
-    return FullTextIndex(archive.config.index.path)
+def backend_of(archive: Archive) -> SearchBackend:
+    """The archive's search index (Whoosh, in the ``[index] path`` folder)."""
+    return WhooshBackend(archive.config.index.path)
 
 
 # --------------------------------------------------------------------------- text
 
-def _extract(archive: Archive, sha256: str, type_name: str, *, ocr: bool) -> tuple[textstore.TextRecord, bytes | None]:
-    from .extract import ExtractLimits, extract
-
+def _extract(archive: Archive, sha256: str, type_name: str, *, ocr: bool) -> tuple[TextRecord, bytes | None]:
     limits = ExtractLimits.from_settings(archive.config.extract, ocr=True if ocr else None)
-    path = archive.store.path_of(sha256)
     try:
-        ex = extract(path, type_name, limits)
+        with archive.store.local_path(sha256) as path:
+            ex = extract(path, type_name, limits)
+    except NotFound:
+        return TextRecord(sha256, "failed", "", reason=f"no text: the file is missing (blob {sha256})"), None
     except Exception as exc:
         log.exception("text extraction crashed on blob %s (%s)", sha256, type_name)
-        return textstore.TextRecord(sha256, "failed", "", reason=f"extractor crashed: {exc!r}"), None
-    rec = textstore.TextRecord(sha256, ex.status, ex.text or "", reason=ex.reason, meta=dict(ex.meta or {}),
+        return TextRecord(sha256, "failed", "", reason=f"extractor crashed: {exc!r}"), None
+    rec = TextRecord(sha256, ex.status, ex.text or "", reason=ex.reason, meta=dict(ex.meta or {}),
                                pages=ex.pages, extractor=ex.extractor, ocr=limits.ocr)
     return rec, ex.thumbnail
 
 
 def ensure_text(archive: Archive, sha256: str, type_name: str, *, ocr: bool = False,
-                fresh: bool = False) -> textstore.TextRecord:
+                fresh: bool = False) -> TextRecord:
     """The blob's text from the catalog, extracting it first when missing (once per blob)."""
-    rec = None if fresh else textstore.get_text(archive.catalog, sha256)
+    rec = None if fresh else ctext.get_text(archive.catalog, sha256)
     if rec is not None and not (ocr and rec.status == "pending_ocr"):
         return rec
     rec, thumb = _extract(archive, sha256, type_name, ocr=ocr)
-    textstore.save_text(archive.catalog, rec, thumbnail=thumb, at=archive.now())
+    ctext.save_text(archive.catalog, rec, thumbnail=thumb, at=archive.now())
     return rec
 
 
 def text_of(archive: Archive, sha256: str) -> str | None:
     """The extracted text of a stored blob ('' when it has none), or None when the blob is unknown."""
-    rec = textstore.get_text(archive.catalog, sha256)
+    rec = ctext.get_text(archive.catalog, sha256)
     if rec is not None:
         return rec.text
-    blob = archive.catalog.blob(sha256)
+    blob = blob_row(archive.catalog, sha256)
     if blob is None:
         return None
     return ensure_text(archive, sha256, blob["type"]).text
@@ -88,7 +86,7 @@ def text_of(archive: Archive, sha256: str) -> str | None:
 
 def thumbnail_of(archive: Archive, sha256: str) -> bytes | None:
     """JPEG thumbnail made at extraction (None when the type has none or text was never extracted)."""
-    return textstore.get_thumbnail(archive.catalog, sha256)
+    return ctext.get_thumbnail(archive.catalog, sha256)
 
 
 # --------------------------------------------------------------------------- documents
@@ -116,7 +114,7 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def make_doc(row: dict[str, Any], text: textstore.TextRecord | None) -> IndexDoc:
+def make_doc(row: dict[str, Any], text: TextRecord | None) -> IndexDoc:
     meta = (text.meta if text else None) or {}
     created = _parse_time(meta.get("created")) or _parse_time(meta.get("exif_date"))
     return IndexDoc(
@@ -131,9 +129,7 @@ def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: boo
     """Index documents for submissions, extracting text for blobs that have none yet."""
     seen: set[str] = set()
     for i in range(0, len(ids), BATCH):
-        with archive.catalog.read() as conn:
-            rows = textstore.submission_rows(conn, ids[i:i + BATCH])
-            texts = textstore.get_texts(conn, (r["sha256"] for r in rows))
+        rows, texts = ctext.rows_with_texts(archive.catalog, ids[i:i + BATCH])
         for row in rows:
             if row["status"] not in STORED or not row["sha256"]:
                 continue
@@ -154,7 +150,7 @@ def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: boo
 def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 5.0,
                       ocr: bool = False, progress: Progress | None = None) -> int:
     """Add (or replace) these submissions in the live index; mark them indexed. Raises IndexBusy."""
-    fti = fulltext_index(archive)
+    fti = backend_of(archive)
     done = 0
     for i in range(0, len(ids), BATCH):
         chunk = list(ids[i:i + BATCH])
@@ -163,7 +159,7 @@ def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 
             for d in docs:
                 w.put(d)
             generation = w.generation
-        textstore.mark_indexed(archive.catalog, [int(d.key) for d in docs], generation, archive.now())
+        ctext.mark_indexed(archive.catalog, [int(d.key) for d in docs], generation, archive.now())
         done += len(docs)
         if progress:
             progress(len(chunk))
@@ -176,10 +172,10 @@ def index_new_submission(archive: Archive, submission_id: int, sha256: str, type
     Never raises for index trouble: a busy or broken index leaves the submission pending.
     """
     ensure_text(archive, sha256, type_name or "")
-    fti = fulltext_index(archive)
+    fti = backend_of(archive)
     try:
         generation = fti.generation()
-        others = [i for i in textstore.pending_ids(archive.catalog, generation, limit=HOOK_CATCH_UP + 1)
+        others = [i for i in ctext.pending_ids(archive.catalog, generation, limit=HOOK_CATCH_UP + 1)
                   if i != submission_id][:HOOK_CATCH_UP]
         index_submissions(archive, [submission_id, *others], timeout=HOOK_LOCK_TIMEOUT_S)
     except IndexBusy:
@@ -204,12 +200,12 @@ def index_pending(archive: Archive, *, ocr: bool = False, timeout: float = 30.0,
     The watcher runs this on each reconcile pass; ``archiver reindex --pending`` runs it once.
     """
     report = PassReport()
-    fti = fulltext_index(archive)
+    fti = backend_of(archive)
     try:
         fti.check()
     except IndexMissing:
-        if textstore.indexable_ids(archive.catalog):
-            log.warning("the search index at %s is missing; rebuilding it", fti.path)
+        if ctext.indexable_ids(archive.catalog):
+            log.warning("the search index at %s is missing; rebuilding it", fti.location)
             r = reindex(archive, ocr=ocr, progress=progress)
             return PassReport(indexed=r.documents, extracted=r.extracted, rebuilt=True)
         fti.create()
@@ -217,13 +213,12 @@ def index_pending(archive: Archive, *, ocr: bool = False, timeout: float = 30.0,
         log.error("%s; moving it aside and rebuilding", exc.message)
         moved = fti.quarantine()
         r = reindex(archive, ocr=ocr, progress=progress)
-        return PassReport(indexed=r.documents, extracted=r.extracted, rebuilt=True,
-                          moved_to=str(moved) if moved else None)
+        return PassReport(indexed=r.documents, extracted=r.extracted, rebuilt=True, moved_to=moved)
     if ocr:
-        for sha, type_name in textstore.digests_to_extract(archive.catalog, ocr=True):
+        for sha, type_name in ctext.digests_to_extract(archive.catalog, ocr=True):
             ensure_text(archive, sha, type_name, ocr=True)
             report.extracted += 1
-    ids = textstore.pending_ids(archive.catalog, fti.generation())
+    ids = ctext.pending_ids(archive.catalog, fti.generation())
     report.pending = len(ids)
     report.indexed = index_submissions(archive, ids, timeout=timeout, progress=progress)
     return report
@@ -247,9 +242,9 @@ def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: 
     on blobs waiting for it). Searches use the old index until the new one is complete.
     Submissions archived during the rebuild are added right after the switch.
     """
-    fti = fulltext_index(archive)
-    ids = textstore.indexable_ids(archive.catalog)
-    before = len(textstore.digests_to_extract(archive.catalog, ocr=ocr, fresh=fresh))
+    fti = backend_of(archive)
+    ids = ctext.indexable_ids(archive.catalog)
+    before = len(ctext.digests_to_extract(archive.catalog, ocr=ocr, fresh=fresh))
     built: list[int] = []
 
     def docs() -> Iterator[IndexDoc]:
@@ -258,12 +253,12 @@ def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: 
             yield d
 
     def on_switch(generation: str) -> None:
-        textstore.mark_indexed(archive.catalog, built, generation, archive.now(), replace_all=True)
+        ctext.mark_indexed(archive.catalog, built, generation, archive.now(), replace_all=True)
 
     generation, n = fti.rebuild(docs(), procs=procs, on_switch=on_switch)
     report = ReindexReport(n, before, generation)
     try:
-        late = textstore.pending_ids(archive.catalog, generation)
+        late = ctext.pending_ids(archive.catalog, generation)
         if late:
             report.caught_up = index_submissions(archive, late, timeout=30.0)
     except IndexBusy:
@@ -271,9 +266,14 @@ def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: 
     return report
 
 
+def indexable_count(archive: Archive) -> int:
+    """How many submissions a rebuild indexes (those with stored bytes)."""
+    return len(ctext.indexable_ids(archive.catalog))
+
+
 def mark_stale(archive: Archive, submission_ids: Sequence[int]) -> None:
     """For features that change a submission's link (relink, SKP units): re-index it on the next pass."""
-    textstore.mark_stale(archive.catalog, submission_ids)
+    ctext.mark_stale(archive.catalog, submission_ids)
 
 
 def reindex_changed(archive: Archive, submission_ids: Sequence[int]) -> None:

@@ -11,6 +11,8 @@ its time on words seen for the first time (``bench/bench_search.py`` measures bo
 
 ``stem`` is a module-level function on purpose: Whoosh pickles the analyzer (with its stem
 function) into the index; a bound method would pickle the whole dictionary into every commit.
+It is pickled by name (``archiver.search._stemming.stem``): renaming it needs a stand-in
+for old indexes, as ``_whoosh.index`` keeps for ``archiver.stemming.stem``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import functools
 import logging
 import re
 from typing import Any
+
+from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary  # type: ignore[import-untyped]
+from Sastrawi.Stemmer.Stemmer import Stemmer  # type: ignore[import-untyped]
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +42,6 @@ _COMPOUND = re.compile(r"^(?:mem|men|meng|meny|me|di|pen|peng|pem|per|pe|ber|be|
 def _get_stemmer() -> Any:
     global _stemmer
     if _stemmer is None:
-        from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
-        from Sastrawi.Stemmer.Stemmer import Stemmer
-        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
         # The plain stemmer, not the factory's CachedStemmer (whose cache never forgets).
         _stemmer = Stemmer(ArrayDictionary(StemmerFactory().get_words()))
     return _stemmer

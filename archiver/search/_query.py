@@ -1,0 +1,57 @@
+"""Query text: the checks every backend applies before parsing (clear errors for malformed input).
+
+Syntax: words (all must match; morphological variants match), ``"a phrase"``, ``OR``,
+``NOT``, ``(groups)``, ``prefix*``, and exact fields such as ``nip:198503152010011002`` or
+``name:laporan.pdf``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UsageError
+
+#: Keyword fields usable as filters (exact match).
+FILTER_FIELDS = ("nip", "tahun", "periode", "rhk", "type", "unit", "sha256", "name", "status")
+#: Fields a user may name inside a query (``nip:1985...``, ``name:laporan.pdf``).
+QUERY_FIELDS = frozenset(FILTER_FIELDS) | {"content"}
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 32
+
+_FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?!//)")
+
+
+def check_query(text: str) -> str | None:
+    """The query text stripped, or None for an empty query (everything, newest first).
+
+    Raises UsageError with a clear message for malformed input (the backend's parser then
+    reports what remains, such as too many terms or only stop words).
+    """
+    text = (text or "").strip()
+    if not text or text == "*":
+        return None
+    if len(text) > MAX_QUERY_CHARS:
+        raise UsageError(f"the query is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+    if text.count('"') % 2:
+        raise UsageError(f"malformed query {text!r}: a quotation mark is not closed",
+                         hint='write a phrase as "laporan kegiatan"')
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', "", text):
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            break
+    if depth:
+        raise UsageError(f"malformed query {text!r}: parentheses do not match",
+                         hint="write groups as (rapat OR sosialisasi) laporan")
+    for m in _FIELD_PREFIX.finditer(re.sub(r'"[^"]*"', "", text)):
+        if m.group(1) not in QUERY_FIELDS:
+            raise UsageError(f"malformed query {text!r}: unknown field {m.group(1)!r}",
+                             hint=f"fields: {', '.join(sorted(QUERY_FIELDS))}; or use the --nip/--tahun/... options")
+    words = text.split()
+    if words[0] in ("AND", "OR") or words[-1] in ("AND", "OR", "NOT"):
+        raise UsageError(f"malformed query {text!r}: {words[0] if words[0] in ('AND', 'OR') else words[-1]} "
+                         "needs a word on each side", hint="example: rapat OR sosialisasi")
+    if re.search(r"(?<!\w)[*?]", text):
+        raise UsageError(f"malformed query {text!r}: a wildcard needs at least two letters before it",
+                         hint="example: sosialis*")
+    return text

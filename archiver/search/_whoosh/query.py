@@ -1,0 +1,58 @@
+"""User query text as a Whoosh query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import qparser  # type: ignore[import-untyped]
+from whoosh import query as wq
+
+from ...errors import UsageError
+from .._query import MAX_QUERY_TERMS, check_query
+from .schema import make_schema
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    global _PARSER
+    if _PARSER is None:
+        p = qparser.QueryParser("content", make_schema(), group=qparser.AndGroup)
+        p.remove_plugin_class(qparser.PlusMinusPlugin)
+        _PARSER = p
+    return _PARSER
+
+
+def parse_query(text: str) -> Any | None:
+    """A Whoosh query for user text, or None for an empty query (everything, newest first).
+
+    See ``archiver.search._query`` for the syntax. Raises UsageError with a clear message
+    for malformed input.
+    """
+    checked = check_query(text)
+    if checked is None:
+        return None
+    text = checked
+    try:
+        q = _parser().parse(text)
+    except Exception as exc:  # noqa: BLE001 - whoosh raises assorted errors on odd input
+        raise UsageError(f"malformed query {text!r}: {exc}") from None
+    if q is wq.NullQuery or q is None or not list(q.leaves()) and not isinstance(q, wq.Term):
+        raise UsageError(f"the query {text!r} has no searchable words (only common words such as 'yang', 'dan')",
+                         hint="add a more specific word")
+    n_terms = sum(1 for _ in q.leaves())
+    if n_terms > MAX_QUERY_TERMS:
+        raise UsageError(f"the query has {n_terms} terms; at most {MAX_QUERY_TERMS} are allowed")
+    return q
+
+
+def content_terms(q: Any) -> set[str]:
+    """The query's terms of ``content`` (``prefix*`` for a prefix): what snippets mark."""
+    out: set[str] = set()
+    for fname, t in q.iter_all_terms():
+        if fname == "content":
+            out.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+    for leaf in q.leaves():  # prefixes (sosialis*) cannot list terms without a reader
+        if isinstance(leaf, wq.Prefix) and leaf.fieldname == "content":
+            out.add(leaf.text + "*")
+    return out
