@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import NIP_A, NIP_B, Workspace, make_docx, make_exe, make_pdf, make_png
 
-from archiver.catalog import events, submissions
-from archiver.safenames import MAX_COMPONENT, MAX_PATH, NameAllocator, safe_component
+from archiver.bags.safenames import MAX_COMPONENT, MAX_PATH, NameAllocator, safe_component
+from archiver.catalog.schema import events, submissions
 
 BASE_A = f"{NIP_A}/2026"
 _WIN_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)", re.IGNORECASE)
@@ -109,7 +109,7 @@ def test_custody_of_exported_items_is_in_the_bag_and_the_export_is_recorded(
     assert {e["submission_id"] for e in lines} == exported_ids
     assert {e["kind"] for e in lines} == {"received", "archived"}
     assert [e["seq"] for e in lines] == sorted(e["seq"] for e in lines)
-    from archiver.custody import event_hash
+    from archiver.catalog.custody import event_hash
     for e in lines:  # each event can be checked on its own from the package
         assert event_hash(e["seq"], e["at"], e["kind"], e["actor"], e["submission_id"], e["sha256"],
                           e["detail_json"], e["prev_hash"]) == e["hash"]
@@ -241,13 +241,16 @@ def test_flipped_byte_inside_the_zip_is_named(ws: Workspace, evidence: dict[str,
 
 def test_copy_and_hardlink_give_the_same_bag_and_never_touch_blobs(ws: Workspace, evidence: dict[str, bytes],
                                                                    tmp_path: Path) -> None:
-    from archiver.export import ExportCriteria, export_bag
+    from archiver.bags import ExportCriteria, export_bag
 
     criteria = ExportCriteria(tahun=2026, nips=(NIP_A,))
     with ws.open() as archive:
         linked = export_bag(archive, criteria, tmp_path / "linked.zip")
         copied = export_bag(archive, criteria, tmp_path / "copied.zip", hardlinks=False)
-        blob_modes = {p.stat().st_mode for p in archive.store.blobs.rglob("*") if p.is_file()}
+        blob_modes = set()
+        for sha in archive.store.digests():
+            with archive.store.local_path(sha) as blob:
+                blob_modes.add(blob.stat().st_mode)
     assert linked.hardlinked == 4 and linked.copied == 0 and copied.copied == 4 and copied.hardlinked == 0
     manifests = []
     for z, d in (("linked.zip", "l"), ("copied.zip", "c")):
@@ -324,12 +327,11 @@ def test_safe_component_limits() -> None:
 def test_a_damaged_blob_stops_the_export_and_is_named(ws: Workspace, evidence: dict[str, bytes],
                                                       tmp_path: Path) -> None:
     sha = hashlib.sha256(evidence[f"{BASE_A}/TW1/RHK-02/notulen.docx"]).hexdigest()
-    with ws.open() as archive:
-        blob = archive.store.path_of(sha)
-    blob.chmod(0o644)  # bit rot on the archive disk
-    data = bytearray(blob.read_bytes())
-    data[10] ^= 0xFF
-    blob.write_bytes(bytes(data))
+    with ws.open() as archive, archive.store.local_path(sha) as blob:
+        blob.chmod(0o644)  # bit rot on the archive disk
+        data = bytearray(blob.read_bytes())
+        data[10] ^= 0xFF
+        blob.write_bytes(bytes(data))
     out = tmp_path / "rusak.zip"
     res = ws.cli("export", "--nip", NIP_A, "--tahun", "2026", "-o", str(out))
     assert res.exit_code == 1 and sha in res.output and "notulen.docx" in res.output

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm  # type: ignore[import-untyped]
+from tqdm import tqdm
 
+from ..bags import BagInfo, ExportCriteria, export_bag, verify_bag
 from ..errors import UsageError
-from ..export import BagInfo, ExportCriteria, export_bag, verify_bag
-from . import main
+from ..nip import NipError, parse_nip
+from ..periode import normalize_periode
+from ..skp.selection import nips_of_unit
 from .common import AppContext, emit_json, pass_app
+from .group import main
 
 _PHASES = {"salin": "menyalin", "zip": "zip", "periksa": "memeriksa"}
 
@@ -22,7 +25,7 @@ class _Bars:
 
     def __init__(self, app: AppContext) -> None:
         self.app = app
-        self.bars: dict[str, tqdm] = {}
+        self.bars: dict[str, tqdm[Any]] = {}
 
     def __call__(self, phase: str, n: int, total: int) -> None:
         bar = self.bars.get(phase)
@@ -38,8 +41,6 @@ class _Bars:
 
 def _nips_of_unit(app: AppContext, unit: str) -> tuple[str, ...]:
     """The NIPs of a unit kerja (code or name, with its sub-units), from the imported SKP data."""
-    from ..skp.repo import nips_of_unit
-
     nips = tuple(nips_of_unit(app.archive, unit))
     if not nips:
         raise UsageError(f"unit {unit!r} has no pegawai in the SKP data")
@@ -78,9 +79,6 @@ def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, p
     Example:
       archiver export --nip 198503152010011002 --tahun 2026 --periode TW1 -o /srv/audit/budi-tw1.zip
     """
-    from ..nip import NipError, parse_nip
-    from ..periode import normalize_periode
-
     if bool(nip) == bool(unit):
         raise UsageError("give either --nip or --unit")
     if periode is not None:
