@@ -16,12 +16,14 @@ from conftest import NIP_A, NIP_B, FixedClock, Workspace, make_exe, make_pdf, ma
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from archiver import custody
-from archiver.catalog import events
+from archiver.accounts import add_user
+from archiver.catalog import custody
+from archiver.catalog.core import list_submissions
+from archiver.catalog.schema import events
+from archiver.evidence import Filters
 from archiver.web.app import create_app
 from archiver.web.auth import WebSettings
 from archiver.web.downloads import content_disposition
-from archiver.web.users import add_user
 
 PASSWORD = "kata-sandi-yang-panjang"
 XSS = "<script>alert(1)</script>"
@@ -111,7 +113,8 @@ def test_api_answers_401_not_a_redirect(site: Site) -> None:
     assert r.status_code == 401 and r.json()["error"]
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
+                                    "javascript:alert(1)"])
 def test_login_never_redirects_off_site(site: Site, target: str) -> None:
     r = login(site.client(), "ani", next_url=target)
     assert r.status_code == 303 and r.headers["location"] == "/"
@@ -522,7 +525,7 @@ def test_run_starts_the_web_app_and_the_watcher(ws: Workspace) -> None:
         deadline = time.monotonic() + 60
         while True:
             with ws.open() as archive:
-                names = [s["name"] for s in archive.catalog.list_submissions(nip=NIP_A)]
+                names = [s["name"] for s in list_submissions(archive.catalog, Filters(nip=NIP_A))]
             if "dari-watcher.pdf" in names:
                 break
             assert time.monotonic() < deadline, "the watcher started by `archiver run` did not ingest the file"

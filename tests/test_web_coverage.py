@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from test_web import PASSWORD, login
 
+from archiver.accounts import add_user
 from archiver.archive import Archive
 from archiver.config import load_config
 from archiver.skp.demo import HUMAS, KABID_APT, KADIS, PRAKOM, build_demo
 from archiver.web.app import create_app
-from archiver.web.users import add_user
 
 TAHUN = dt.date.today().year
 

@@ -54,12 +54,13 @@ def test_admin_generates_a_daftar_bukti_docx(site: Site) -> None:
     assert d.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
     assert d.headers["content-disposition"].endswith("filename*=UTF-8''bukti_198503152010011002_2026_TW1.docx")
     text = "\n".join(p.text for p in Document(io.BytesIO(d.content)).paragraphs)
-    tables = "\n".join(cell.text for t in Document(io.BytesIO(d.content)).tables for row in t.rows for cell in row.cells)
+    tables = "\n".join(cell.text for t in Document(io.BytesIO(d.content)).tables
+                       for row in t.rows for cell in row.cells)
     assert "laporan sosialisasi.pdf" in text + tables  # the evidence in the archive is listed
     assert site.sha["laporan sosialisasi.pdf"] in tables and f"RHK-01 {docfixtures.RHK_A1}" in tables
     # The output is archived and its generation recorded under the admin's name.
     with site.ws.open() as archive, archive.catalog.read() as conn:
-        from archiver import custody
+        from archiver.catalog import custody
 
         sha = link.rsplit("/", 1)[1]
         kinds = [(e["kind"], e["actor"]) for e in custody.history(conn, sha256=sha)]

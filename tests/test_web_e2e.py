@@ -115,7 +115,8 @@ def test_pegawai_opens_a_permalink_logs_in_and_downloads(live: tuple[Site, LiveS
     assert download.suggested_filename == "laporan sosialisasi.pdf"
     saved = tmp_path / "unduhan.pdf"
     download.save_as(saved)
-    assert saved.read_bytes() == (site.ws.drop / "198503152010011002/2026/TW1/RHK-01/laporan sosialisasi.pdf").read_bytes()
+    original = site.ws.drop / "198503152010011002/2026/TW1/RHK-01/laporan sosialisasi.pdf"
+    assert saved.read_bytes() == original.read_bytes()
     # Another pegawai's evidence does not exist for her.
     response = page.goto(f"{server.url}/e/{site.sha['notulen rapat.pdf']}")
     assert response.status == 404 and "Tidak ditemukan" in page.inner_text("h1")
@@ -185,7 +186,7 @@ def test_auditor_downloads_a_quarantined_program_only_as_a_file(live: tuple[Site
     with site.ws.open() as archive, archive.catalog.read() as conn:
         import sqlalchemy as sa
 
-        from archiver.catalog import events
+        from archiver.catalog.schema import events
 
         kinds = [r.kind for r in conn.execute(sa.select(events.c.kind).where(
             events.c.sha256 == sha, events.c.actor == "web:auditor").order_by(events.c.seq))]
@@ -225,7 +226,7 @@ def test_admin_generates_and_downloads_a_document(live: tuple[Site, LiveServer],
 def test_atasan_reads_coverage_and_admin_relinks_a_file(live: tuple[Site, LiveServer], browser: Any) -> None:
     import test_documents_data as d
 
-    from archiver.web.users import add_user
+    from archiver.accounts import add_user
 
     site, server = live
     with site.ws.open() as archive:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from conftest import NIP_A, Workspace, make_pdf
 from test_web import Site, csrf_of, site  # noqa: F401  (the fixture)
 
-from archiver.catalog import events, submissions
+from archiver.catalog.schema import events, submissions
 
 
 def _row(ws: Workspace, name: str) -> dict:

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_web import PASSWORD, login
 
+from archiver.accounts import add_user, list_users, visible_nips
 from archiver.archive import Archive
 from archiver.config import load_config
 from archiver.ingest import scan
@@ -31,8 +32,6 @@ from archiver.skp.demo import (
 from archiver.skp.importer import import_obj
 from archiver.skp.tree import subordinates, subordinates_by_year
 from archiver.web.app import create_app
-from archiver.web.scope import visible_nips
-from archiver.web.users import add_user, list_users
 
 T = dt.date.today().year
 USERS = (("kadis", "atasan", KADIS), ("apt", "atasan", KABID_APT), ("ikp", "atasan", KABID_IKP),

@@ -7,6 +7,8 @@ import pytest
 from conftest import NIP_A, NIP_B, FixedClock, Workspace, make_pdf
 from test_web import Site, seed
 
+from archiver.catalog.core import list_submissions
+
 
 @pytest.fixture
 def site(ws: Workspace, clock: FixedClock) -> Site:
@@ -23,13 +25,14 @@ def build_index(site: Site) -> None:
     import importlib.util
     import io
 
-    from archiver import indexing, textstore
+    from archiver import search as indexing
+    from archiver.catalog import text as textstore
 
     with site.ws.open() as archive:
         if importlib.util.find_spec("archiver.extract") is None:
             from pypdf import PdfReader
 
-            for sub in list(archive.catalog.list_submissions()):
+            for sub in list(list_submissions(archive.catalog)):
                 sha = sub["sha256"]
                 if not sha or textstore.get_text(archive.catalog, sha) is not None:
                     continue

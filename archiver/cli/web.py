@@ -9,10 +9,13 @@ import threading
 
 import click
 
+from ..accounts import ROLES, add_user, list_users, set_disabled
+from ..archive import Archive
 from ..config import Config
-from ..errors import UsageError
-from . import main
+from ..errors import ConfigError, UsageError
 from .common import AppContext, emit_json, emit_table, pass_app
+from .group import main
+from .watch import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +88,6 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
       archiver demo demo && archiver --config demo/watch_config.toml run
       archiver --config /srv/arsip/watch_config.toml run --port 8080
     """
-    from ..errors import ConfigError
-    from .watch import configure_logging
-
     try:
         config = app.config  # a missing or broken configuration stops here, before anything starts
     except ConfigError as exc:
@@ -117,8 +117,7 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
 
 def _watch(config: Config, stop: threading.Event) -> None:
     """The watcher in its own thread, with its own Archive (its own catalog engine and connections)."""
-    from ..archive import Archive
-    from ..watcher import Watcher
+    from ..watcher import Watcher  # the watcher (watchdog, ingest) only when `run` starts it
 
     try:
         with Archive.open(config) as archive:
@@ -141,7 +140,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["pegawai", "atasan", "auditor", "admin"]),
+@click.option("--role", required=True, type=click.Choice(ROLES),
               help="pegawai: own evidence; atasan: subordinates' too; auditor: all, read-only; admin: all.")
 @click.option("--nip", help="18-digit NIP (required for pegawai and atasan).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
@@ -154,8 +153,6 @@ def user_add(app: AppContext, name: str, role: str, nip: str | None, password_st
       printf '%s\\n' 'kata-sandi-panjang' | archiver user add budi --role pegawai \\
           --nip 198503152010011002 --password-stdin
     """
-    from ..web.users import add_user
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
@@ -177,8 +174,6 @@ def user_list(app: AppContext, as_json: bool) -> None:
     Example:
       archiver user list --json
     """
-    from ..web.users import list_users
-
     users = list_users(app.archive.catalog)
     if as_json:
         for u in users:
@@ -198,8 +193,6 @@ def user_disable(app: AppContext, name: str) -> None:
     Example:
       archiver user disable budi
     """
-    from ..web.users import set_disabled
-
     set_disabled(app.archive.catalog, name, True)
     click.echo(f"Disabled user {name}.")
 
@@ -214,7 +207,5 @@ def user_enable(app: AppContext, name: str) -> None:
     Example:
       archiver user enable budi
     """
-    from ..web.users import set_disabled
-
     set_disabled(app.archive.catalog, name, False)
     click.echo(f"Enabled user {name}.")

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..archive import Archive, Clock, utc_now
 from ..config import Config
 from ..errors import ArchiverError
+from . import routes_admin, routes_api, routes_auth, routes_evidence
 from .auth import LoginRequired, WebSettings, current_session, login_redirect
 from .pages import STATIC, make_templates, render
 
@@ -83,8 +84,6 @@ def create_app(config: Config, *, settings: WebSettings | None = None, clock: Cl
 
 
 def _add_routes(app: FastAPI) -> None:
-    from . import routes_admin, routes_api, routes_auth, routes_evidence
-
     for module in (routes_auth, routes_evidence, routes_admin, routes_api):
         app.include_router(module.router)
     for feature, name in (("search", "routes_search"), ("coverage", "routes_coverage"),

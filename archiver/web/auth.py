@@ -1,6 +1,7 @@
 """Who is asking, and may they: sessions from the cookie, role checks, CSRF, safe redirects.
 
-Every route declares its roles with ``Depends(require(...))``. The dependency loads the
+Every route declares its roles with a parameter typed ``AnyUser``, ``Reader`` or ``Admin``
+(``Annotated[Session, Depends(require(...))]``). The dependency loads the
 session from the cookie, refuses other roles, and on every POST checks the session's
 CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``). Not logged in: pages
 redirect to the login page and back; the JSON API answers 401.
@@ -11,17 +12,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ..accounts import ROLES, SESSION_HOURS, Scope, Session, load_session, visible_nips
 from ..archive import Archive
 from ..errors import PermissionDenied
-from .scope import Scope, visible_nips
-from .sessions import Session, load_session
-from .users import ROLES
 
 SESSION_COOKIE = "arsip_sesi"
 LOGIN_CSRF_COOKIE = "arsip_csrf_login"
@@ -102,6 +102,12 @@ def require(*roles: str) -> RoleDependency:
     return dependency
 
 
+#: Route parameters that declare the roles allowed (and yield the session).
+AnyUser = Annotated[Session, Depends(require(*ALL_ROLES))]
+Reader = Annotated[Session, Depends(require(*READERS))]
+Admin = Annotated[Session, Depends(require(*ADMIN))]
+
+
 def scope_of(request: Request, session: Session) -> Scope:
     return visible_nips(archive_of(request), session.user)
 
@@ -120,8 +126,6 @@ def login_redirect(request: Request) -> str:
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    from .sessions import SESSION_HOURS
-
     response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True, samesite="lax",
                         secure=cookie_secure(request), path="/")
 

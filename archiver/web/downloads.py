@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from starlette.responses import FileResponse
+from starlette.responses import StreamingResponse
 
 from ..archive import Archive
 from ..errors import NotFound
@@ -41,14 +42,27 @@ def media_type(item: Evidence, submission: dict[str, Any]) -> str:
     return mime
 
 
-def download_response(archive: Archive, item: Evidence, submission: dict[str, Any]) -> FileResponse:
-    path = archive.store.path_of(item.sha256)  # the digest was checked: nothing else reaches the disk
-    if not path.is_file():
-        raise NotFound("isi berkas ini hilang dari arsip; jalankan `archiver verify` dan hubungi admin")
+CHUNK = 1024 * 1024
+
+
+def _chunks(fh: BinaryIO) -> Iterator[bytes]:
+    with fh:
+        while chunk := fh.read(CHUNK):
+            yield chunk
+
+
+def download_response(archive: Archive, item: Evidence, submission: dict[str, Any]) -> StreamingResponse:
+    """The stored bytes (through the blob store; the digest was checked by ``get_evidence``), streamed."""
+    try:
+        size = archive.store.size(item.sha256)
+        fh = archive.store.open(item.sha256)
+    except (NotFound, FileNotFoundError):
+        raise NotFound("isi berkas ini hilang dari arsip; jalankan `archiver verify` dan hubungi admin") from None
     headers = {
+        "Content-Length": str(size),
         "Content-Disposition": content_disposition(str(submission["name"])),
         "Content-Security-Policy": "sandbox; default-src 'none'",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",
     }
-    return FileResponse(path, media_type=media_type(item, submission), headers=headers)
+    return StreamingResponse(_chunks(fh), media_type=media_type(item, submission), headers=headers)

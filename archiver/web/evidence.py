@@ -1,26 +1,23 @@
 """Evidence as the web shows it: scoped lists, one item with its history, access records.
 
-Every query here takes a ``Scope`` (from ``scope.visible_nips``) and applies it in SQL,
-so a page cannot forget it. Items are named by their content hash (``/e/<sha256>``).
+Every read takes a ``Scope`` (from ``archiver.accounts.visible_nips``), applied in SQL by
+``archiver.catalog.evidence``, so a page cannot forget it. Items are named by their content hash (``/e/<sha256>``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
-from .. import custody
+from ..accounts import Scope, User
 from ..archive import Archive
-from ..catalog import STORED, blobs, events, file_state, submissions
+from ..catalog import evidence as catalog_evidence
+from ..catalog import text as blob_text
 from ..errors import NotFound, UsageError
-from ..periode import MONTHS, quarter_of
+from ..evidence import Filters
 from ..store import check_digest
-from .scope import Scope
-from .users import User
 
 PREVIEW_MAX_BYTES = 30 * 1024 * 1024
 THUMB_SIZE = (480, 480)
@@ -28,47 +25,10 @@ THUMB_SIZE = (480, 480)
 PROBLEM_STATUSES = ("unlinked", "quarantined")
 
 
-def scoped(q: sa.Select[Any], scope: Scope) -> sa.Select[Any]:
-    """Restrict a query over ``submissions`` to what the scope may see."""
-    if scope is None:
-        return q
-    return q.where(scope.where(submissions.c.nip, submissions.c.tahun))
-
-
-@dataclass
-class Filters:
-    nip: str | None = None
-    tahun: int | None = None
-    periode: str | None = None
-    rhk: str | None = None
-    type: str | None = None
-    status: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-
-    def apply(self, q: sa.Select[Any]) -> sa.Select[Any]:
-        s = submissions.c
-        for col, val in ((s.nip, self.nip), (s.tahun, self.tahun), (s.rhk, self.rhk), (s.type, self.type),
-                         (s.status, self.status)):
-            if val not in (None, ""):
-                q = q.where(col == val)
-        if self.periode:  # a triwulan takes in the months it holds, as coverage counts them
-            q = q.where(s.periode.in_([self.periode, *(m for m in MONTHS if quarter_of(m) == self.periode)]))
-        if self.date_from:
-            q = q.where(s.received_at >= self.date_from.isoformat())
-        if self.date_to:
-            q = q.where(s.received_at < (self.date_to + dt.timedelta(days=1)).isoformat())
-        return q
-
-
 def list_submissions(archive: Archive, scope: Scope, filters: Filters, *, limit: int = 100,
                      offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Stored submissions (newest first) the scope may see, and how many match in all."""
-    base = filters.apply(scoped(sa.select(submissions).where(submissions.c.status.in_(STORED)), scope))
-    with archive.catalog.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
-        rows = conn.execute(base.order_by(submissions.c.id.desc()).limit(limit).offset(offset)).all()
-    return [dict(r._mapping) for r in rows], int(total)
+    return catalog_evidence.list_stored(archive.catalog, scope, filters, limit=limit, offset=offset)
 
 
 @dataclass
@@ -98,24 +58,14 @@ class Evidence:
 def get_evidence(archive: Archive, sha256: str, scope: Scope, *, with_events: bool = True) -> Evidence:
     """One item by content hash, with the submissions the scope may see. NotFound otherwise."""
     check_digest(sha256)
-    with archive.catalog.read() as conn:
-        blob = conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256)).first()
-        subs = conn.execute(scoped(sa.select(submissions).where(submissions.c.sha256 == sha256), scope)
-                            .order_by(submissions.c.id)).all() if blob else []
-        if not blob or not subs:
-            raise NotFound("bukti tidak ditemukan")  # the same answer whether it exists or not
-        item = Evidence(sha256, dict(blob._mapping), [dict(r._mapping) for r in subs])
-        if with_events:
-            q = sa.select(events).where(events.c.sha256 == sha256).order_by(events.c.seq)
-            if scope is not None:
-                q = q.where(events.c.submission_id.in_([s["id"] for s in item.submissions]))
-            item.events = [dict(r._mapping) | {"detail": _detail(r.detail)} for r in conn.execute(q)]
-    return item
+    found = catalog_evidence.item_rows(archive.catalog, sha256, scope, with_events=with_events)
+    if found is None:
+        raise NotFound("bukti tidak ditemukan")  # the same answer whether it exists or not
+    blob, subs, history = found
+    return Evidence(sha256, blob, subs, [e | {"detail": _detail(e["detail"])} for e in history])
 
 
 def _detail(text: str) -> dict[str, Any]:
-    import json
-
     try:
         value = json.loads(text)
     except ValueError:
@@ -136,9 +86,9 @@ def pick_submission(item: Evidence, submission_id: int | None) -> dict[str, Any]
 def record_access(archive: Archive, user: User, kind: str, item: Evidence, *,
                   submission_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
     """A ``viewed`` or ``downloaded`` custody event for this user."""
-    with archive.catalog.begin() as conn:
-        custody.append(conn, kind, at=archive.now(), actor=user.actor, submission_id=submission_id,
-                       sha256=item.sha256, detail={"via": "web", "role": user.role, **(detail or {})})
+    catalog_evidence.record_event(archive.catalog, kind, at=archive.now(), actor=user.actor,
+                                  submission_id=submission_id, sha256=item.sha256,
+                                  detail={"via": "web", "role": user.role, **(detail or {})})
 
 
 def check_integrity(archive: Archive, user: User, item: Evidence) -> tuple[bool, str]:
@@ -148,10 +98,10 @@ def check_integrity(archive: Archive, user: User, item: Evidence) -> tuple[bool,
     except NotFound:
         actual = ""
     ok = actual == item.sha256
-    with archive.catalog.begin() as conn:
-        custody.append(conn, "verified", at=archive.now(), actor=user.actor, sha256=item.sha256,
-                       submission_id=item.latest["id"],
-                       detail={"via": "web", "scope": "blob", "ok": ok, **({} if ok else {"actual": actual})})
+    catalog_evidence.record_event(archive.catalog, "verified", at=archive.now(), actor=user.actor,
+                                  sha256=item.sha256, submission_id=item.latest["id"],
+                                  detail={"via": "web", "scope": "blob", "ok": ok,
+                                          **({} if ok else {"actual": actual})})
     return ok, actual
 
 
@@ -161,23 +111,14 @@ def last_integrity(item: Evidence) -> dict[str, Any] | None:
 
 
 # --------------------------------------------------------------------------- previews
-# The search feature extracts each blob's text and a JPEG thumbnail once (archiver.textstore);
+# Text extraction stores each blob's text and a JPEG thumbnail once (archiver.catalog.text);
 # previews use those when present. Without them: images are re-encoded here, PDFs give the
 # text of their first page.
-
-def _textstore() -> Any:
-    try:
-        from .. import textstore
-    except ImportError:  # the search feature is not in this build
-        return None
-    return textstore
-
 
 def has_preview_image(archive: Archive, item: Evidence) -> bool:
     if item.quarantined:
         return False
-    ts = _textstore()
-    if ts is not None and ts.get_thumbnail(archive.catalog, item.sha256):
+    if blob_text.get_thumbnail(archive.catalog, item.sha256):
         return True
     return item.is_image and item.blob["size"] <= PREVIEW_MAX_BYTES
 
@@ -186,8 +127,7 @@ def preview_image(archive: Archive, item: Evidence) -> tuple[bytes, str]:
     """(bytes, media type) of a small preview picture; never the original bytes of the file."""
     if item.quarantined:
         raise NotFound("tidak ada pratinjau untuk berkas ini")
-    ts = _textstore()
-    jpeg = ts.get_thumbnail(archive.catalog, item.sha256) if ts is not None else None
+    jpeg = blob_text.get_thumbnail(archive.catalog, item.sha256)
     if jpeg and jpeg.startswith(b"\xff\xd8\xff"):
         return jpeg, "image/jpeg"
     return thumbnail_png(archive, item), "image/png"
@@ -214,8 +154,7 @@ def preview_text(archive: Archive, item: Evidence, limit: int = 1500) -> str | N
     the first page of a PDF. None when there is none (or the file is quarantined)."""
     if item.quarantined:
         return None
-    ts = _textstore()
-    rec = ts.get_text(archive.catalog, item.sha256) if ts is not None else None
+    rec = blob_text.get_text(archive.catalog, item.sha256)
     if rec is not None and rec.text.strip():
         text = rec.text
     elif item.blob["type"] == "pdf" and item.blob["size"] <= PREVIEW_MAX_BYTES:
@@ -245,7 +184,4 @@ def problem_files(archive: Archive, scope: Scope, *, status: str | None = None, 
     statuses = (status,) if status in PROBLEM_STATUSES else PROBLEM_STATUSES
     if status and status not in PROBLEM_STATUSES:
         raise UsageError(f"status {status!r}: choose {' or '.join(PROBLEM_STATUSES)}")
-    q = (sa.select(submissions).join(file_state, file_state.c.submission_id == submissions.c.id)
-         .where(submissions.c.status.in_(statuses)).order_by(submissions.c.id.desc()).limit(limit))
-    with archive.catalog.read() as conn:
-        return [dict(r._mapping) for r in conn.execute(scoped(q, scope))]
+    return catalog_evidence.problem_rows(archive.catalog, scope, statuses, limit=limit)

@@ -3,47 +3,49 @@ and user management. Auditors read; only admins act."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from ..accounts import ROLE_HELP, ROLES, add_user, list_users, set_disabled
 from ..errors import ArchiverError
-from .auth import ADMIN, READERS, archive_of, require, scope_of
+from ..ingest import release
+from ..skp.resolution import relink
+from .auth import Admin, Reader, archive_of, scope_of
 from .evidence import PROBLEM_STATUSES, problem_files
 from .pages import render
-from .sessions import Session
-from .users import ROLE_HELP, ROLES, add_user, list_users, set_disabled
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/masalah")
-async def problems(request: Request, status: str | None = Query(None, max_length=20),
-                   session: Session = Depends(require(*READERS))) -> Response:
+async def problems(request: Request, session: Reader,
+                   status: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     archive = archive_of(request)
     status = status if status in PROBLEM_STATUSES else None
     rows = await run_in_threadpool(problem_files, archive, scope_of(request, session), status=status)
     return render(request, "problems.html", session, rows=rows, status=status or "",
                   can_act=session.user.role == "admin" and request.app.state.features["skp"],
-                  message=request.query_params.get("pesan", "")[:300], error=request.query_params.get("galat", "")[:300])
+                  message=request.query_params.get("pesan", "")[:300],
+                  error=request.query_params.get("galat", "")[:300])
 
 
 def _back(status: str | None, **msg: str) -> RedirectResponse:
-    from urllib.parse import urlencode
-
     query = {"status": status} if status in PROBLEM_STATUSES else {}
     return RedirectResponse("/masalah?" + urlencode({**query, **msg}), status_code=303)
 
 
 @router.post("/masalah/{submission_id}/tautkan")
-async def problem_relink(request: Request, submission_id: int, nip: str = Form("", max_length=40),
-                         tahun: str = Form("", max_length=4), periode: str = Form("", max_length=20),
-                         rhk: str = Form("", max_length=40), iki: str = Form("", max_length=40),
-                         kembali: str = Form("", max_length=20),
-                         session: Session = Depends(require(*ADMIN))) -> Response:
+async def problem_relink(request: Request, submission_id: int, session: Admin,
+                         nip: Annotated[str, Form(max_length=40)] = "",
+                         tahun: Annotated[str, Form(max_length=4)] = "",
+                         periode: Annotated[str, Form(max_length=20)] = "",
+                         rhk: Annotated[str, Form(max_length=40)] = "", iki: Annotated[str, Form(max_length=40)] = "",
+                         kembali: Annotated[str, Form(max_length=20)] = "") -> Response:
     """Admin: file an unlinked submission under a pegawai's RHK/indicator (custody: relinked)."""
-    from ..skp.resolution import relink
-
     archive = archive_of(request)
     try:
         out = await run_in_threadpool(lambda: relink(
@@ -58,12 +60,10 @@ async def problem_relink(request: Request, submission_id: int, nip: str = Form("
 
 
 @router.post("/masalah/{submission_id}/lepas")
-async def problem_release(request: Request, submission_id: int, catatan: str = Form("", max_length=500),
-                          kembali: str = Form("", max_length=20),
-                          session: Session = Depends(require(*ADMIN))) -> Response:
+async def problem_release(request: Request, submission_id: int, session: Admin,
+                          catatan: Annotated[str, Form(max_length=500)] = "",
+                          kembali: Annotated[str, Form(max_length=20)] = "") -> Response:
     """Admin: accept a quarantined file whose bytes are stored as evidence (custody: released)."""
-    from ..ingest import release
-
     archive = archive_of(request)
     try:
         r = await run_in_threadpool(lambda: release(archive, submission_id, note=catatan, actor=session.user.actor))
@@ -73,16 +73,16 @@ async def problem_release(request: Request, submission_id: int, catatan: str = F
 
 
 @router.get("/pengguna")
-async def users_page(request: Request, session: Session = Depends(require(*ADMIN))) -> Response:
+async def users_page(request: Request, session: Admin) -> Response:
     users = await run_in_threadpool(list_users, archive_of(request).catalog)
     return render(request, "users.html", session, users=users, roles=ROLES, role_help=ROLE_HELP,
                   message=request.query_params.get("pesan", "")[:200], error=None, form={})
 
 
 @router.post("/pengguna")
-async def users_add(request: Request, name: str = Form(..., max_length=100), role: str = Form(..., max_length=20),
-                    nip: str = Form("", max_length=40), password: str = Form(..., max_length=1000),
-                    session: Session = Depends(require(*ADMIN))) -> Response:
+async def users_add(request: Request, session: Admin, name: Annotated[str, Form(max_length=100)],
+                    role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=1000)],
+                    nip: Annotated[str, Form(max_length=40)] = "") -> Response:
     archive = archive_of(request)
     try:
         await run_in_threadpool(lambda: add_user(archive.catalog, name, role, password, nip=nip or None,
@@ -95,6 +95,6 @@ async def users_add(request: Request, name: str = Form(..., max_length=100), rol
 
 
 @router.post("/pengguna/{name}/nonaktifkan")
-async def users_disable(request: Request, name: str, session: Session = Depends(require(*ADMIN))) -> Response:
+async def users_disable(request: Request, name: str, session: Admin) -> Response:
     await run_in_threadpool(set_disabled, archive_of(request).catalog, name, True)
     return RedirectResponse("/pengguna?pesan=Pengguna+dinonaktifkan", status_code=303)

@@ -3,10 +3,12 @@ the pages; views through the API are recorded in the custody log like views of a
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from .auth import ALL_ROLES, archive_of, require, scope_of
+from .auth import AnyUser, archive_of, scope_of
 from .evidence import get_evidence, list_submissions, record_access
 from .routes_evidence import parse_filters
 from .schemas import (
@@ -17,7 +19,6 @@ from .schemas import (
     SubmissionOut,
     UserOut,
 )
-from .sessions import Session
 
 ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut, "description": "not logged in"},
                                               403: {"model": ErrorOut, "description": "role not allowed"},
@@ -26,20 +27,20 @@ router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 
 
 @router.get("/me", response_model=UserOut, summary="The logged-in user and what they may see")
-async def me(request: Request, session: Session = Depends(require(*ALL_ROLES))) -> UserOut:
+async def me(request: Request, session: AnyUser) -> UserOut:
     scope = scope_of(request, session)
     u = session.user
     return UserOut(name=u.name, role=u.role, nip=u.nip, visible_nips=None if scope is None else sorted(scope.nips))
 
 
 @router.get("/evidence", response_model=SubmissionList, summary="Stored submissions the user may see, newest first")
-async def evidence_list(request: Request, nip: str | None = None, tahun: int | None = None,
-                        periode: str | None = Query(None, description="TW1..TW4 (with the months they hold), "
-                                                    "01..12 or TAHUNAN"),
-                        rhk: str | None = None, type: str | None = Query(None, max_length=20),
+async def evidence_list(request: Request, session: AnyUser, nip: str | None = None, tahun: int | None = None,
+                        periode: Annotated[str | None, Query(description="TW1..TW4 (with the months they hold), "
+                                                                         "01..12 or TAHUNAN")] = None,
+                        rhk: str | None = None, type: Annotated[str | None, Query(max_length=20)] = None,
                         date_from: str | None = None, date_to: str | None = None,
-                        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
-                        session: Session = Depends(require(*ALL_ROLES))) -> SubmissionList:
+                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                        offset: Annotated[int, Query(ge=0)] = 0) -> SubmissionList:
     filters = parse_filters(nip, str(tahun) if tahun else None, periode, rhk, type, date_from, date_to)
     rows, total = await run_in_threadpool(list_submissions, archive_of(request), scope_of(request, session),
                                           filters, limit=limit, offset=offset)
@@ -47,7 +48,7 @@ async def evidence_list(request: Request, nip: str | None = None, tahun: int | N
 
 
 @router.get("/evidence/{sha256}", response_model=EvidenceOut, summary="One item by content hash, with its history")
-async def evidence_item(request: Request, sha256: str, session: Session = Depends(require(*ALL_ROLES))) -> EvidenceOut:
+async def evidence_item(request: Request, sha256: str, session: AnyUser) -> EvidenceOut:
     archive = archive_of(request)
     item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session))
     await run_in_threadpool(record_access, archive, session.user, "viewed", item, detail={"via": "api"})

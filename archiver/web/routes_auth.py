@@ -4,32 +4,24 @@ since there is no session yet; failures are throttled per user name and per addr
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from ..accounts import authenticate, clear_failures, end_session, locked_for, record_failure, start_session
 from .auth import (
-    ALL_ROLES,
     LOGIN_CSRF_COOKIE,
+    AnyUser,
     archive_of,
     clear_session_cookie,
     cookie_secure,
     current_session,
-    require,
     safe_next,
     set_session_cookie,
 )
 from .pages import render
-from .sessions import (
-    Session,
-    clear_failures,
-    end_session,
-    locked_for,
-    record_failure,
-    start_session,
-)
-from .users import authenticate
 
 router = APIRouter()
 
@@ -56,8 +48,9 @@ async def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login", include_in_schema=False)
-async def login(request: Request, username: str = Form(..., max_length=100), password: str = Form(..., max_length=1000),
-                csrf_token: str = Form(""), next: str = Form("/")) -> Response:
+async def login(request: Request, username: Annotated[str, Form(max_length=100)],
+                password: Annotated[str, Form(max_length=1000)], csrf_token: Annotated[str, Form()] = "",
+                next: Annotated[str, Form()] = "/") -> Response:
     """Public: check the password, start a session, go back to where the user was going."""
     next_url = safe_next(next)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -81,7 +74,7 @@ async def login(request: Request, username: str = Form(..., max_length=100), pas
 
 
 @router.post("/logout", include_in_schema=False)
-async def logout(request: Request, session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def logout(request: Request, session: AnyUser) -> Response:
     await run_in_threadpool(end_session, archive_of(request).catalog, session.token_hash)
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(request, response)

@@ -6,25 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ..accounts import Scope, Session, may_see
 from ..errors import ArchiverError
 from ..periode import normalize_periode
 from ..skp import coverage as cov
-from .auth import ALL_ROLES, archive_of, require, scope_of
+from .auth import AnyUser, archive_of, scope_of
 from .pages import render
 from .routes_api import ERRORS
-from .scope import Scope, may_see
-from .sessions import Session
 
 router = APIRouter()
 QUARTERS = ("TW1", "TW2", "TW3", "TW4")
+Unit = Annotated[str | None, Query(max_length=200)]
+Tahun = Annotated[int | None, Query(ge=2000, le=2100)]
+Periode = Annotated[str | None, Query(max_length=20)]
 
 
 class CoverageRowOut(BaseModel):
@@ -84,10 +86,8 @@ def _grid(rows: list[cov.CoverageRow]) -> list[dict[str, Any]]:
 
 
 @router.get("/cakupan")
-async def coverage_page(request: Request, unit: str | None = Query(None, max_length=200),
-                        tahun: int | None = Query(None, ge=2000, le=2100),
-                        periode: str | None = Query(None, max_length=20),
-                        session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def coverage_page(request: Request, session: AnyUser, unit: Unit = None, tahun: Tahun = None,
+                        periode: Periode = None) -> Response:
     year = tahun or _this_year(request)
     per = _periode(periode)
     error = None
@@ -95,17 +95,16 @@ async def coverage_page(request: Request, unit: str | None = Query(None, max_len
         rows = await run_in_threadpool(scoped_rows, request, session, unit, year, per)
     except ArchiverError as exc:  # an unknown unit is the user's typo: say so on the page
         rows, error = [], exc
-    columns = [per] if per else sorted({r.periode for r in rows}, key=lambda p: (p not in QUARTERS, p)) or list(QUARTERS)
+    columns = [per] if per else \
+        sorted({r.periode for r in rows}, key=lambda p: (p not in QUARTERS, p)) or list(QUARTERS)
     return render(request, "coverage.html", session, grid=_grid(rows), columns=columns,
                   summary=cov.summary(rows), form={"unit": unit or "", "tahun": year, "periode": per or ""},
                   error=error)
 
 
 @router.get("/api/coverage", response_model=CoverageOut, responses=ERRORS, tags=["coverage"])
-async def coverage_api(request: Request, unit: str | None = Query(None, max_length=200),
-                       tahun: int | None = Query(None, ge=2000, le=2100),
-                       periode: str | None = Query(None, max_length=20),
-                       session: Session = Depends(require(*ALL_ROLES))) -> CoverageOut:
+async def coverage_api(request: Request, session: AnyUser, unit: Unit = None, tahun: Tahun = None,
+                       periode: Periode = None) -> CoverageOut:
     """Evidence per pegawai x RHK/indicator x periode against the evidence plan, within your scope."""
     year = tahun or _this_year(request)
     per = _periode(periode)

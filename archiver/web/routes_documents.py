@@ -9,20 +9,24 @@ import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ..accounts import Session
 from ..archive import Archive
-from ..errors import ArchiverError, NotFound
+from ..catalog import documents as catalog_documents
+from ..documents.generate import plan, run
+from ..documents.skp_adapter import catalog_source
+from ..errors import ArchiverError, NotFound, UsageError
 from ..periode import ALL as PERIODES
 from ..store import check_digest
-from .auth import ADMIN, archive_of, require
+from .auth import Admin, archive_of
 from .downloads import content_disposition
+from .evidence import Evidence, record_access
 from .pages import render
-from .sessions import Session
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,25 +44,19 @@ def skp_source(request: Request, archive: Archive) -> Any:
     factory = request.app.state.skp_source
     if factory is not None:
         return factory(archive)
-    from ..documents.skpdata import catalog_source
-
     return catalog_source(archive)
 
 
 def generate(request: Request, session: Session, form: dict[str, str]) -> list[dict[str, Any]]:
-    from ..documents.generate import plan, run
-
     archive = dataclasses.replace(archive_of(request), actor=session.user.actor)  # custody names the admin
     tahun = int(form["tahun"]) if form["tahun"].isdigit() else 0
     if not 2000 <= tahun <= 2100:
-        from ..errors import UsageError
         raise UsageError("isi tahun dengan empat angka, mis. 2026")
     signed = None
     if form["tanggal"]:
         try:
             signed = dt.date.fromisoformat(form["tanggal"])
         except ValueError:
-            from ..errors import UsageError
             raise UsageError(f"tanggal {form['tanggal']!r} tidak dikenali; pilih tanggal, mis. 2027-01-02") from None
     target = form["target"].strip()
     by_unit = form["by"] == "unit"
@@ -75,18 +73,18 @@ def generate(request: Request, session: Session, form: dict[str, str]) -> list[d
 
 
 @router.get("/dokumen")
-async def documents_form(request: Request, session: Session = Depends(require(*ADMIN))) -> Response:
+async def documents_form(request: Request, session: Admin) -> Response:
     return render(request, "documents.html", session, kinds=KIND_LABEL, periodes=PERIODES, results=None, error=None,
                   form={"kind": "bukti", "by": "nip", "target": "", "tahun": "", "periode": "", "format": "docx",
                         "tanggal": ""})
 
 
 @router.post("/dokumen")
-async def documents_generate(request: Request, kind: str = Form(..., max_length=30), by: str = Form("nip"),
-                             target: str = Form(..., max_length=200), tahun: str = Form(..., max_length=4),
-                             periode: str = Form("", max_length=10), format: str = Form("docx"),
-                             tanggal: str = Form("", max_length=10),
-                             session: Session = Depends(require(*ADMIN))) -> Response:
+async def documents_generate(request: Request, session: Admin, kind: Annotated[str, Form(max_length=30)],
+                             target: Annotated[str, Form(max_length=200)], tahun: Annotated[str, Form(max_length=4)],
+                             by: Annotated[str, Form()] = "nip", periode: Annotated[str, Form(max_length=10)] = "",
+                             format: Annotated[str, Form()] = "docx",
+                             tanggal: Annotated[str, Form(max_length=10)] = "") -> Response:
     form = {"kind": kind, "by": "unit" if by == "unit" else "nip", "target": target, "tahun": tahun,
             "periode": periode, "format": "pdf" if format == "pdf" else "docx", "tanggal": tanggal.strip()}
     results: list[dict[str, Any]] | None = None
@@ -101,17 +99,14 @@ async def documents_generate(request: Request, kind: str = Form(..., max_length=
 
 
 @router.get("/dokumen/unduh/{sha256}")
-async def documents_download(request: Request, sha256: str, session: Session = Depends(require(*ADMIN))) -> Response:
+async def documents_download(request: Request, sha256: str, session: Admin) -> Response:
     """A generated document, by its hash; only hashes recorded as generated documents are served here."""
-    from ..evaluation import repo as eval_repo
-    from .evidence import Evidence, record_access
-
     archive = archive_of(request)
     check_digest(sha256)
 
     def lookup() -> list[dict[str, Any]]:
         with archive.catalog.read() as conn:
-            return eval_repo.find_generated(conn, sha256)
+            return catalog_documents.find_generated(conn, sha256)
 
     records = await run_in_threadpool(lookup)
     if not records or not archive.store.exists(sha256):

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from ..evidence import Filters, normalize_rhk
+from ..nip import normalize_nip
 from ..periode import ALL as PERIODES
 from ..periode import normalize_periode
-from .auth import ALL_ROLES, archive_of, require, scope_of
+from .auth import AnyUser, archive_of, scope_of
 from .downloads import download_response
 from .evidence import (
-    Filters,
     check_integrity,
     get_evidence,
     has_preview_image,
@@ -27,40 +29,39 @@ from .evidence import (
     record_access,
 )
 from .pages import render
-from .sessions import Session
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
 @router.get("/")
-async def home(request: Request, session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def home(request: Request, session: AnyUser) -> Response:
     target = "/cari" if request.app.state.features["search"] else "/bukti"
     return RedirectResponse(target, status_code=303)
 
 
 def parse_filters(nip: str | None, tahun: str | None, periode: str | None, rhk: str | None, type_: str | None,
                   dari: str | None, sampai: str | None, status: str | None = None) -> Filters:
-    """Form fields (all optional strings; empty = no filter) to Filters; odd values are ignored."""
+    """Form fields (all optional strings; empty = no filter) to Filters; odd values are ignored
+    (a periode that is not one selects any periode; the NIP and RHK are normalised as the CLI does)."""
     def date(v: str | None) -> dt.date | None:
         try:
             return dt.date.fromisoformat(v) if v else None
         except ValueError:
             return None
 
-    return Filters(nip=(nip or "").strip() or None,
+    return Filters(nip=normalize_nip(nip) or None if nip else None,
                    tahun=int(tahun) if tahun and tahun.strip().isdigit() else None,
                    periode=normalize_periode(periode) if periode else None,
-                   rhk=(rhk or "").strip().upper() or None, type=(type_ or "").strip() or None,
+                   rhk=normalize_rhk(rhk) or None if rhk else None, type=(type_ or "").strip() or None,
                    status=status or None, date_from=date(dari), date_to=date(sampai))
 
 
 @router.get("/bukti")
-async def evidence_list(request: Request, nip: str | None = None, tahun: str | None = None,
+async def evidence_list(request: Request, session: AnyUser, nip: str | None = None, tahun: str | None = None,
                         periode: str | None = None, rhk: str | None = None,
-                        jenis: str | None = Query(None, max_length=20), dari: str | None = None,
-                        sampai: str | None = None, hal: int = Query(1, ge=1, le=10_000),
-                        session: Session = Depends(require(*ALL_ROLES))) -> Response:
+                        jenis: Annotated[str | None, Query(max_length=20)] = None, dari: str | None = None,
+                        sampai: str | None = None, hal: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     archive = archive_of(request)
     filters = parse_filters(nip, tahun, periode, rhk, jenis, dari, sampai)
     rows, total = await run_in_threadpool(list_submissions, archive, scope_of(request, session), filters,
@@ -72,7 +73,7 @@ async def evidence_list(request: Request, nip: str | None = None, tahun: str | N
 
 
 @router.get("/e/{sha256}")
-async def evidence_detail(request: Request, sha256: str, session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def evidence_detail(request: Request, sha256: str, session: AnyUser) -> Response:
     archive = archive_of(request)
     item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session))
     await run_in_threadpool(record_access, archive, session.user, "viewed", item)
@@ -85,8 +86,7 @@ async def evidence_detail(request: Request, sha256: str, session: Session = Depe
 
 
 @router.get("/e/{sha256}/unduh")
-async def evidence_download(request: Request, sha256: str, s: int | None = None,
-                            session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def evidence_download(request: Request, sha256: str, session: AnyUser, s: int | None = None) -> Response:
     archive = archive_of(request)
     item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session), with_events=False)
     submission = pick_submission(item, s)
@@ -96,7 +96,7 @@ async def evidence_download(request: Request, sha256: str, s: int | None = None,
 
 
 @router.get("/e/{sha256}/pratinjau")
-async def evidence_preview(request: Request, sha256: str, session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def evidence_preview(request: Request, sha256: str, session: AnyUser) -> Response:
     archive = archive_of(request)
     item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session), with_events=False)
     data, media_type = await run_in_threadpool(preview_image, archive, item)
@@ -104,7 +104,7 @@ async def evidence_preview(request: Request, sha256: str, session: Session = Dep
 
 
 @router.post("/e/{sha256}/periksa")
-async def evidence_check(request: Request, sha256: str, session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def evidence_check(request: Request, sha256: str, session: AnyUser) -> Response:
     archive = archive_of(request)
     item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session), with_events=False)
     await run_in_threadpool(check_integrity, archive, session.user, item)

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ..catalog import evaluation as catalog_evaluation
+from ..documents.skp_adapter import CatalogSkpSource
 from ..errors import ArchiverError, UsageError
-from .auth import ADMIN, archive_of, require
+from ..evaluation.importer import read_evaluation_file
+from .auth import Admin, archive_of
 from .pages import render
-from .sessions import Session
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -23,18 +25,14 @@ SUFFIXES = (".xlsx", ".xlsm", ".json")
 
 
 def import_evaluation(request: Request, path: Path, check_only: bool) -> dict[str, Any]:
-    from ..evaluation import repo
-    from ..evaluation.importer import read_evaluation_file
-
     archive = archive_of(request)
-    from ..documents.skpdata import catalog_source
-
-    src = catalog_source(archive)
+    src = CatalogSkpSource(archive)
     data = read_evaluation_file(path, src.indicators, src.unit_known)
     counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
     if not check_only:
         with archive.catalog.begin() as conn:
-            counts = repo.save_import(conn, data.evaluasi, data.capaian, at=archive.now(), source=path.name)
+            counts = catalog_evaluation.save_import(conn, data.evaluasi, data.capaian, at=archive.now(),
+                                                    source=path.name)
     return {"counts": counts, "imported": not check_only,
             "predikat": [(e.nip, e.tahun, e.periode, e.predikat.value) for e in data.evaluasi]}
 
@@ -58,13 +56,13 @@ def _save_upload(upload: UploadFile, folder: Path) -> Path:
 
 
 @router.get("/impor")
-async def import_form(request: Request, session: Session = Depends(require(*ADMIN))) -> Response:
+async def import_form(request: Request, session: Admin) -> Response:
     return render(request, "import.html", session, result=None, error=None)
 
 
 @router.post("/impor/evaluasi")
-async def import_evaluation_upload(request: Request, berkas: UploadFile = File(...), periksa: str = Form(""),
-                                   session: Session = Depends(require(*ADMIN))) -> Response:
+async def import_evaluation_upload(request: Request, session: Admin, berkas: Annotated[UploadFile, File()],
+                                   periksa: Annotated[str, Form()] = "") -> Response:
     result: dict[str, Any] | None = None
     error: ArchiverError | None = None
     with tempfile.TemporaryDirectory(prefix="archiver-import-") as tmp:

@@ -8,22 +8,22 @@ import dataclasses
 import datetime as dt
 import html
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ..accounts import Scope, Session, may_see
 from ..errors import ArchiverError
+from ..evidence import Filters
 from ..periode import ALL as PERIODES
-from ..search import SearchFilters, search
-from .auth import ALL_ROLES, archive_of, require, scope_of
+from ..search import search
+from .auth import AnyUser, archive_of, scope_of
 from .pages import render
 from .routes_api import ERRORS
-from .scope import Scope, may_see
-from .sessions import Session
 
 router = APIRouter()
 LIMIT = 50
@@ -71,10 +71,10 @@ def scoped_search(request: Request, session: Session, q: str, form: dict[str, st
         if nip is None and len(nips) == 1:
             nip = next(iter(nips))
     tahun = form.get("tahun", "").strip()
-    filters = SearchFilters(nip=nip, tahun=int(tahun) if tahun.isdigit() else None,
-                            periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
-                            type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
-                            date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")))
+    filters = Filters(nip=nip, tahun=int(tahun) if tahun.isdigit() else None,
+                      periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
+                      type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
+                      date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")))
     if scope is not None and nip is None:  # only the NIPs in scope, selected by the index itself
         filters = dataclasses.replace(filters, within_nips=scope.nips)
     if scope is None or (nip is not None and nip == scope.own):
@@ -105,9 +105,9 @@ def marked(snippet: str) -> Markup:
 
 
 @router.get("/cari", include_in_schema=False)
-async def search_page(request: Request, q: str = Query("", max_length=500), nip: str = "", tahun: str = "",
-                      periode: str = "", rhk: str = "", jenis: str = "", unit: str = "", dari: str = "",
-                      sampai: str = "", session: Session = Depends(require(*ALL_ROLES))) -> Response:
+async def search_page(request: Request, session: AnyUser, q: Annotated[str, Query(max_length=500)] = "",
+                      nip: str = "", tahun: str = "", periode: str = "", rhk: str = "", jenis: str = "",
+                      unit: str = "", dari: str = "", sampai: str = "") -> Response:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": jenis, "unit": unit,
             "dari": dari, "sampai": sampai}
     hits: list[dict[str, Any]] = []
@@ -127,10 +127,10 @@ async def search_page(request: Request, q: str = Query("", max_length=500), nip:
 
 @router.get("/api/search", response_model=SearchOut, tags=["api"], responses=ERRORS,
             summary="Full-text search over the evidence the user may see")
-async def search_api(request: Request, q: str = Query("", max_length=500), nip: str = "", tahun: str = "",
-                     periode: str = "", rhk: str = "", type: str = Query("", max_length=20),
-                     unit: str = "", date_from: str = "", date_to: str = "", limit: int = Query(20, ge=1, le=200),
-                     session: Session = Depends(require(*ALL_ROLES))) -> SearchOut:
+async def search_api(request: Request, session: AnyUser, q: Annotated[str, Query(max_length=500)] = "",
+                     nip: str = "", tahun: str = "", periode: str = "", rhk: str = "",
+                     type: Annotated[str, Query(max_length=20)] = "", unit: str = "", date_from: str = "",
+                     date_to: str = "", limit: Annotated[int, Query(ge=1, le=200)] = 20) -> SearchOut:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": type, "unit": unit,
             "dari": date_from, "sampai": date_to}
     hits, total = await run_in_threadpool(scoped_search, request, session, q, form, limit)
