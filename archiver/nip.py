@@ -67,11 +67,3 @@ def parse_nip(raw: str, jenis: str | None = None) -> Nip:
         jk="L" if s[14] == "1" else "P",
         urut=int(s[15:]),
     )
-
-
-def is_valid_nip(raw: str) -> bool:
-    try:
-        parse_nip(raw)
-    except NipError:
-        return False
-    return True

@@ -5,6 +5,7 @@ Canonical forms: ``TW1``..``TW4`` (triwulan), ``01``..``12`` (month), ``TAHUNAN`
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 QUARTERS = ("TW1", "TW2", "TW3", "TW4")
@@ -57,3 +58,22 @@ def quarter_of(periode: str) -> str | None:
     if periode in MONTHS:
         return f"TW{(int(periode) - 1) // 3 + 1}"
     return None
+
+
+def span(periode: str, tahun: int) -> tuple[dt.date, dt.date]:
+    """The first and last day a canonical periode covers in ``tahun`` (TAHUNAN: the whole year)."""
+    if periode in QUARTERS:
+        q = int(periode[2])
+        first = dt.date(tahun, 3 * q - 2, 1)
+        last = dt.date(tahun, 12, 31) if q == 4 else dt.date(tahun, 3 * q + 1, 1) - dt.timedelta(days=1)
+        return first, last
+    if periode in MONTHS:
+        m = int(periode)
+        last = dt.date(tahun, 12, 31) if m == 12 else dt.date(tahun, m + 1, 1) - dt.timedelta(days=1)
+        return dt.date(tahun, m, 1), last
+    return dt.date(tahun, 1, 1), dt.date(tahun, 12, 31)
+
+
+def overlaps(days: tuple[dt.date, dt.date], start: dt.date, end: dt.date) -> bool:
+    """Whether the days ``(first, last)`` share at least one day with ``start``..``end``."""
+    return days[0] <= end and days[1] >= start

@@ -24,23 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_documents_data import BIDANG, UNIT, bulk_tables
-
-from archiver.archive import Archive
-from archiver.config import load_config, write_workspace
-from archiver.documents.converter import PdfConverter
-from archiver.documents.generate import plan, run
-from archiver.documents.render import Renderer
-from archiver.documents.skpdata import catalog_source
-from archiver.evaluation import repo
-from archiver.evaluation.model import (
-    CapaianOrganisasi,
-    Evaluasi,
-    Realisasi,
-    UmpanBalikPerilaku,
+from test_documents_data import (  # type: ignore[import-not-found]  # noqa: E402 - tests/ is on sys.path now
+    BIDANG,
+    UNIT,
+    bulk_tables,
 )
-from archiver.evaluation.rules import OrgPredikat, Rating
-from archiver.skp.importer import import_obj
+
+from archiver.archive import Archive  # noqa: E402
+from archiver.catalog import evaluation as catalog_evaluation  # noqa: E402
+from archiver.config import load_config, write_workspace  # noqa: E402
+from archiver.documents.converter import PdfConverter  # noqa: E402
+from archiver.documents.generate import plan, run  # noqa: E402
+from archiver.documents.render import Renderer  # noqa: E402
+from archiver.documents.skp_adapter import catalog_source  # noqa: E402
+from archiver.evaluation.model import CapaianOrganisasi, Evaluasi, Realisasi, UmpanBalikPerilaku  # noqa: E402
+from archiver.evaluation.rules import OrgPredikat, Rating  # noqa: E402
+from archiver.skp.importer import import_obj  # noqa: E402
 
 
 def main() -> int:
@@ -62,8 +61,8 @@ def main() -> int:
                                                     "Baik") for r in range(1, 5) for k in (1, 2)),
                           perilaku=tuple(UmpanBalikPerilaku(v, "Sesuai ekspektasi") for v in range(1, 8)))
                  for i, n in enumerate(nips)]
-        repo.save_import(conn, evals, [CapaianOrganisasi(UNIT, 2026, "TW1", OrgPredikat.BAIK)], at=archive.now(),
-                         source="bench")
+        catalog_evaluation.save_import(conn, evals, [CapaianOrganisasi(UNIT, 2026, "TW1", OrgPredikat.BAIK)],
+                                       at=archive.now(), source="bench")
 
     t0 = time.perf_counter()
     jobs = plan(archive, source, "evaluasi", unit=BIDANG, tahun=2026, periode="TW1")
@@ -86,7 +85,7 @@ def main() -> int:
     docx = [g.docx for g in results if g.docx][: args.pdf_n or len(results)]
     t0 = time.perf_counter()
     with PdfConverter() as conv:
-        pdfs = [c for c in conv.convert(docx, tmp / "pdf")]  # type: ignore[arg-type]
+        pdfs = list(conv.convert(docx, tmp / "pdf"))
         processes = conv.processes_started
     t_pdf = time.perf_counter() - t0
     ok = sum(1 for c in pdfs if c.ok)

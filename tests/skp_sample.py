@@ -17,7 +17,8 @@ def tables(tahun: int = TAHUN) -> dict[str, list[dict[str, Any]]]:
     t = tahun
     return copy.deepcopy({
         "unit": [
-            {"kode": "DISKOMINFO", "nama": "Dinas Komunikasi dan Informatika", "instansi": "Pemerintah Kabupaten Contoh"},
+            {"kode": "DISKOMINFO", "nama": "Dinas Komunikasi dan Informatika",
+             "instansi": "Pemerintah Kabupaten Contoh"},
             {"kode": "APTIKA", "nama": "Bidang Aplikasi Informatika", "induk": "DISKOMINFO"},
         ],
         "pegawai": [

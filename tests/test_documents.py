@@ -195,7 +195,7 @@ def test_skp_cells_come_from_the_imported_skp(generated: dict[str, Any]) -> None
     assert hk[tambahan + 1][2:6] == [RHK_A2, "Kuantitas", IKI_A3, "2 kali"] and hk[tambahan + 1][1] == ""
     perilaku = next(t for t in cells(a) if t[0][:2] == ["NO", "PERILAKU KERJA"])
     assert [r[0] for r in perilaku[1:]] == [str(v.nilai) for v in BERAKHLAK]  # all seven, in order
-    for r, v in zip(perilaku[1:], BERAKHLAK):
+    for r, v in zip(perilaku[1:], BERAKHLAK, strict=True):
         assert r[1].startswith(v.nama) and all(g in r[1] for g in v.panduan)
     assert perilaku[1][2] == "Respons < 2 hari" and perilaku[6][2] == "Menguasai kerangka kerja baru"
     assert perilaku[2][2] == ""
@@ -328,7 +328,7 @@ def test_generated_documents_are_recorded_and_provable(generated: dict[str, Any]
     stranger.write_bytes(docx.read_bytes() + b"x")
     assert ws.cli("generated", str(stranger)).exit_code == 1
     with ws.open() as archive, archive.catalog.read() as conn:
-        from archiver import custody
+        from archiver.catalog import custody
 
         events = [e for e in custody.history(conn) if e["kind"] == "generated"]
     n_docs = sum(len(generated[k]) for k in KINDS)

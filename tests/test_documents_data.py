@@ -80,7 +80,8 @@ def tables(tahun: int = TAHUN) -> dict[str, list[dict[str, Any]]]:
             {"nip": NIP_A, "tahun": t, "kode": "RHK-02", "jenis": "TAMBAHAN", "teks": RHK_A2},
             {"nip": NIP_B, "tahun": t, "kode": "RHK-01", "jenis": "UTAMA", "teks": RHK_B1, "rhk_pimpinan": "RHK-01",
              "penugasan_dari": "Kepala Bidang Aplikasi Informatika"},
-            {"nip": NIP_B, "tahun": t, "kode": "RHK-02", "jenis": "TAMBAHAN", "teks": "Pendampingan admin aplikasi OPD"},
+            {"nip": NIP_B, "tahun": t, "kode": "RHK-02", "jenis": "TAMBAHAN",
+             "teks": "Pendampingan admin aplikasi OPD"},
         ],
         "indikator": [
             iki(NIP_J, "RHK-01", "IKI-01", "Indeks SPBE Kabupaten", "3,5", "indeks", perspektif="Penerima Layanan"),

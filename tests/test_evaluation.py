@@ -11,8 +11,8 @@ import pytest
 from conftest import NIP_A, NIP_B
 from test_documents_data import BIDANG, UNIT, UNIT_NAME, import_skps
 
+from archiver.catalog import evaluation as repo
 from archiver.errors import ConfigError
-from archiver.evaluation import repo
 from archiver.evaluation.distribution import check_distribution
 from archiver.evaluation.rules import (
     OrgPredikat,

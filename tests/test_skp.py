@@ -10,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 from skp_sample import KABID, KADIS, PPPK, STAFF, TAHUN, tables, write_workbook
 
-from archiver.skp import master, repo
+from archiver.catalog.schema import skp_rhk, skp_skp
+from archiver.skp import master
 from archiver.skp.jsonio import bundle_tables, tables_from_obj
 from archiver.skp.model import parse_target
+from archiver.skp.selection import load_skp
 from archiver.skp.validate import validate
 
 
@@ -46,13 +48,13 @@ def test_workbook_import_is_idempotent_and_listed(ws, tmp_path: Path) -> None:
     assert "SKP: 4 new" in first.stdout
     assert "normative" in first.stderr  # the Terlaksananya... indicator: a warning, not an error
     with ws.open() as archive, archive.catalog.read() as conn:
-        before = [tuple(r) for r in conn.execute(sa.select(repo.skp_skp).order_by(repo.skp_skp.c.id))]
-        n_rhk = conn.execute(sa.select(sa.func.count()).select_from(repo.skp_rhk)).scalar_one()
+        before = [tuple(r) for r in conn.execute(sa.select(skp_skp).order_by(skp_skp.c.id))]
+        n_rhk = conn.execute(sa.select(sa.func.count()).select_from(skp_rhk)).scalar_one()
     second = ws.cli("skp", "import", str(book))
     assert second.exit_code == 0 and "nothing changed" in second.stdout
     with ws.open() as archive, archive.catalog.read() as conn:
-        assert [tuple(r) for r in conn.execute(sa.select(repo.skp_skp).order_by(repo.skp_skp.c.id))] == before
-        assert conn.execute(sa.select(sa.func.count()).select_from(repo.skp_rhk)).scalar_one() == n_rhk == 5
+        assert [tuple(r) for r in conn.execute(sa.select(skp_skp).order_by(skp_skp.c.id))] == before
+        assert conn.execute(sa.select(sa.func.count()).select_from(skp_rhk)).scalar_one() == n_rhk == 5
     rows = {r["nip"]: r for r in ws.cli_json("skp", "list")}
     assert set(rows) == {KADIS, KABID, STAFF, PPPK}
     assert rows[STAFF]["nama"] == "Budi Santoso, S.Kom." and rows[STAFF]["tahun"] == TAHUN
@@ -73,7 +75,7 @@ def test_json_and_workbook_describe_the_same_skp(ws, tmp_path: Path) -> None:
     assert report["skp"] == {"new": 0, "updated": 0, "unchanged": 4}
     # the saved SKP reads back as the model: snapshots, golongan normalised, periods, plan, perilaku
     with ws.open() as archive:
-        skp = repo.load_skp(archive, STAFF, TAHUN)
+        skp = load_skp(archive, STAFF, TAHUN)
     assert skp is not None
     assert skp.pegawai.pangkat_golongan == "Penata, III/c"
     assert skp.penilai.nama == "Sri Rahayu, S.Kom., M.M." and skp.penilai.pangkat_golongan == "Pembina, IV/a"
@@ -120,7 +122,8 @@ def test_validation_reports_every_problem_with_sheet_row_column(ws, tmp_path: Pa
     assert res.exit_code == 1
     err = res.stderr
     expected = [
-        "sheet 'Pegawai', row 7, column A (NIP): NIP 198502302010011004: digits 1-8 (19850230) are not a real birth date",
+        "sheet 'Pegawai', row 7, column A (NIP): NIP 198502302010011004: "
+        "digits 1-8 (19850230) are not a real birth date",
         "sheet 'Pegawai', row 8, column A (NIP): NIP 199205172022211002: digits 13-14 (21) must be the TMT month",
         "sheet 'Pegawai', row 9, column A (NIP): NIP 199001012015033001: digit 15 must be 1",
         "sheet 'Pegawai', row 5, column D (Golongan): 'III/x' is not a golongan",
@@ -143,7 +146,8 @@ def test_validation_reports_every_problem_with_sheet_row_column(ws, tmp_path: Pa
 def test_nip_typed_as_number_and_pppk_code_block(ws, tmp_path: Path) -> None:
     t = tables()
     t["skp"] = t["skp"][:1]
-    t["rhk"], t["indikator"], t["rencana"], t["perilaku"], t["lampiran"] = [t["rhk"][0]], [t["indikator"][0]], [], [], []
+    t["rhk"], t["indikator"] = [t["rhk"][0]], [t["indikator"][0]]
+    t["rencana"], t["perilaku"], t["lampiran"] = [], [], []
     t["pegawai"] = t["pegawai"][:1] + [t["pegawai"][3]]  # the PPPK NIP (code 21) is valid as PPPK
     book = write_workbook(tmp_path / "skp.xlsx", t)
     wb = openpyxl.load_workbook(book)

@@ -28,6 +28,13 @@ from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout: the archiver next to this script
+
+from archiver.documents.converter import PdfConverter  # noqa: E402
+from archiver.documents.render import Renderer  # noqa: E402
+from archiver.documents.sample import sample_context  # noqa: E402
+from archiver.documents.templates import kind_of  # noqa: E402
+
 FONT = "Arial"
 NO_W = 1.0  # cm: the NO column
 SIZE = 10
@@ -66,7 +73,9 @@ def new_document(landscape: bool = False) -> DocumentObject:
 
 def usable_width(doc: DocumentObject) -> float:
     sec = doc.sections[0]
-    return (sec.page_width - sec.left_margin - sec.right_margin) / 360000  # EMU -> cm
+    width, left, right = sec.page_width, sec.left_margin, sec.right_margin
+    assert width is not None and left is not None and right is not None  # new_document sets them
+    return (width - left - right) / 360000  # EMU -> cm
 
 
 def para(target: DocumentObject | _Cell, text: str = "", *, bold: bool = False, align: int | None = None,
@@ -91,13 +100,13 @@ def title(doc: DocumentObject, lines: Sequence[str], size: float = 11) -> None:
 
 
 def table(doc: DocumentObject, widths: Sequence[float], rows: int = 0, borders: bool = True) -> Table:
-    t = doc.add_table(rows=rows, cols=len(widths))
+    t: Table = doc.add_table(rows=rows, cols=len(widths))
     if borders:
         t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
     t._widths = list(widths)  # type: ignore[attr-defined]
-    for col, w in zip(t.columns, widths):  # tblGrid: what LibreOffice lays out by
+    for col, w in zip(t.columns, widths, strict=True):  # tblGrid: what LibreOffice lays out by
         col.width = Cm(w)
     for r in t.rows:
         _size_row(t, r.cells)
@@ -105,14 +114,14 @@ def table(doc: DocumentObject, widths: Sequence[float], rows: int = 0, borders: 
 
 
 def _size_row(t: Table, cells: Sequence[_Cell]) -> None:
-    for c, w in zip(cells, t._widths):  # type: ignore[attr-defined]
+    for c, w in zip(cells, t._widths, strict=False):  # type: ignore[attr-defined]
         c.width = Cm(w)
 
 
 def row(t: Table, *texts: str, bold: bool = False, align: int | None = None, size: float | None = None,
         merge: tuple[int, int] | None = None, header: bool = False, vcenter: bool = False) -> list[_Cell]:
     """Add a row; ``texts`` fill cells left to right ('' leaves a cell empty); merge=(a, b) spans a..b."""
-    r = t.add_row()
+    r = t.add_row()  # type: ignore[no-untyped-call]  # python-docx leaves it unannotated
     cells = r.cells
     _size_row(t, cells)
     if merge:
@@ -391,7 +400,8 @@ def build_evaluasi(variant: str) -> DocumentObject:
     s = table(doc, [w2 / 2, w2 / 2], borders=False)
     r = row(s, "", "")
     cell_lines(r[1], [("{{ tempat }}, {{ tanggal }}", False), ("Pejabat Penilai Kinerja", False), ("", False),
-                      ("", False), ("", False), ("{{ penilai.nama }}", True), ("{% if penilai.nip %}NIP {{ penilai.nip }}{% endif %}", False)])
+                      ("", False), ("", False), ("{{ penilai.nama }}", True),
+                      ("{% if penilai.nip %}NIP {{ penilai.nip }}{% endif %}", False)])
     for p in r[1].paragraphs:
         p.alignment = CENTER
     para(doc, "* ditetapkan oleh Pejabat Penilai Kinerja; predikat dihitung dari matriks rating hasil kerja "
@@ -520,11 +530,6 @@ def main(argv: list[str] | None = None) -> int:
         build().save(str(path))
         print(f"wrote {path}")
     if args.preview:
-        sys.path.insert(0, str(ROOT))
-        from archiver.documents.render import Renderer
-        from archiver.documents.sample import sample_context
-        from archiver.documents.templates import kind_of
-
         args.preview.mkdir(parents=True, exist_ok=True)
         renderer = Renderer()
         outs = []
@@ -534,8 +539,6 @@ def main(argv: list[str] | None = None) -> int:
             outs.append(out)
             print(f"rendered {out}")
         try:
-            from archiver.documents.converter import PdfConverter
-
             with PdfConverter() as conv:
                 for c in conv.convert(outs, args.preview):
                     print(f"pdf {c.pdf or c.error}")

@@ -1,5 +1,10 @@
 """Evaluation and document commands: eval (template, import, distribusi, tindak-lanjut), generate,
-templates (check, list), generated (prove a document)."""
+templates (check, list), generated (prove a document).
+
+The commands that read workbooks or render documents import ``archiver.evaluation.importer``
+and ``archiver.documents`` when they run: openpyxl and docxtpl would otherwise slow down
+every ``archiver`` command.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ from pathlib import Path
 
 import click
 
+from ..catalog import evaluation as catalog_evaluation
+from ..documents.skp_adapter import CatalogSkpSource, catalog_source
 from ..errors import UsageError
-from . import main
+from ..evaluation.tindak_lanjut import FILE_NAME, load_tindak_lanjut, render_default_file
 from .common import AppContext, emit_json, pass_app
+from .group import main
 
 
 def _workspace(app: AppContext) -> Path | None:
@@ -69,8 +77,6 @@ def eval_import(app: AppContext, file: Path, check: bool, as_json: bool) -> None
       archiver eval import evaluasi-TW1.xlsx
       archiver eval import evaluasi.json --check
     """
-    from ..documents.skp_adapter import CatalogSkpSource
-    from ..evaluation import repo
     from ..evaluation.importer import read_evaluation_file
 
     archive = app.archive
@@ -79,7 +85,8 @@ def eval_import(app: AppContext, file: Path, check: bool, as_json: bool) -> None
     counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
     if not check:
         with archive.catalog.begin() as conn:
-            counts = repo.save_import(conn, data.evaluasi, data.capaian, at=archive.now(), source=file.name)
+            counts = catalog_evaluation.save_import(conn, data.evaluasi, data.capaian, at=archive.now(),
+                                                    source=file.name)
     if as_json:
         emit_json({"file": str(file), "imported": not check, **counts,
                    "predikat": [{"nip": e.nip, "tahun": e.tahun, "periode": e.periode, "predikat": e.predikat.value}
@@ -108,7 +115,6 @@ def eval_distribusi(app: AppContext, unit: str, tahun: int, periode: str, as_jso
       archiver eval distribusi --unit "Dinas Kominfo" --tahun 2026 --periode TW4
     """
     from ..documents.generate import plan
-    from ..documents.skpdata import catalog_source
 
     jobs = plan(app.archive, catalog_source(app.archive), "rekap", unit=unit, tahun=tahun, periode=periode)
     ctx = jobs[0].context
@@ -140,12 +146,6 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
     Example:
       archiver eval tindak-lanjut --write && nano tindak_lanjut.toml
     """
-    from ..evaluation.tindak_lanjut import (
-        FILE_NAME,
-        load_tindak_lanjut,
-        render_default_file,
-    )
-
     ws = _workspace(app)
     if write:
         target = (ws or Path.cwd()) / FILE_NAME
@@ -195,7 +195,6 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
       archiver generate skp --nip 198503152010011002 --tahun 2026
     """
     from ..documents.generate import plan, run
-    from ..documents.skpdata import catalog_source
 
     archive = app.archive
     jobs = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode,
@@ -209,7 +208,8 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
             if as_json:
                 emit_json(g.as_dict())
             elif g.error:
-                bar.write(click.style("FAILED ", fg="red") + f"{g.job.label}: {g.error}", file=click.get_text_stream("stderr"))
+                bar.write(click.style("FAILED ", fg="red") + f"{g.job.label}: {g.error}",
+                          file=click.get_text_stream("stderr"))
             else:
                 bar.write(str(g.pdf or g.docx), file=click.get_text_stream("stdout"))
     if failed:

@@ -1,4 +1,9 @@
-"""SKP commands: skp template/import/list/tree, relink, coverage, demo."""
+"""SKP commands: skp template/import/list/tree, relink, coverage, demo.
+
+The commands that read or write workbooks (template, import, coverage, demo) import their
+modules when they run: openpyxl, python-docx and Pillow would otherwise slow down every
+``archiver`` command.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,13 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from . import main
+from ..periode import normalize_periode
+from ..skp.relevance import suspicious as find_suspicious
+from ..skp.resolution import relink as do_relink
+from ..skp.selection import load_scope
+from ..skp.tree import performance_tree, render
 from .common import AppContext, emit_json, emit_table, pass_app
+from .group import main
 
 
 def _this_year() -> int:
@@ -96,8 +106,6 @@ def list_(app: AppContext, unit: str | None, tahun: int | None, nip: str | None,
     Example:
       archiver skp list --unit DISKOMINFO --tahun 2026
     """
-    from ..skp.coverage import load_scope
-
     rows = [{"nip": s.nip, "nama": s.pegawai.nama, "tahun": s.tahun, "unit": s.unit,
              "unit_nama": s.pegawai.unit_kerja, "jabatan": s.pegawai.jabatan, "jenis_jabatan": s.jenis_jabatan,
              "pendekatan": s.pendekatan, "penilai_nip": s.penilai.nip, "penilai": s.penilai.nama,
@@ -108,7 +116,8 @@ def list_(app: AppContext, unit: str | None, tahun: int | None, nip: str | None,
             emit_json(r)
         return
     n = emit_table(rows, [("nip", "NIP", 18), ("nama", "NAMA", 28), ("tahun", "TAHUN", 5), ("unit", "UNIT", 18),
-                          ("jenis_jabatan", "JENIS", 13), ("rhk", "RHK", 3), ("iki", "IKI", 3), ("jabatan", "JABATAN", 0)])
+                          ("jenis_jabatan", "JENIS", 13), ("rhk", "RHK", 3), ("iki", "IKI", 3),
+                          ("jabatan", "JABATAN", 0)])
     if not n:
         click.echo("No SKP imported" + (" for this selection" if unit or tahun or nip else "") + ".", err=True)
 
@@ -128,8 +137,6 @@ def tree(app: AppContext, unit: str | None, tahun: int, as_json: bool) -> None:
     Example:
       archiver skp tree --unit DISKOMINFO --tahun 2026
     """
-    from ..skp.tree import performance_tree, render
-
     t = performance_tree(app.archive, tahun=tahun, unit=unit)
     if as_json:
         emit_json({"tahun": t.tahun, "tree": [n.as_dict() for n in t.roots],
@@ -167,8 +174,6 @@ def relink(app: AppContext, submission: int, rhk: str | None, iki: str | None, n
     Example:
       archiver relink 42 --rhk RHK-02 --iki IKI-03
     """
-    from ..skp.resolution import relink as do_relink
-
     out = do_relink(app.archive, submission, rhk=rhk, iki=iki, nip=nip, tahun=tahun, periode=periode)
     if as_json:
         emit_json(out)
@@ -186,7 +191,8 @@ def relink(app: AppContext, submission: int, rhk: str | None, iki: str | None, n
 @click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN).")
 @click.option("--missing", "only_missing", is_flag=True, help="Only rows with evidence missing.")
 @click.option("--suspicious", is_flag=True, help="Instead: evidence whose text looks unrelated to its indicator.")
-@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), help="Also write the table to FILE.xlsx.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the table to FILE.xlsx.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines, one row per pegawai x indicator x periode.")
 @pass_app
 def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int, periode: str | None,
@@ -198,8 +204,6 @@ def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int,
       archiver coverage --unit DISKOMINFO --periode TW1 --xlsx cakupan-tw1.xlsx
       archiver coverage --suspicious
     """
-    from ..periode import normalize_periode
-
     if periode:
         p = normalize_periode(periode)
         if p is None:
@@ -231,9 +235,7 @@ def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int,
 
 def _suspicious(app: AppContext, unit: str | None, nip: str | None, tahun: int, periode: str | None,
                 as_json: bool) -> None:
-    from ..skp.relevance import suspicious
-
-    items = suspicious(app.archive, unit=unit, nip=nip, tahun=tahun, periode=periode)
+    items = find_suspicious(app.archive, unit=unit, nip=nip, tahun=tahun, periode=periode)
     if as_json:
         for it in items:
             emit_json(it.as_dict())

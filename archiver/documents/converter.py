@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +99,7 @@ class PdfConverter:
                 "--nologo", "--nodefault", "--norestore", "--nolockcheck", "--nofirststartwizard",
                 "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir), *map(str, batch)]
 
-    def _run(self, batch: list[Path], outdir: Path) -> Iterator[Conversion]:
+    def _run(self, batch: list[Path], outdir: Path) -> Generator[Conversion, None, list[Path]]:
         """Convert ``batch``; returns the sources not attempted after a timeout (generator return)."""
         proc = subprocess.Popen(self._command(batch, outdir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
@@ -157,7 +157,7 @@ class PdfConverter:
                 t.join(timeout=5)
 
     def _timed_out(self, proc: subprocess.Popen[str], batch: list[Path], outdir: Path, current: int,
-                   waited: float) -> Iterator[Conversion]:
+                   waited: float) -> Generator[Conversion, None, list[Path]]:
         """Kill the process; report the hung document; return the documents still to do."""
         _kill(proc)
         culprit = max(current, 0)
@@ -176,7 +176,8 @@ class PdfConverter:
         if pdf.is_file() and pdf.stat().st_size > 0:
             return Conversion(source, pdf)
         detail = " ".join(s.strip() for s in stderr if s.strip())[-300:]
-        return Conversion(source, None, "LibreOffice could not convert this document" + (f": {detail}" if detail else ""))
+        return Conversion(source, None,
+                          "LibreOffice could not convert this document" + (f": {detail}" if detail else ""))
 
 
 def _pdf_for(source: Path, outdir: Path) -> Path:

@@ -17,18 +17,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
-from .. import custody
 from ..archive import Archive
-from ..catalog import blobs, dumps, submissions
+from ..catalog import core as subs
+from ..catalog import custody, dumps
+from ..catalog import documents as docs_q
+from ..catalog import evaluation as eval_q
 from ..errors import ArchiverError, NotFound, UsageError
-from ..evaluation import repo as eval_repo
 from ..evaluation.model import CapaianOrganisasi
 from ..evaluation.tindak_lanjut import load_tindak_lanjut
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
 from ..skp.resolution import link_codes
 from . import context as C
+from .converter import PdfConverter
 from .render import Renderer
 from .skpdata import SkpData, SkpSource
 from .templates import KINDS, find_template
@@ -142,7 +142,7 @@ def _build(archive: Archive, conn: Any, kind: str, skp: SkpData, periode: str, w
         subs = _evidence(conn, skp, periode)
         return find_template("bukti", workspace), C.bukti_context(skp, periode, subs, archive.config.archive.timezone,
                                                                    archive.now())
-    ev = eval_repo.get_evaluasi(conn, skp.pegawai.nip, skp.tahun, periode)
+    ev = eval_q.get_evaluasi(conn, skp.pegawai.nip, skp.tahun, periode)
     if ev is None:
         raise NotFound(f"{skp.pegawai.nama} (NIP {skp.pegawai.nip}) has no evaluation for {periode} {skp.tahun}; "
                        "import it with `archiver eval import`")
@@ -160,7 +160,7 @@ def _unit_names(source: SkpSource, unit: str) -> tuple[str, ...]:
 def _capaian(conn: Any, unit_names: Sequence[str], tahun: int, periode: str) -> CapaianOrganisasi | None:
     """The capaian kinerja organisasi of the unit, else of its nearest parent that has one."""
     for name in unit_names:
-        found = eval_repo.get_capaian(conn, name, tahun, periode)
+        found = eval_q.get_capaian(conn, name, tahun, periode)
         if found is not None:
             return found
     return None
@@ -171,24 +171,16 @@ def _evidence(conn: Any, skp: SkpData, periode: str) -> list[dict[str, Any]]:
     the latest version of every file (not removed, not unlinked), with the RHK and indicator it
     is filed under resolved against the SKP (a folder ``IKI-02`` alone names RHK-01 if IKI-02 is
     one of its indicators)."""
-    s = submissions
-    where = [s.c.nip == skp.pegawai.nip, s.c.tahun == skp.tahun, s.c.status.in_(("archived", "duplicate")),
-             s.c.sha256.is_not(None), s.c.removed_at.is_(None)]
-    latest = (sa.select(s.c.share, s.c.relpath, sa.func.max(s.c.version).label("v"))
-              .where(*where).group_by(s.c.share, s.c.relpath).subquery())
-    q = (sa.select(s).where(*where)
-         .join(latest, sa.and_(s.c.share == latest.c.share, s.c.relpath == latest.c.relpath,
-                               s.c.version == latest.c.v)))
     rhk_of_iki = {i.kode.upper(): r.kode for r in skp.rhk for i in r.indikator}
     out = []
-    for row in conn.execute(q):
-        p = row.periode or ""
+    for row in docs_q.latest_evidence(conn, skp.pegawai.nip, skp.tahun):
+        p = row["periode"] or ""
         if not (periode == ANNUAL or p == periode or (periode in QUARTERS and quarter_of(p) == periode)):
             continue
         rhk, iki = link_codes(row)
         if iki and not rhk:
             rhk = rhk_of_iki.get(iki.upper())
-        out.append({**row._mapping, "rhk": rhk, "iki": iki})
+        out.append({**row, "rhk": rhk, "iki": iki})
     out.sort(key=lambda x: (x["periode"] or "", x["rhk"] or "~", x["iki"] or "", x["relpath"], x["id"]))
     return out
 
@@ -203,7 +195,7 @@ def _rekap_job(archive: Archive, source: SkpSource, unit: str, tahun: int, perio
         job.error = f"no SKP {tahun} in unit {unit!r}"
         return job
     with archive.catalog.read() as conn:
-        members = [(skp, eval_repo.get_evaluasi(conn, skp.pegawai.nip, tahun, periode)) for skp in skps]
+        members = [(skp, eval_q.get_evaluasi(conn, skp.pegawai.nip, tahun, periode)) for skp in skps]
         capaian = _capaian(conn, (ref.names if ref else ()) or (unit,), tahun, periode)
     job.template = find_template("rekap", workspace)
     job.context = C.rekap_context(name, skps[0].instansi, tahun, periode, members, capaian, signed)
@@ -214,8 +206,8 @@ def _rekap_job(archive: Archive, source: SkpSource, unit: str, tahun: int, perio
 
 def _put(archive: Archive, conn: Any, data: bytes, mime: str, type_: str) -> str:
     sha, _new = archive.store.put_bytes(data)
-    if conn.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first() is None:
-        conn.execute(blobs.insert().values(sha256=sha, size=len(data), mime=mime, type=type_, stored_at=archive.now()))
+    if not subs.blob_known(conn, sha):
+        subs.add_blob(conn, sha, size=len(data), mime=mime, type_name=type_, at=archive.now())
     return sha
 
 
@@ -238,7 +230,7 @@ class _Recorder:
                       "format": fmt, "filename": path.name, "template": job.template.name,
                       "template_sha256": tpl_sha, "data_sha256": data_sha, "source_sha256": source_sha}
             seq = custody.append(conn, "generated", at=now, actor=archive.actor, sha256=sha, detail=detail)
-            eval_repo.record_generated(conn, kind=job.kind, subject=job.subject, tahun=job.tahun, periode=job.periode,
+            docs_q.record_generated(conn, kind=job.kind, subject=job.subject, tahun=job.tahun, periode=job.periode,
                                        format=fmt, filename=path.name, sha256=sha, template=job.template.name,
                                        template_sha256=tpl_sha, data_sha256=data_sha, source_sha256=source_sha,
                                        generated_at=now, event_seq=seq)
@@ -276,8 +268,6 @@ def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = Fals
             yield g
     if not pdf:
         return
-    from .converter import PdfConverter
-
     by_source = {g.docx.resolve(): g for g in done if g.docx is not None}
     for g in done:
         if g.docx is None:
@@ -308,7 +298,7 @@ def prove(archive: Archive, path: Path) -> dict[str, Any]:
     with open(path, "rb") as fh:
         sha = hashlib.file_digest(fh, "sha256").hexdigest()
     with archive.catalog.read() as conn:
-        records = eval_repo.find_generated(conn, sha)
+        records = docs_q.find_generated(conn, sha)
     checks = []
     for r in records:
         ok = True

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import jinja2
-from docxtpl import DocxTemplate
+from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 
 from ..errors import UsageError
 
@@ -31,6 +31,7 @@ class _PathDict(dict):  # type: ignore[type-arg]
     """A context mapping that knows where it sits (``hasil_kerja.utama[0]``), for error messages."""
 
     __slots__ = ("_path",)
+    _path: str
 
 
 def _tag(obj: Any, path: str) -> Any:
@@ -56,7 +57,7 @@ class MissingField(jinja2.StrictUndefined):
             field = f"{parent}.{name}" if parent else (name or "?")
         raise jinja2.UndefinedError(f"field {field!r} is missing")
 
-    __str__ = __iter__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = _fail_with_undefined_error  # type: ignore
+    __str__ = __iter__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = _fail_with_undefined_error
 
 
 def _finalize(value: Any) -> Any:
@@ -69,7 +70,7 @@ def make_env() -> jinja2.Environment:
     return env
 
 
-class _CachingTemplate(DocxTemplate):
+class _CachingTemplate(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type information
     """docxtpl's template with compiled Jinja templates shared through ``cache`` (keyed by XML)."""
 
     def __init__(self, source: Any, cache: dict[str, jinja2.Template]) -> None:

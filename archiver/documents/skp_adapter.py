@@ -1,7 +1,7 @@
 """The SKP source of the documents, backed by the SKP model's tables (archiver.skp).
 
-``CatalogSkpSource(archive)`` maps what ``archiver skp import`` stored (``archiver.skp.repo``)
-to the documents' ``SkpData``:
+``CatalogSkpSource(archive)`` (``catalog_source``) maps what ``archiver skp import`` stored
+(``archiver.catalog.skp``) to the documents' ``SkpData``:
 
 * pegawai, pejabat penilai and atasan pejabat penilai: the snapshots taken when the SKP was set;
 * RHK (utama/tambahan) with the text of the leader's RHK they intervene. When the leader's SKP
@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from ..skp import master, repo
+from ..catalog import skp as q
+from ..skp import master
 from ..skp import model as m
-from .skpdata import Indikator, PerilakuSkp, Person, Rhk, SkpData, UnitRef
+from .skpdata import Indikator, PerilakuSkp, Person, Rhk, SkpData, SkpSource, UnitRef
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -80,29 +79,25 @@ class CatalogSkpSource:
 
     def skp(self, nip: str, tahun: int) -> SkpData | None:
         with self.archive.catalog.read() as conn:
-            found = repo.load_skps(conn, nip=nip, tahun=tahun)
+            found = q.load_skps(conn, nip=nip, tahun=tahun)
             if not found:
                 return None
             skp = found[0]
             leader = None
             if skp.penilai.nip and any(r.rhk_pimpinan for r in skp.rhk):
-                leaders = repo.load_skps(conn, nip=skp.penilai.nip, tahun=tahun)
+                leaders = q.load_skps(conn, nip=skp.penilai.nip, tahun=tahun)
                 leader = leaders[0] if leaders else None
         return to_skpdata(skp, leader)
 
     def unit_nips(self, unit: str, tahun: int) -> list[str]:
         """NIPs with an SKP of ``tahun`` in the unit (kode or name) or any of its sub-units."""
-        t = repo.skp_skp
-        with self.archive.catalog.read() as conn:
-            codes = repo.resolve_units(conn, unit)
-            where = t.c.unit.in_(codes) if codes else sa.func.lower(t.c.unit) == unit.strip().lower()
-            return sorted(r[0] for r in conn.execute(sa.select(t.c.nip).where(t.c.tahun == tahun, where)))
+        return q.skp_nips_of_unit(self.archive.catalog, unit, tahun)
 
     def unit(self, unit: str) -> UnitRef | None:
         """The unit named by kode or name: its kode, name, and the names of it and its parents."""
         key = unit.strip().casefold()
         with self.archive.catalog.read() as conn:
-            units = repo.units(conn)
+            units = q.units(conn)
         u = next((u for u in units.values() if key in (u.kode.casefold(), u.nama.casefold())), None)
         if u is None:
             return None
@@ -115,15 +110,12 @@ class CatalogSkpSource:
 
     def indicators(self, nip: str, tahun: int) -> set[tuple[str, str]] | None:
         """The (RHK, IKI) codes of the SKP of (nip, tahun); None when there is no such SKP."""
-        with self.archive.catalog.read() as conn:
-            head = conn.execute(sa.select(repo.skp_skp.c.id).where(repo.skp_skp.c.nip == nip,
-                                                                    repo.skp_skp.c.tahun == tahun)).first()
-            if head is None:
-                return None
-            q = (sa.select(repo.skp_rhk.c.kode, repo.skp_indikator.c.kode)
-                 .join(repo.skp_indikator, repo.skp_indikator.c.rhk_id == repo.skp_rhk.c.id)
-                 .where(repo.skp_rhk.c.skp_id == head.id))
-            return {(r[0], r[1]) for r in conn.execute(q)}
+        return q.indicator_codes(self.archive.catalog, nip, tahun)
 
     def unit_known(self, unit: str) -> bool:
         return self.unit(unit) is not None
+
+
+def catalog_source(archive: Archive) -> SkpSource:
+    """The SKP source backed by the SKP model's tables (archiver.skp): what real code uses."""
+    return CatalogSkpSource(archive)

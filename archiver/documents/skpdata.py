@@ -2,7 +2,7 @@
 
 ``SkpData`` is the documents' view of one pegawai's SKP for a year (identity snapshots,
 RHK with indicators, BerAKHLAK expectations, lampiran). ``SkpSource`` supplies it; the
-catalog-backed source (``skp_adapter.CatalogSkpSource``) reads the SKP model's tables
+catalog-backed source (``skp_adapter.catalog_source``) reads the SKP model's tables
 (archiver.skp), so documents never depend on how the SKP is stored.
 """
 
@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from ..archive import Archive
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -86,10 +83,3 @@ class SkpSource(Protocol):
     def skp(self, nip: str, tahun: int) -> SkpData | None: ...
     def unit_nips(self, unit: str, tahun: int) -> list[str]: ...
     def unit(self, unit: str) -> UnitRef | None: ...
-
-
-def catalog_source(archive: Archive) -> SkpSource:
-    """The SKP source backed by the SKP model's tables (archiver.skp): what real code uses."""
-    from .skp_adapter import CatalogSkpSource
-
-    return CatalogSkpSource(archive)

@@ -5,5 +5,5 @@
 ``tindak_lanjut`` follow-up recommendation texts per predikat (editable TOML, Indonesian defaults)
 ``model``         evaluation records (realisasi, umpan balik, ratings) as plain dataclasses
 ``importer``      workbook template, workbook and JSON import with every problem reported at once
-``repo``          the evaluation tables (the only SQL of this package)
+(the SQL of the evaluation tables is ``archiver.catalog.evaluation``)
 """

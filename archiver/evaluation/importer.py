@@ -20,6 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import UsageError, ValidationFailed
 from ..evidence import normalize_iki, normalize_rhk
@@ -158,13 +166,9 @@ INSTRUCTIONS = [
 
 def write_template(path: Path) -> Path:
     """Write the empty evaluation workbook (headers, drop-down lists, text-formatted NIP columns)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     wb = Workbook()
     info = wb.active
+    assert isinstance(info, Worksheet)
     info.title = "Petunjuk"
     for i, line in enumerate(INSTRUCTIONS, 1):
         info.cell(row=i, column=1, value=line).font = Font(bold=i == 1)
@@ -200,17 +204,12 @@ Record = tuple[dict[str, Any], dict[str, str]]  # raw values by key, location te
 
 
 def _read_workbook(path: Path, problems: list[str]) -> dict[str, list[Record]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
         raise UsageError(f"{path}: cannot be read as an .xlsx workbook: {exc}",
-                         hint="save it from Excel/LibreOffice as .xlsx, or start from `archiver eval template`") from None
+                         hint="save it from Excel/LibreOffice as .xlsx, "
+                              "or start from `archiver eval template`") from None
     out: dict[str, list[Record]] = {}
     try:
         known = {n.casefold(): n for n in SHEETS}
@@ -238,9 +237,9 @@ def _read_workbook(path: Path, problems: list[str]) -> dict[str, list[Record]]:
                 raw: dict[str, Any] = {}
                 where: dict[str, str] = {}
                 for col in SHEETS[name]:
-                    i = index.get(col.header)
-                    raw[col.key] = values[i] if i is not None and i < len(values) else None
-                    letter = get_column_letter(i + 1) if i is not None else "?"
+                    pos = index.get(col.header)
+                    raw[col.key] = values[pos] if pos is not None and pos < len(values) else None
+                    letter = get_column_letter(pos + 1) if pos is not None else "?"
                     where[col.key] = f"sheet {sheet_name!r} row {r}, column {letter} ({col.header})"
                 where[""] = f"sheet {sheet_name!r} row {r}"
                 records.append((raw, where))
@@ -376,7 +375,7 @@ def validate(sheets: dict[str, list[Record]], problems: list[str],
                                     f"{key[0]} ({key[1]}); known: {', '.join(' '.join(k) for k in sorted(known))}")
             evals[key][field][sub] = v
     result = EvaluationImport()
-    for key, v in evals.items():
+    for v in evals.values():
         result.evaluasi.append(Evaluasi(
             nip=v["nip"], tahun=v["tahun"], periode=v["periode"], rating_hasil_kerja=v["rating_hasil_kerja"],
             rating_perilaku=v["rating_perilaku"], catatan=v["catatan"],

@@ -7,10 +7,10 @@ it is never typed in.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 
-class Rating(str, Enum):
+class Rating(StrEnum):
     """Rating Hasil Kerja and Rating Perilaku Kerja share one 3-value scale."""
 
     DI_ATAS = "DI ATAS EKSPEKTASI"
@@ -22,7 +22,7 @@ class Rating(str, Enum):
         return self.value
 
 
-class Predikat(str, Enum):
+class Predikat(StrEnum):
     """Predikat kinerja pegawai, declared low -> high."""
 
     SANGAT_KURANG = "SANGAT KURANG"
@@ -46,7 +46,7 @@ class Predikat(str, Enum):
         return "Kurang/Misconduct" if self is Predikat.KURANG else self.value.title()
 
 
-class OrgPredikat(str, Enum):
+class OrgPredikat(StrEnum):
     """Predikat kinerja organisasi (capaian kinerja organisasi), high -> low."""
 
     ISTIMEWA = "ISTIMEWA"

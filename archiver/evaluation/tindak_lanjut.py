@@ -66,9 +66,11 @@ def load_tindak_lanjut(folder: Path | None) -> dict[Predikat, str]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}", hint='write sangat_baik = "teks..." (text in quotes)') from None
+        raise ConfigError(f"{file}: not valid TOML: {exc}",
+                          hint='write sangat_baik = "teks..." (text in quotes)') from None
     table = data.get("tindak_lanjut")
-    problems = [f"(top level): unknown key {k!r}; only [tindak_lanjut] belongs here" for k in data if k != "tindak_lanjut"]
+    problems = [f"(top level): unknown key {k!r}; only [tindak_lanjut] belongs here"
+                for k in data if k != "tindak_lanjut"]
     if not isinstance(table, dict):
         problems.append("[tindak_lanjut] table is missing")
         table = {}

@@ -15,11 +15,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..catalog import skp as q
 from ..errors import UsageError
+from ..evidence import EvidenceKey
 from ..periode import quarter_of
-from . import master, repo
+from . import master
 from .model import Indikator, RencanaBukti, Rhk, Skp
 from .resolution import RESOLVED, current_submissions, link_codes, resolve
+from .selection import load_scope
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -61,6 +68,11 @@ class CoverageRow:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def key(self) -> EvidenceKey:
+        """Where the evidence of this row is filed (pegawai, year, periode, RHK, indicator)."""
+        return EvidenceKey(self.nip, self.tahun, self.periode, self.rhk, self.iki)
+
 
 def _matches(plan_periode: str, evidence_periode: str | None) -> bool:
     if evidence_periode is None:
@@ -72,17 +84,6 @@ def _plans(skp: Skp, ind: Indikator) -> tuple[RencanaBukti, ...]:
     return ind.rencana or tuple(RencanaBukti(p) for p in skp.periode)
 
 
-def load_scope(archive: Archive, *, unit: str | None = None, nip: str | None = None,
-               tahun: int | None = None) -> list[Skp]:
-    with archive.catalog.read() as conn:
-        units = None
-        if unit:
-            units = repo.resolve_units(conn, unit)
-            if not units:
-                raise UsageError(f"no unit kerja {unit!r}", hint="see `archiver skp list` for the units")
-        return repo.load_skps(conn, nip=nip, tahun=tahun, units=units)
-
-
 def coverage(archive: Archive, *, unit: str | None = None, nip: str | None = None, tahun: int | None = None,
              periode: str | None = None) -> list[CoverageRow]:
     skps = load_scope(archive, unit=unit, nip=nip, tahun=tahun)
@@ -90,7 +91,7 @@ def coverage(archive: Archive, *, unit: str | None = None, nip: str | None = Non
         return []
     with archive.catalog.read() as conn:
         subs = current_submissions(conn, nips={s.nip for s in skps}, tahun=tahun)
-        units = repo.units(conn)
+        units = q.units(conn)
     by_skp = {(s.nip, s.tahun): s for s in skps}
     filed: dict[tuple[str, int, str], list[tuple[Any, str | None]]] = defaultdict(list)  # (nip, tahun, rhk) -> rows
     for row in subs:
@@ -121,7 +122,7 @@ def _row(s: Skp, unit_name: str, r: Rhk, ind: Indikator, plan: RencanaBukti,
     by_jenis: dict[str, int] = defaultdict(int)
     for e in unique:
         by_jenis[e.jenis] += 1
-    expected = {j: plan.jumlah for j in plan.jenis_bukti}
+    expected = dict.fromkeys(plan.jenis_bukti, plan.jumlah)
     missing = [f"{j} ({by_jenis.get(j, 0)}/{n})" for j, n in expected.items() if by_jenis.get(j, 0) < n]
     if not expected and len(unique) < plan.jumlah:
         missing = [f"bukti dukung ({len(unique)}/{plan.jumlah})"]
@@ -144,13 +145,11 @@ _XLSX_HEADERS = ("NIP", "Nama", "Unit Kerja", "Tahun", "Periode", "Kode RHK", "R
 
 
 def write_xlsx(rows: list[CoverageRow], path: Path) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path}: write the coverage to FILE.xlsx")
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)
     ws.title = "Cakupan Bukti Dukung"
     ws.append(_XLSX_HEADERS)
     for c in ws[1]:
@@ -162,7 +161,8 @@ def write_xlsx(rows: list[CoverageRow], path: Path) -> Path:
                    expected, r.found, ", ".join(r.missing), r.status, "; ".join(e.path for e in r.evidence)])
         ws.cell(ws.max_row, 14).fill = PatternFill("solid", fgColor=fills[r.status])
         ws.cell(ws.max_row, 1).number_format = "@"
-    for col, width in zip("ABCDEFGHIJKLMNO", (21, 28, 28, 7, 8, 9, 40, 9, 40, 30, 30, 8, 30, 9, 60)):
+    for col, width in zip("ABCDEFGHIJKLMNO", (21, 28, 28, 7, 8, 9, 40, 9, 40, 30, 30, 8, 30, 9, 60),
+                          strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docx import Document
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from PIL import Image, ImageDraw
+
+from ..accounts import add_user, list_users
 from ..archive import Archive
+from ..catalog import core as subs
+from ..catalog import skp as q
 from ..config import CONFIG_NAME, load_config, write_workspace
 from ..errors import UsageError
 from ..ingest import scan
@@ -26,7 +34,8 @@ from ..samplefiles import text_pdf
 from .importer import import_obj
 
 INSTANSI = "Pemerintah Kabupaten Sukamaju"
-KADIS, SEKDIN, KABID_APT, KABID_IKP = "197204101998031005", "197809232003122004", "198011052006041003", "198306172009022002"
+KADIS, SEKDIN = "197204101998031005", "197809232003122004"
+KABID_APT, KABID_IKP = "198011052006041003", "198306172009022002"
 KASUBAG, PRAKOM, HUMAS = "198702142011012001", "198503152010011002", "199311082019032005"
 OPERATOR, PENGADM = "199205172022211001", "199607302020121002"
 
@@ -122,7 +131,8 @@ def demo_tables(tahun: int) -> dict[str, list[dict[str, Any]]]:
             {"kode": "IKP", "nama": "Bidang Informasi dan Komunikasi Publik", "induk": "DISKOMINFO"},
         ],
         "pegawai": [
-            _p(KADIS, "Ir. Hendra Wijaya, M.T.", "IV/c", "Kepala Dinas Komunikasi dan Informatika", "JPT", "DISKOMINFO"),
+            _p(KADIS, "Ir. Hendra Wijaya, M.T.", "IV/c", "Kepala Dinas Komunikasi dan Informatika", "JPT",
+               "DISKOMINFO"),
             _p(SEKDIN, "Dra. Endang Purwaningsih, M.Si.", "IV/b", "Sekretaris Dinas", "ADMINISTRATOR", "SEKRETARIAT"),
             _p(KABID_APT, "Agung Prasetyo, S.T., M.Kom.", "IV/a", "Kepala Bidang Aplikasi Informatika", "ADMINISTRATOR",
                "APTIKA"),
@@ -173,8 +183,6 @@ def _pdf(lines: list[str]) -> bytes:
 
 
 def _docx(lines: list[str]) -> bytes:
-    from docx import Document
-
     doc = Document()
     doc.add_heading(lines[0], 1)
     for line in lines[1:]:
@@ -185,19 +193,17 @@ def _docx(lines: list[str]) -> bytes:
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-
     wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
     for r in rows:
-        wb.active.append(r)
+        ws.append(r)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def _image(caption: str, fmt: str, color: tuple[int, int, int]) -> bytes:
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGB", (640, 400), color)
     draw = ImageDraw.Draw(img)
     draw.rectangle((40, 60, 600, 300), outline=(255, 255, 255), width=4)
@@ -290,7 +296,7 @@ def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResul
             if not _is_demo(directory, archive):
                 raise UsageError(f"{existing} is a workspace, not a demo: the demo leaves it alone",
                                  hint="choose a new folder for the demo, e.g. `archiver demo demo`")
-            if archive.catalog.counts_by_status():
+            if subs.counts_by_status(archive.catalog):
                 created = demo_accounts(archive, directory / ACCOUNTS_FILE)
                 return DemoResult(existing, 0, 0, "already in place", directory / ACCOUNTS_FILE, created,
                                   existed=True)
@@ -316,14 +322,9 @@ def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResul
 
 def _is_demo(directory: Path, archive: Archive) -> bool:
     """A workspace this command made: its marker, its accounts file, or SKPs imported by it."""
-    import sqlalchemy as sa
-
-    from .repo import skp_skp
-
     if (directory / MARKER).exists() or (directory / ACCOUNTS_FILE).exists():
         return True
-    with archive.catalog.read() as conn:
-        return conn.execute(sa.select(skp_skp.c.id).where(skp_skp.c.source == "demo").limit(1)).first() is not None
+    return q.has_skp_from(archive.catalog, "demo")
 
 
 def demo_accounts(archive: Archive, out: Path) -> list[tuple[str, str, str]]:
@@ -332,8 +333,6 @@ def demo_accounts(archive: Archive, out: Path) -> list[tuple[str, str, str]]:
     Returns the new (user, role, password); they are appended to ``out``, which only its
     owner may read (0600). Passwords are never stored anywhere else in clear.
     """
-    from ..web.users import add_user, list_users
-
     have = {u.name for u in list_users(archive.catalog)}
     created = []
     for name, role, nip in DEMO_ACCOUNTS:

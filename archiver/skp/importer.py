@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..catalog import skp as q
 from ..errors import UsageError, ValidationFailed
-from . import repo, resolution
+from . import resolution
 from .jsonio import read_json, tables_from_obj
 from .validate import ERROR, Problem, Tables, validate
 from .workbook import read_workbook
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 @dataclass
 class ImportReport:
     source: str
-    saved: repo.SaveReport
+    saved: q.SaveReport
     warnings: list[Problem] = field(default_factory=list)
     links: dict[str, int] = field(default_factory=dict)
 
@@ -46,7 +47,7 @@ def read_tables(path: Path) -> Tables:
 
 def import_tables(archive: Archive, tables: Tables, source: str) -> ImportReport:
     with archive.catalog.read() as conn:
-        known = repo.known(conn)
+        known = q.known(conn)
     bundle, problems = validate(tables, known)
     errors = [p for p in problems if p.level == ERROR]
     if errors:
@@ -56,7 +57,7 @@ def import_tables(archive: Archive, tables: Tables, source: str) -> ImportReport
     if not bundle.skp and not bundle.pegawai and not bundle.units and not bundle.sasaran:
         raise UsageError(f"{source}: no data found (data starts on row 3 of each sheet)")
     with archive.catalog.begin() as conn:
-        saved = repo.save_bundle(conn, bundle, now=archive.now(), source=source)
+        saved = q.save_bundle(conn, bundle, now=archive.now(), source=source)
     links = resolution.resolve_for(archive, saved.changed_skp) if saved.changed_skp else {}
     return ImportReport(source, saved, [p for p in problems if p.level != ERROR], links)
 

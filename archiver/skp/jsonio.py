@@ -87,19 +87,15 @@ def bundle_tables(b: SkpBundle) -> dict[str, list[dict[str, Any]]]:
                 out["indikator"].append({**key, "rhk": r.kode, "kode": i.kode, "teks": i.teks, "aspek": i.aspek,
                                          "perspektif": i.perspektif, "target": i.target.teks,
                                          "satuan": "" if i.target.satuan in i.target.teks else i.target.satuan})
-                for p in i.rencana:
-                    for j in p.jenis_bukti or ("",):
-                        out["rencana"].append({**key, "iki": i.kode, "periode": p.periode,
-                                               "rencana_aksi": p.rencana_aksi, "jenis_bukti": j, "jumlah": p.jumlah})
-        for p in s.perilaku:
-            if p.ekspektasi:
-                out["perilaku"].append({**key, "nilai": BERAKHLAK[p.nilai - 1].nama, "ekspektasi": p.ekspektasi})
+                for plan in i.rencana:
+                    for j in plan.jenis_bukti or ("",):
+                        out["rencana"].append({**key, "iki": i.kode, "periode": plan.periode,
+                                               "rencana_aksi": plan.rencana_aksi, "jenis_bukti": j,
+                                               "jumlah": plan.jumlah})
+        for beh in s.perilaku:
+            if beh.ekspektasi:
+                out["perilaku"].append({**key, "nilai": BERAKHLAK[beh.nilai - 1].nama, "ekspektasi": beh.ekspektasi})
         for jenis, items in zip(LAMPIRAN, (s.lampiran.dukungan_sumber_daya, s.lampiran.skema_pertanggungjawaban,
-                                           s.lampiran.konsekuensi)):
+                                           s.lampiran.konsekuensi), strict=True):
             out["lampiran"].extend({**key, "jenis": jenis, "uraian": u} for u in items)
     return out
-
-
-def write_json(b: SkpBundle, path: Path) -> Path:
-    path.write_text(json.dumps(bundle_tables(b), ensure_ascii=False, indent=1), encoding="utf-8")
-    return path

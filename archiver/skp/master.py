@@ -158,9 +158,6 @@ def normalize_jenis_bukti(raw: str) -> str | None:
 #: Nominalised "ter-...-nya" / "me-...-nya" openings: the indicator states that something
 #: happens, not how much (the most common defect in real SKPs).
 _NORMATIVE = re.compile(r"^\s*(ter|me|ber)[a-z]+nya\b", re.IGNORECASE)
-_MEASURE_WORDS = re.compile(
-    r"\d|%|\b(persen|persentase|jumlah|banyaknya|rasio|indeks|nilai|tingkat|rata-rata|waktu|hari|bulan|"
-    r"dokumen|laporan|kegiatan|orang|kali|unit|paket)\b", re.IGNORECASE)
 
 
 def is_normative(indikator: str) -> bool:
@@ -169,7 +166,3 @@ def is_normative(indikator: str) -> bool:
         return False
     rest = _NORMATIVE.sub("", indikator, count=1)
     return not re.search(r"\d|%|\b(persen|persentase|jumlah|rasio|indeks|nilai|rata-rata)\b", rest, re.IGNORECASE)
-
-
-def has_measure(text: str) -> bool:
-    return bool(_MEASURE_WORDS.search(text or ""))

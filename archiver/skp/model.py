@@ -11,9 +11,8 @@
      │         └─ rencana: RencanaBukti per periode (rencana aksi + the kinds of evidence expected)
      ├─ perilaku: the 7 BerAKHLAK values with ekspektasi khusus pimpinan (guidance text: master.py)
      ├─ lampiran: dukungan sumber daya, skema pertanggungjawaban, konsekuensi
-     └─ periode: the evaluation periods (TW1..TW4, months, TAHUNAN) — EvaluasiPeriode holds
-        what an evaluation records per periode (ratings, realisasi, umpan balik); the rating
-        matrix and distribution rules live in archiver.evaluation.
+     └─ periode: the evaluation periods (TW1..TW4, months, TAHUNAN); what an evaluation
+        records per periode, the rating matrix and the distribution rules live in archiver.evaluation.
 
 Codes: RHK ``RHK-01``, indicators ``IKI-01`` (unique within one SKP, so a folder named
 ``IKI-02`` alone finds its RHK), sasaran ``SS-01``. NIP is always an 18-digit string.
@@ -34,7 +33,6 @@ JENIS_RHK = ("UTAMA", "TAMBAHAN")
 ASPEK = ("Kuantitas", "Kualitas", "Waktu", "Biaya")
 PERSPEKTIF = ("Penerima Layanan", "Proses Bisnis", "Penguatan Internal", "Anggaran")
 LAMPIRAN = ("DUKUNGAN SUMBER DAYA", "SKEMA PERTANGGUNGJAWABAN", "KONSEKUENSI")
-RATING = ("DI ATAS EKSPEKTASI", "SESUAI EKSPEKTASI", "DI BAWAH EKSPEKTASI")
 
 
 def is_jpt(jenis_jabatan: str) -> bool:
@@ -112,8 +110,8 @@ def _num(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}".replace(".", ",")
 
 
-_TARGET = re.compile(r"^\s*(?P<lo>\d+(?:[.,]\d+)?)\s*(?:(?:-|–|s\.?d\.?|sampai)\s*(?P<hi>\d+(?:[.,]\d+)?))?\s*(?P<unit>.*?)\s*$",
-                     re.IGNORECASE)
+_TARGET = re.compile(r"^\s*(?P<lo>\d+(?:[.,]\d+)?)\s*"
+                     r"(?:(?:-|–|s\.?d\.?|sampai)\s*(?P<hi>\d+(?:[.,]\d+)?))?\s*(?P<unit>.*?)\s*$", re.IGNORECASE)
 
 
 def parse_target(text: str, satuan: str = "") -> Target:
@@ -176,7 +174,8 @@ class Lampiran:
     konsekuensi: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, tuple[str, ...]]:
-        return dict(zip(LAMPIRAN, (self.dukungan_sumber_daya, self.skema_pertanggungjawaban, self.konsekuensi)))
+        return dict(zip(LAMPIRAN, (self.dukungan_sumber_daya, self.skema_pertanggungjawaban, self.konsekuensi),
+                        strict=True))
 
 
 @dataclass(frozen=True)
@@ -231,33 +230,6 @@ class Sasaran:
     teks: str
     indikator: str = ""
     target: str = ""
-
-
-# --------------------------------------------------------------------------- evaluation (issue 6 extends)
-
-@dataclass(frozen=True)
-class Realisasi:
-    rhk: str
-    iki: str
-    realisasi: str  # realisasi berdasarkan bukti dukung
-    umpan_balik: str = ""  # umpan balik berkelanjutan berdasarkan bukti dukung
-
-
-@dataclass(frozen=True)
-class EvaluasiPeriode:
-    """What an evaluation records for one SKP and periode (§4.1-4.2, §5.2). Ratings use RATING;
-    the predikat comes from the 3x3 matrix in archiver.evaluation, not from here."""
-
-    nip: str
-    tahun: int
-    periode: str  # TW1..TW4 (TW4 = IV-AKHIR), a month, or TAHUNAN
-    rating_hasil_kerja: str | None = None
-    rating_perilaku: str | None = None
-    predikat: str | None = None
-    capaian_organisasi: str | None = None
-    realisasi: tuple[Realisasi, ...] = ()
-    umpan_balik_perilaku: dict[int, str] = field(default_factory=dict)  # nilai 1..7 -> text
-    catatan: str = ""
 
 
 # --------------------------------------------------------------------------- an import batch

@@ -13,16 +13,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from . import repo
-from .coverage import load_scope
+from ..catalog import skp as q
+from ..evidence import EvidenceKey
+from ..search import (
+    stem,  # the stemmer the index uses
+    text_of,
+)
 from .model import Indikator, Rhk, Skp
 from .resolution import RESOLVED, current_submissions, link_codes, resolve
+from .selection import load_scope
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -45,16 +47,7 @@ STOP = frozenset(("yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", 
 _WORD = re.compile(r"[a-z]{3,}")
 
 
-def _stemmer() -> Callable[[str], str]:
-    try:
-        from ..stemming import stem
-    except ImportError:  # the stemmer module is optional: fall back to the words themselves
-        return lambda w: w
-    return stem
-
-
 def terms(text: str) -> set[str]:
-    stem = _stemmer()
     out = set()
     for w in _WORD.findall((text or "").casefold()):
         if w in STOP:
@@ -95,6 +88,11 @@ class Judgement:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def key(self) -> EvidenceKey:
+        """Where the judged file is filed (pegawai, year, periode, RHK, indicator)."""
+        return EvidenceKey(self.nip, self.tahun, self.periode, self.rhk, self.iki)
+
 
 def judge(skp: Skp, rhk: str, iki: str | None, doc: set[str]) -> tuple[float, str, float]:
     """(score against its own indicator, best other indicator, its score)."""
@@ -111,14 +109,10 @@ def judge(skp: Skp, rhk: str, iki: str | None, doc: set[str]) -> tuple[float, st
 
 
 def _link_key(sha256: str, rhk: str, iki: str | None, skp: Skp) -> str:
-    return hashlib.sha256(f"{sha256}|{rhk}|{iki}|{repo.content_hash(skp)}".encode()).hexdigest()
+    return hashlib.sha256(f"{sha256}|{rhk}|{iki}|{q.content_hash(skp)}".encode()).hexdigest()
 
 
 def _text(archive: Archive, sha256: str) -> str | None:
-    try:
-        from ..indexing import text_of
-    except ImportError:
-        return None
     try:
         return text_of(archive, sha256)
     except Exception:  # noqa: BLE001 - a file whose text cannot be extracted is simply not judged
@@ -133,7 +127,7 @@ def judge_all(archive: Archive, *, unit: str | None = None, nip: str | None = No
         return []
     with archive.catalog.read() as conn:
         subs = current_submissions(conn, nips={n for n, _ in skps}, tahun=tahun)
-        cached = {r.submission_id: r for r in conn.execute(sa.select(repo.skp_relevance))}
+        cached = q.relevance_cache(conn)
     out: list[Judgement] = []
     fresh: list[dict[str, Any]] = []
     for row in subs:
@@ -157,11 +151,7 @@ def judge_all(archive: Archive, *, unit: str | None = None, nip: str | None = No
             fresh.append({"submission_id": row.id, "link_key": key, "score": own, "best": best,
                           "best_score": best_score, "computed_at": archive.now()})
         out.append(_judgement(row, res.rhk, res.iki, own, best, best_score))
-    if fresh:
-        with archive.catalog.begin() as conn:
-            conn.execute(repo.skp_relevance.delete().where(
-                repo.skp_relevance.c.submission_id.in_([f["submission_id"] for f in fresh])))
-            conn.execute(repo.skp_relevance.insert(), fresh)
+    q.save_relevance(archive.catalog, fresh)
     return out
 
 

@@ -18,22 +18,19 @@ transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from .. import custody
-from ..catalog import STORED, file_state, submissions
+from ..catalog import STORED, custody
+from ..catalog import core as subs
+from ..catalog import skp as q
 from ..errors import NotFound, UsageError, ValidationFailed
-from ..evidence import is_iki_code, normalize_iki, normalize_rhk
+from ..evidence import EvidenceKey, is_iki_code, normalize_iki, normalize_rhk
 from ..nip import NipError, parse_nip
-from ..periode import normalize_periode
+from ..periode import normalize_periode, overlaps, span
+from ..search import reindex_changed
 from .model import Skp
-from .repo import load_skps
-from .validate import _overlaps, _span
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -72,7 +69,7 @@ def resolve(skp: Skp | None, rhk: str | None, iki: str | None, periode: str | No
         if r is not None and found[0].kode != r.kode:
             return Resolution(UNKNOWN, rhk, iki, f"{iki} belongs to {found[0].kode}, not {rhk}, in {who}")
         r = found[0]
-    if periode and periode != "TAHUNAN" and not _overlaps(_span(periode, skp.tahun), skp.start, skp.end):
+    if periode and periode != "TAHUNAN" and not overlaps(span(periode, skp.tahun), skp.start, skp.end):
         return Resolution(UNKNOWN, r.kode if r else rhk, iki,
                           f"periode {periode} is outside the periode penilaian of {who} "
                           f"({skp.start.isoformat()} to {skp.end.isoformat()})")
@@ -83,49 +80,42 @@ def link_codes(row: Any) -> tuple[str | None, str | None]:
     """(rhk, iki) a submission is filed under. A folder in the RHK place that is an indicator
     code (``IKI-02``) names the indicator; with no {iki} in the pattern, one ``IKI-nn`` folder
     anywhere in the path names it too (``RHK-01/IKI-02/file.pdf``)."""
-    rhk, iki = row.rhk, row.iki
+    key = EvidenceKey.of(row)
+    rhk, iki = key.rhk, key.iki
     if rhk and is_iki_code(rhk):
         iki = iki or normalize_iki(rhk)
         rhk = None
-    if iki is None and getattr(row, "relpath", None):
-        found = {normalize_iki(f) for f in row.relpath.split("/")[:-1] if is_iki_code(f)}
+    relpath = row.get("relpath") if isinstance(row, Mapping) else getattr(row, "relpath", None)
+    if iki is None and relpath:
+        found = {normalize_iki(f) for f in relpath.split("/")[:-1] if is_iki_code(f)}
         if len(found) == 1:
             iki = found.pop()
     return rhk, iki
 
 
-def _link_of(row: Any) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in ("nip", "tahun", "periode", "rhk", "iki") if getattr(row, k) is not None}
+def _restored_status(conn: Any, row: Any) -> str:
+    return "duplicate" if q.stored_before(conn, row.sha256, row.id) else "archived"
 
 
-def _restored_status(conn: Connection, row: Any) -> str:
-    earlier = conn.execute(sa.select(submissions.c.id).where(
-        submissions.c.sha256 == row.sha256, submissions.c.id < row.id,
-        submissions.c.status.in_(STORED)).limit(1)).first()
-    return "duplicate" if earlier else "archived"
-
-
-def _apply(archive: Archive, conn: Connection, row: Any, res: Resolution) -> str | None:
+def _apply(archive: Archive, conn: Any, row: Any, res: Resolution) -> str | None:
     """Bring one submission's status in line with its resolution; returns the change made."""
     now = archive.now()
-    base = {"share": row.share, "path": row.relpath, "link": _link_of(row)}
+    base = {"share": row.share, "path": row.relpath, "link": EvidenceKey.of(row).as_dict()}
     if res.state == UNKNOWN and row.status in ("archived", "duplicate"):
-        conn.execute(submissions.update().where(submissions.c.id == row.id).values(
-            status="unlinked", reason_code=REASON_CODE, reason=res.reason, link_problem=res.reason))
+        q.set_unlinked(conn, row.id, REASON_CODE, res.reason)
         custody.append(conn, "unlinked", at=now, actor=archive.actor, submission_id=row.id, sha256=row.sha256,
                        detail={**base, "reason": res.reason})
         return "unlinked"
     if res.state in (RESOLVED, PENDING) and row.status == "unlinked" and row.reason_code == REASON_CODE:
         status = _restored_status(conn, row)
-        conn.execute(submissions.update().where(submissions.c.id == row.id).values(
-            status=status, reason_code=None, reason=None, link_problem=None))
+        q.set_link(conn, row.id, None, status=status, reason_code=None, reason=None)
         custody.append(conn, "relinked", at=now, actor=archive.actor, submission_id=row.id, sha256=row.sha256,
                        detail={**base, "from": base["link"], "to": base["link"], "status": status,
                                "reason": "the SKP now holds the code this file is filed under"})
         return "restored"
-    if res.state == UNKNOWN and row.status == "unlinked" and row.reason_code == REASON_CODE and row.reason != res.reason:
-        conn.execute(submissions.update().where(submissions.c.id == row.id).values(reason=res.reason,
-                                                                                 link_problem=res.reason))
+    if (res.state == UNKNOWN and row.status == "unlinked" and row.reason_code == REASON_CODE
+            and row.reason != res.reason):
+        q.set_link_reason(conn, row.id, res.reason)
     return None
 
 
@@ -137,12 +127,12 @@ def judge_new_submission(archive: Archive, submission_id: int) -> Resolution | N
     not stored as linked evidence, or no SKP yet: kept as parsed, judged at import).
     """
     with archive.catalog.begin() as conn:
-        row = conn.execute(sa.select(submissions).where(submissions.c.id == submission_id)).first()
+        row = subs.get(conn, submission_id)
         if row is None or row.status not in ("archived", "duplicate"):
             return None
         if not (row.nip and row.tahun and (row.rhk or row.iki)):
             return None
-        skps = load_skps(conn, nip=row.nip, tahun=row.tahun)
+        skps = q.load_skps(conn, nip=row.nip, tahun=row.tahun)
         if not skps:
             return None  # pending: kept as parsed, judged when the SKP is imported
         res = resolve(skps[0], *link_codes(row), row.periode)
@@ -156,11 +146,8 @@ def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, 
     changed: list[int] = []
     for nip, tahun in sorted(set(keys)):
         with archive.catalog.begin() as conn:
-            skps = load_skps(conn, nip=nip, tahun=tahun)
-            rows = conn.execute(sa.select(submissions).where(
-                submissions.c.nip == nip, submissions.c.tahun == tahun, submissions.c.status.in_(STORED),
-                sa.or_(submissions.c.rhk.is_not(None), submissions.c.iki.is_not(None)))).all()
-            for row in rows:
+            skps = q.load_skps(conn, nip=nip, tahun=tahun)
+            for row in q.linked_submissions(conn, nip, tahun):
                 res = resolve(skps[0] if skps else None, *link_codes(row), row.periode)
                 change = _apply(archive, conn, row, res)
                 if change:
@@ -169,8 +156,6 @@ def resolve_for(archive: Archive, keys: Iterable[tuple[str, int]]) -> dict[str, 
                 elif res.state == RESOLVED:
                     counts["resolved"] += 1
     if changed:  # the index carries each file's status for its filters
-        from ..indexing import reindex_changed
-
         reindex_changed(archive, changed)
     return counts
 
@@ -196,45 +181,35 @@ def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | 
         except NipError as exc:
             raise UsageError(f"--nip: {exc}") from None
     with archive.catalog.begin() as conn:
-        row = conn.execute(sa.select(submissions).where(submissions.c.id == submission_id)).first()
+        row = subs.get(conn, submission_id)
         if row is None:
             raise NotFound(f"no submission {submission_id}", hint="see `archiver list --status unlinked`")
         if row.status not in STORED:
             raise UsageError(f"submission {submission_id} is {row.status}: its bytes are not evidence, "
                              "so it cannot be linked", hint="fix the file and drop it again")
-        to = {"nip": nip or row.nip, "tahun": tahun or row.tahun, "periode": new_periode or row.periode,
-              "rhk": new_rhk, "iki": new_iki}
-        missing = [k for k in ("nip", "tahun", "periode") if not to[k]]
-        if missing:
+        to = EvidenceKey(nip or row.nip, tahun or row.tahun, new_periode or row.periode, new_rhk, new_iki)
+        missing = [k for k in ("nip", "tahun", "periode") if not getattr(to, k)]
+        if missing or to.nip is None or to.tahun is None:
             raise UsageError(f"submission {submission_id} has no {', '.join(missing)} from its folders; "
                              "give " + " ".join(f"--{k}" for k in missing))
-        skps = load_skps(conn, nip=to["nip"], tahun=to["tahun"])
-        res = resolve(skps[0] if skps else None, new_rhk, new_iki, to["periode"])
+        skps = q.load_skps(conn, nip=to.nip, tahun=to.tahun)
+        res = resolve(skps[0] if skps else None, new_rhk, new_iki, to.periode)
         if res.state == UNKNOWN:
             raise ValidationFailed(f"cannot relink submission {submission_id}: {res.reason}")
-        to["rhk"] = res.rhk
+        to = to.replace(rhk=res.rhk)
         status = row.status if row.status != "unlinked" else _restored_status(conn, row)
-        frm = _link_of(row)
-        conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
-            **to, status=status, reason_code=None if status != "unlinked" else row.reason_code,
-            reason=None if status != "unlinked" else row.reason, link_problem=None))
-        detail = {"share": row.share, "path": row.relpath, "from": frm,
-                  "to": {k: v for k, v in to.items() if v is not None}, "status": status,
+        frm = EvidenceKey.of(row).as_dict()
+        q.set_link(conn, submission_id, to, status=status,
+                   reason_code=None if status != "unlinked" else row.reason_code,
+                   reason=None if status != "unlinked" else row.reason)
+        detail = {"share": row.share, "path": row.relpath, "from": frm, "to": to.as_dict(), "status": status,
                   "skp": "pending" if res.state == PENDING else "resolved"}
-        seq = custody.append(conn, "relinked", at=archive.now(), actor=actor or archive.actor, submission_id=submission_id,
-                             sha256=row.sha256, detail=detail)
-    from ..indexing import reindex_changed
-
+        seq = custody.append(conn, "relinked", at=archive.now(), actor=actor or archive.actor,
+                             submission_id=submission_id, sha256=row.sha256, detail=detail)
     reindex_changed(archive, [submission_id])  # the search index carries the link for its filters
     return {"submission_id": submission_id, "event": seq, **detail}
 
 
-def current_submissions(conn: Connection, *, nips: Iterable[str] | None = None, tahun: int | None = None) -> list[Any]:
+def current_submissions(conn: Any, *, nips: Iterable[str] | None = None, tahun: int | None = None) -> list[Any]:
     """The live, stored submission of every file in the shares (latest version, not removed)."""
-    q = (sa.select(submissions).join(file_state, file_state.c.submission_id == submissions.c.id)
-         .where(submissions.c.status.in_(STORED), submissions.c.removed_at.is_(None)))
-    if nips is not None:
-        q = q.where(submissions.c.nip.in_(list(nips)))
-    if tahun:
-        q = q.where(submissions.c.tahun == tahun)
-    return list(conn.execute(q.order_by(submissions.c.id)))
+    return list(q.current_submissions(conn, nips=nips, tahun=tahun))

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from . import repo
-from .model import Skp
+from ..catalog import skp as q
+from .model import Sasaran, Skp
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -58,7 +56,7 @@ class Tree:
     orphans: list[Orphan]
 
 
-def build_tree(sasaran: list[Any], skps: list[Skp], tahun: int) -> Tree:
+def build_tree(sasaran: list[Sasaran], skps: list[Skp], tahun: int) -> Tree:
     """Pure: link every RHK of ``skps`` of ``tahun`` to its parent."""
     skps = [s for s in skps if s.tahun == tahun]
     roots = [Node("sasaran", x.kode, x.teks, unit=x.unit) for x in sasaran if x.tahun == tahun]
@@ -66,7 +64,8 @@ def build_tree(sasaran: list[Any], skps: list[Skp], tahun: int) -> Tree:
     nodes: dict[tuple[str, str], Node] = {}
     for s in skps:
         for r in s.rhk:
-            nodes[(s.nip, r.kode)] = Node("rhk", r.kode, r.teks, s.nip, s.pegawai.nama, s.pegawai.jabatan, s.unit, r.jenis)
+            nodes[(s.nip, r.kode)] = Node("rhk", r.kode, r.teks, s.nip, s.pegawai.nama, s.pegawai.jabatan, s.unit,
+                                          r.jenis)
     by_nip = {s.nip: s for s in skps}
     orphans: list[Orphan] = []
     for s in skps:
@@ -98,9 +97,9 @@ def build_tree(sasaran: list[Any], skps: list[Skp], tahun: int) -> Tree:
 
 def performance_tree(archive: Archive, *, tahun: int, unit: str | None = None) -> Tree:
     with archive.catalog.read() as conn:
-        skps = repo.load_skps(conn, tahun=tahun)
-        sas = repo.sasaran(conn, tahun)
-        units = repo.resolve_units(conn, unit) if unit else None
+        skps = q.load_skps(conn, tahun=tahun)
+        sas = q.sasaran(conn, tahun)
+        units = q.resolve_units(conn, unit) if unit else None
     tree = build_tree(sas, skps, tahun)
     if units is not None:
         tree.roots = [n for n in (_prune(r, set(units)) for r in tree.roots) if n is not None]
@@ -151,11 +150,9 @@ def subordinates_by_year(archive: Archive, nip: str) -> dict[int, set[str]]:
     Each year's tree is followed on its own: someone ``nip`` appraised in 2025 who moved to
     another bidang in 2026 is below ``nip`` in 2025 only. Every year that has SKPs is a key
     (an empty set where ``nip`` appraises nobody): the web's atasan scope."""
-    with archive.catalog.read() as conn:
-        rows = list(conn.execute(sa.select(repo.skp_skp.c.tahun, repo.skp_skp.c.penilai_nip, repo.skp_skp.c.nip)))
     below: dict[int, dict[str, set[str]]] = {}
-    for tahun, boss, staff in rows:
-        year = below.setdefault(int(tahun), {})
+    for tahun, boss, staff in q.penilai_links(archive.catalog):
+        year = below.setdefault(tahun, {})
         if boss:
             year.setdefault(boss, set()).add(staff)
     out: dict[int, set[str]] = {}
@@ -175,7 +172,4 @@ def newest_skp_years(archive: Archive, nips: set[str]) -> dict[str, int]:
     """NIP -> the newest year it has an SKP for (NIPs without any SKP are left out)."""
     if not nips:
         return {}
-    q = (sa.select(repo.skp_skp.c.nip, sa.func.max(repo.skp_skp.c.tahun))
-         .where(repo.skp_skp.c.nip.in_(sorted(nips))).group_by(repo.skp_skp.c.nip))
-    with archive.catalog.read() as conn:
-        return {n: int(t) for n, t in conn.execute(q)}
+    return q.newest_skp_years(archive.catalog, nips)

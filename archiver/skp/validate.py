@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..evidence import normalize_iki, normalize_rhk
-from ..nip import NipError, normalize_nip, parse_nip
-from ..periode import ANNUAL, MONTHS, QUARTERS, normalize_periode
+from ..nip import NipError, parse_nip
+from ..periode import ANNUAL, MONTHS, QUARTERS, normalize_periode, overlaps, span
 from . import master
 from .model import (
     ASPEK,
@@ -188,25 +188,8 @@ def periods_of(skema: str, start: dt.date, end: dt.date) -> tuple[str, ...]:
     if skema == "TAHUNAN":
         return (ANNUAL,)
     if skema == "BULANAN":
-        return tuple(m for m in MONTHS if _overlaps(_span(m, start.year), start, end))
-    return tuple(q for q in QUARTERS if _overlaps(_span(q, start.year), start, end))
-
-
-def _span(periode: str, tahun: int) -> tuple[dt.date, dt.date]:
-    if periode in QUARTERS:
-        q = int(periode[2])
-        first = dt.date(tahun, 3 * q - 2, 1)
-        last = dt.date(tahun, 12, 31) if q == 4 else dt.date(tahun, 3 * q + 1, 1) - dt.timedelta(days=1)
-        return first, last
-    if periode in MONTHS:
-        m = int(periode)
-        last = dt.date(tahun, 12, 31) if m == 12 else dt.date(tahun, m + 1, 1) - dt.timedelta(days=1)
-        return dt.date(tahun, m, 1), last
-    return dt.date(tahun, 1, 1), dt.date(tahun, 12, 31)
-
-
-def _overlaps(span: tuple[dt.date, dt.date], start: dt.date, end: dt.date) -> bool:
-    return span[0] <= end and span[1] >= start
+        return tuple(m for m in MONTHS if overlaps(span(m, start.year), start, end))
+    return tuple(q for q in QUARTERS if overlaps(span(q, start.year), start, end))
 
 
 # --------------------------------------------------------------------------- the whole input
@@ -369,14 +352,15 @@ def _skp_heads(c: _Ctx, rows: list[Row], pegawai: dict[str, Pegawai],
         unit = units.get(p.unit)
         start = awal or dt.date(tahun, 1, 1)
         end = akhir or dt.date(tahun, 12, 31)
-        out[(nip, tahun)] = (r, dict(
-            nip=nip, tahun=tahun, unit=p.unit, jenis_jabatan=p.jenis_jabatan, pendekatan=pendekatan,
-            pegawai=Pejabat(p.nama, p.nip, p.pangkat_golongan, p.jabatan, unit.nama if unit else p.unit),
-            penilai=penilai, atasan_penilai=atasan,
-            instansi=c.text(r, "instansi") or _instansi(p.unit, units),
-            awal=awal, akhir=akhir, periode=periods_of(skema, start, end) if start.year == end.year == tahun
+        out[(nip, tahun)] = (r, {
+            "nip": nip, "tahun": tahun, "unit": p.unit, "jenis_jabatan": p.jenis_jabatan, "pendekatan": pendekatan,
+            "pegawai": Pejabat(p.nama, p.nip, p.pangkat_golongan, p.jabatan, unit.nama if unit else p.unit),
+            "penilai": penilai, "atasan_penilai": atasan,
+            "instansi": c.text(r, "instansi") or _instansi(p.unit, units),
+            "awal": awal, "akhir": akhir,
+            "periode": periods_of(skema, start, end) if start.year == end.year == tahun
             else periods_of(skema, dt.date(tahun, 1, 1), dt.date(tahun, 12, 31)),
-            tempat=c.text(r, "tempat"), tanggal=c.date(r, "tanggal")))
+            "tempat": c.text(r, "tempat"), "tanggal": c.date(r, "tanggal")})
     return out
 
 
@@ -465,8 +449,8 @@ def _rencana(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any],
              iki: dict[tuple[tuple[str, int], str], list[tuple[Row, Indikator]]]
              ) -> dict[tuple[tuple[str, int], str], list[RencanaBukti]]:
     codes: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for (key, _), items in iki.items():
-        codes[key].update(i.kode for _, i in items)
+    for (skp_key, _), items in iki.items():
+        codes[skp_key].update(i.kode for _, i in items)
     grouped: dict[tuple[tuple[str, int], str, str], dict[str, Any]] = {}
     seen: dict[Any, int] = {}
     for r in rows:
@@ -496,7 +480,7 @@ def _rencana(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any],
             c.add(r, "iki", f"indicator {kode} is not on sheet 'Indikator' for NIP {key[0]} / {key[1]}")
             continue
         start, end = head["awal"] or dt.date(key[1], 1, 1), head["akhir"] or dt.date(key[1], 12, 31)
-        if not _overlaps(_span(periode, key[1]), start, end):
+        if not overlaps(span(periode, key[1]), start, end):
             c.add(r, "periode", f"periode {periode} is outside the SKP's periode penilaian "
                                 f"({start.isoformat()} to {end.isoformat()}); use one inside it")
             continue
@@ -532,7 +516,8 @@ def _perilaku(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any]) -> di
     return out
 
 
-def _lampiran(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any]) -> dict[tuple[tuple[str, int], str], list[str]]:
+def _lampiran(c: _Ctx, rows: list[Row],
+              heads: dict[tuple[str, int], Any]) -> dict[tuple[tuple[str, int], str], list[str]]:
     out: dict[tuple[tuple[str, int], str], list[str]] = defaultdict(list)
     for r in rows:
         key = _skp_of(c, r, heads)
@@ -551,9 +536,9 @@ def _check_cascade(c: _Ctx, skps: list[Skp], heads: dict[tuple[str, int], tuple[
     for s in skps:
         codes[(s.nip, s.tahun)] = {x.kode for x in s.rhk}
     sas = {k: set(v) for k, v in known.sasaran.items()}
-    for x in sasaran:
-        sas.setdefault((x.unit, x.tahun), set()).add(x.kode)
-    all_sas = defaultdict(set)
+    for sx in sasaran:
+        sas.setdefault((sx.unit, sx.tahun), set()).add(sx.kode)
+    all_sas: defaultdict[int, set[str]] = defaultdict(set)
     for (_, tahun), v in sas.items():
         all_sas[tahun] |= v
     for s in skps:
@@ -576,14 +561,4 @@ def _check_cascade(c: _Ctx, skps: list[Skp], heads: dict[tuple[str, int], tuple[
                                          f"({s.penilai.nama}) is not imported; import it too", WARNING)
 
 
-def unit_chain(unit: str, units: dict[str, UnitKerja]) -> list[str]:
-    """The unit and its ancestors, nearest first."""
-    out: list[str] = []
-    while unit and unit not in out:
-        out.append(unit)
-        unit = (units.get(unit) or UnitKerja(unit, "")).induk or ""
-    return out
-
-
-__all__ = ["Known", "Problem", "Row", "Tables", "normalize_iki", "normalize_nip", "parse_date", "periods_of",
-           "validate", "ERROR", "WARNING"]
+__all__ = ["ERROR", "WARNING", "Known", "Problem", "Row", "Tables", "parse_date", "periods_of", "validate"]

@@ -11,7 +11,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import UsageError, ValidationFailed
 from .sheets import LISTS, SHEETS, Sheet, _letter
 from .validate import Row, Tables
 
@@ -43,15 +50,11 @@ _HELP = [
 
 def write_template(path: Path, *, tahun: int | None = None) -> Path:
     """Write the empty workbook (with one example row per sheet) to ``path``."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path}: the template is an Excel workbook; name it FILE.xlsx")
     wb = Workbook()
     help_ws = wb.active
+    assert isinstance(help_ws, Worksheet)
     help_ws.title = HELP_SHEET
     for i, line in enumerate(_HELP, 1):
         help_ws.cell(i, 1, line).font = Font(bold=(i == 1))
@@ -60,11 +63,11 @@ def write_template(path: Path, *, tahun: int | None = None) -> Path:
     lists_ws = wb.create_sheet(LISTS_SHEET)
     ranges: dict[str, str] = {}
     for i, (name, values) in enumerate(LISTS.items(), 1):
-        col = _letter(i)
+        list_col = _letter(i)
         lists_ws.cell(1, i, name).font = Font(bold=True)
-        for j, v in enumerate(values, 2):
-            lists_ws.cell(j, i, v)
-        ranges[name] = f"{LISTS_SHEET}!${col}$2:${col}${len(values) + 1}"
+        for j, choice in enumerate(values, 2):
+            lists_ws.cell(j, i, choice)
+        ranges[name] = f"{LISTS_SHEET}!${list_col}$2:${list_col}${len(values) + 1}"
 
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     example_font = Font(italic=True, color="808080")
@@ -109,14 +112,12 @@ def _norm(header: Any) -> str:
 def read_workbook(path: Path) -> Tables:
     """Rows of every known sheet, keyed by field; unknown sheets are ignored, a missing required
     column is an error naming the sheet."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable Excel workbook (.xlsx): {exc}",
-                         hint="save it from Excel/LibreOffice as .xlsx, or start from `archiver skp template`") from None
+                         hint="save it from Excel/LibreOffice as .xlsx, "
+                              "or start from `archiver skp template`") from None
     tables: Tables = {}
     problems: list[str] = []
     try:
@@ -131,8 +132,6 @@ def read_workbook(path: Path) -> Tables:
     finally:
         wb.close()
     if problems:
-        from ..errors import ValidationFailed
-
         raise ValidationFailed(f"{path}: {len(problems)} problem(s) with the sheets' columns", details=problems,
                                hint="keep the header row of the template (`archiver skp template FILE.xlsx`)")
     return tables

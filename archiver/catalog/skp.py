@@ -1,8 +1,16 @@
-"""SQL for the SKP tables (migration 0003_skp): save a bundle, load SKPs back as model objects.
+"""Queries of the SKP tables (migration 0003_skp) and of the submissions SKP resolution judges.
 
-Saving is idempotent: each SKP carries the hash of its content, and a unit, pegawai or
-SKP whose content did not change is not written again, so importing the same file twice
-changes nothing.
+* saving an import (``save_bundle``): idempotent, as each SKP carries the hash of its
+  content and a unit, pegawai or SKP whose content did not change is not written again,
+  so importing the same file twice changes nothing;
+* reading SKPs back as model objects (``load_skps``), with the master data (units,
+  pegawai, sasaran) and what validation checks against (``known``);
+* the performance tree's links (pejabat penilai per SKP) and the unit tree;
+* the submissions resolution and coverage judge, and the status changes resolution makes;
+* the relevance cache (``skp_relevance``).
+
+Functions taking a ``Connection`` run inside the caller's transaction (resolution records
+its custody events in the same one); functions taking a ``Catalog`` open their own snapshot.
 """
 
 from __future__ import annotations
@@ -11,26 +19,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult, Row
 
-from ..catalog import dumps
-from ..catalog.schema import (
-    _PERSON,
-    skp_indikator,
-    skp_pegawai,
-    skp_perilaku,
-    skp_rencana,
-    skp_rhk,
-    skp_sasaran,
-    skp_skp,
-    skp_unit,
-)
-from .model import (
+from ..evidence import EvidenceKey
+from ..skp.model import (
     Indikator,
     Lampiran,
     Pegawai,
@@ -44,31 +41,48 @@ from .model import (
     Target,
     UnitKerja,
 )
-from .validate import Known
-
-if TYPE_CHECKING:
-    from ..archive import Archive
-
-
-
-
-
-
-
-
-
+from ..skp.validate import Known
+from . import Catalog, dumps
+from .schema import (
+    _PERSON,
+    STORED,
+    file_state,
+    skp_indikator,
+    skp_pegawai,
+    skp_perilaku,
+    skp_relevance,
+    skp_rencana,
+    skp_rhk,
+    skp_sasaran,
+    skp_skp,
+    skp_unit,
+    submissions,
+)
 
 
 def content_hash(obj: Any) -> str:
+    """SHA-256 of the canonical JSON of a model dataclass (what makes saving idempotent)."""
     return hashlib.sha256(dumps(dataclasses.asdict(obj)).encode("utf-8")).hexdigest()
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+# --------------------------------------------------------------------------- saving an import
+
+def _counts() -> dict[str, int]:
+    return {"new": 0, "updated": 0, "unchanged": 0}
 
 
 @dataclass
 class SaveReport:
-    units: dict[str, int] = field(default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0})
-    pegawai: dict[str, int] = field(default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0})
-    sasaran: dict[str, int] = field(default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0})
-    skp: dict[str, int] = field(default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0})
+    units: dict[str, int] = field(default_factory=_counts)
+    pegawai: dict[str, int] = field(default_factory=_counts)
+    sasaran: dict[str, int] = field(default_factory=_counts)
+    skp: dict[str, int] = field(default_factory=_counts)
     changed_skp: list[tuple[str, int]] = field(default_factory=list)
 
     @property
@@ -135,29 +149,29 @@ def _save_skp(conn: Connection, s: Skp, now: str, source: str, rep: SaveReport) 
         tempat=s.tempat, tanggal=s.tanggal.isoformat() if s.tanggal else None,
         content_hash=h, source=source, imported_at=now)
     if row is None:
-        skp_id = conn.execute(skp_skp.insert().values(**values)).inserted_primary_key[0]
+        skp_id = _new_id(conn.execute(skp_skp.insert().values(**values)))
         rep.skp["new"] += 1
     else:
-        skp_id = row.id
+        skp_id = int(row.id)
         _delete_children(conn, skp_id)
         conn.execute(skp_skp.update().where(skp_skp.c.id == skp_id).values(**values))
         rep.skp["updated"] += 1
     rep.changed_skp.append((s.nip, s.tahun))
     for n, r in enumerate(s.rhk, 1):
-        rhk_id = conn.execute(skp_rhk.insert().values(
+        rhk_id = _new_id(conn.execute(skp_rhk.insert().values(
             skp_id=skp_id, urut=n, kode=r.kode, jenis=r.jenis, teks=r.teks, rhk_pimpinan=r.rhk_pimpinan,
-            penugasan_dari=r.penugasan_dari)).inserted_primary_key[0]
+            penugasan_dari=r.penugasan_dari)))
         for m, i in enumerate(r.indikator, 1):
-            iki_id = conn.execute(skp_indikator.insert().values(
+            iki_id = _new_id(conn.execute(skp_indikator.insert().values(
                 skp_id=skp_id, rhk_id=rhk_id, urut=m, kode=i.kode, teks=i.teks, aspek=i.aspek,
                 perspektif=i.perspektif, target_teks=i.target.teks, target_nilai=i.target.nilai,
-                target_maks=i.target.nilai_maks, satuan=i.target.satuan)).inserted_primary_key[0]
-            for p in i.rencana:
-                conn.execute(skp_rencana.insert().values(indikator_id=iki_id, periode=p.periode,
-                                                         jenis_bukti=";".join(p.jenis_bukti), jumlah=p.jumlah,
-                                                         rencana_aksi=p.rencana_aksi))
-    for p in s.perilaku:
-        conn.execute(skp_perilaku.insert().values(skp_id=skp_id, nilai=p.nilai, ekspektasi=p.ekspektasi))
+                target_maks=i.target.nilai_maks, satuan=i.target.satuan)))
+            for plan in i.rencana:
+                conn.execute(skp_rencana.insert().values(indikator_id=iki_id, periode=plan.periode,
+                                                         jenis_bukti=";".join(plan.jenis_bukti), jumlah=plan.jumlah,
+                                                         rencana_aksi=plan.rencana_aksi))
+    for beh in s.perilaku:
+        conn.execute(skp_perilaku.insert().values(skp_id=skp_id, nilai=beh.nilai, ekspektasi=beh.ekspektasi))
 
 
 def _delete_children(conn: Connection, skp_id: int) -> None:
@@ -168,7 +182,7 @@ def _delete_children(conn: Connection, skp_id: int) -> None:
     conn.execute(skp_perilaku.delete().where(skp_perilaku.c.skp_id == skp_id))
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- reading SKPs
 
 def _date(s: str | None) -> dt.date | None:
     return dt.date.fromisoformat(s) if s else None
@@ -210,9 +224,9 @@ def load_skps(conn: Connection, *, nip: str | None = None, tahun: int | None = N
         plans.setdefault(p.indikator_id, []).append(RencanaBukti(
             p.periode, tuple(j for j in p.jenis_bukti.split(";") if j), p.jumlah, p.rencana_aksi))
     beh: dict[int, list[Perilaku]] = {}
-    for p in conn.execute(sa.select(skp_perilaku).where(skp_perilaku.c.skp_id.in_(ids))
+    for b in conn.execute(sa.select(skp_perilaku).where(skp_perilaku.c.skp_id.in_(ids))
                           .order_by(skp_perilaku.c.nilai)):
-        beh.setdefault(p.skp_id, []).append(Perilaku(p.nilai, p.ekspektasi))
+        beh.setdefault(b.skp_id, []).append(Perilaku(b.nilai, b.ekspektasi))
     out = []
     for h in heads:
         rhk = tuple(Rhk(r.kode, r.teks, r.jenis, r.rhk_pimpinan, "", r.penugasan_dari, tuple(
@@ -251,11 +265,32 @@ def _with_leader_text(conn: Connection, skps: list[Skp]) -> list[Skp]:
     return out
 
 
-def load_skp(archive: Archive, nip: str, tahun: int) -> Skp | None:
-    with archive.catalog.read() as conn:
+def load_skp(catalog: Catalog, nip: str, tahun: int) -> Skp | None:
+    """The SKP of (nip, tahun), or None when it is not imported."""
+    with catalog.read() as conn:
         found = load_skps(conn, nip=nip, tahun=tahun)
     return found[0] if found else None
 
+
+def has_skp_from(catalog: Catalog, source: str) -> bool:
+    """Whether any SKP was imported from ``source`` (a file name, or ``demo``)."""
+    with catalog.read() as conn:
+        return conn.execute(sa.select(skp_skp.c.id).where(skp_skp.c.source == source).limit(1)).first() is not None
+
+
+def indicator_codes(catalog: Catalog, nip: str, tahun: int) -> set[tuple[str, str]] | None:
+    """The (RHK, IKI) codes of the SKP of (nip, tahun); None when there is no such SKP."""
+    with catalog.read() as conn:
+        head = conn.execute(sa.select(skp_skp.c.id).where(skp_skp.c.nip == nip, skp_skp.c.tahun == tahun)).first()
+        if head is None:
+            return None
+        q = (sa.select(skp_rhk.c.kode, skp_indikator.c.kode)
+             .join(skp_indikator, skp_indikator.c.rhk_id == skp_rhk.c.id)
+             .where(skp_rhk.c.skp_id == head.id))
+        return {(str(r[0]), str(r[1])) for r in conn.execute(q)}
+
+
+# --------------------------------------------------------------------------- master data and units
 
 def units(conn: Connection) -> dict[str, UnitKerja]:
     return {r.kode: UnitKerja(r.kode, r.nama, r.induk, r.instansi) for r in conn.execute(sa.select(skp_unit))}
@@ -274,12 +309,13 @@ def sasaran(conn: Connection, tahun: int | None = None) -> list[Sasaran]:
 
 
 def known(conn: Connection) -> Known:
+    """What an import is validated against: units, pegawai, RHK codes per SKP, sasaran codes."""
     k = Known(units=units(conn), pegawai=pegawai(conn))
     q = sa.select(skp_skp.c.nip, skp_skp.c.tahun, skp_rhk.c.kode).join(skp_rhk, skp_rhk.c.skp_id == skp_skp.c.id)
     for r in conn.execute(q):
         k.rhk.setdefault((r.nip, r.tahun), set()).add(r.kode)
-    for r in conn.execute(sa.select(skp_skp.c.nip, skp_skp.c.tahun)):
-        k.rhk.setdefault((r.nip, r.tahun), set())
+    for head in conn.execute(sa.select(skp_skp.c.nip, skp_skp.c.tahun)):
+        k.rhk.setdefault((head.nip, head.tahun), set())
     for s in sasaran(conn):
         k.sasaran.setdefault((s.unit, s.tahun), set()).add(s.kode)
     return k
@@ -301,12 +337,103 @@ def resolve_units(conn: Connection, unit: str) -> list[str]:
     return out
 
 
-def nips_of_unit(archive: Archive, unit: str) -> list[str]:
-    """NIPs of the pegawai of a unit kerja (kode or name) and its sub-units (used by export --unit)."""
-    with archive.catalog.read() as conn:
+def nips_of_unit(catalog: Catalog, unit: str) -> list[str]:
+    """NIPs of the pegawai of a unit kerja (kode or name) and its sub-units, or with an SKP there."""
+    with catalog.read() as conn:
         codes = resolve_units(conn, unit)
         if not codes:
             return []
         q = sa.select(skp_pegawai.c.nip).where(skp_pegawai.c.unit.in_(codes))
         q2 = sa.select(skp_skp.c.nip).where(skp_skp.c.unit.in_(codes))
         return sorted({r[0] for r in conn.execute(q)} | {r[0] for r in conn.execute(q2)})
+
+
+def skp_nips_of_unit(catalog: Catalog, unit: str, tahun: int) -> list[str]:
+    """NIPs with an SKP of ``tahun`` in the unit (kode or name) or any of its sub-units; a unit
+    unknown to the unit table is matched by the SKPs' unit code (any case)."""
+    with catalog.read() as conn:
+        codes = resolve_units(conn, unit)
+        where = skp_skp.c.unit.in_(codes) if codes else sa.func.lower(skp_skp.c.unit) == unit.strip().lower()
+        return sorted(r[0] for r in conn.execute(sa.select(skp_skp.c.nip).where(skp_skp.c.tahun == tahun, where)))
+
+
+# --------------------------------------------------------------------------- the performance tree
+
+def penilai_links(catalog: Catalog) -> list[tuple[int, str | None, str]]:
+    """(tahun, pejabat penilai's NIP, pegawai's NIP) of every SKP."""
+    with catalog.read() as conn:
+        rows = conn.execute(sa.select(skp_skp.c.tahun, skp_skp.c.penilai_nip, skp_skp.c.nip))
+        return [(int(t), boss, str(staff)) for t, boss, staff in rows]
+
+
+def newest_skp_years(catalog: Catalog, nips: Iterable[str]) -> dict[str, int]:
+    """NIP -> the newest year it has an SKP for (NIPs without any SKP are left out)."""
+    q = (sa.select(skp_skp.c.nip, sa.func.max(skp_skp.c.tahun))
+         .where(skp_skp.c.nip.in_(sorted(nips))).group_by(skp_skp.c.nip))
+    with catalog.read() as conn:
+        return {str(n): int(t) for n, t in conn.execute(q)}
+
+
+# --------------------------------------------------------------------------- submissions resolution judges
+
+def linked_submissions(conn: Connection, nip: str, tahun: int) -> list[Row[Any]]:
+    """Every stored submission of (nip, tahun) filed under an RHK or IKI code."""
+    return list(conn.execute(sa.select(submissions).where(
+        submissions.c.nip == nip, submissions.c.tahun == tahun, submissions.c.status.in_(STORED),
+        sa.or_(submissions.c.rhk.is_not(None), submissions.c.iki.is_not(None)))).all())
+
+
+def current_submissions(conn: Connection, *, nips: Iterable[str] | None = None,
+                        tahun: int | None = None) -> list[Row[Any]]:
+    """The live, stored submission of every file in the shares (latest version, not removed)."""
+    q = (sa.select(submissions).join(file_state, file_state.c.submission_id == submissions.c.id)
+         .where(submissions.c.status.in_(STORED), submissions.c.removed_at.is_(None)))
+    if nips is not None:
+        q = q.where(submissions.c.nip.in_(list(nips)))
+    if tahun:
+        q = q.where(submissions.c.tahun == tahun)
+    return list(conn.execute(q.order_by(submissions.c.id)))
+
+
+def stored_before(conn: Connection, sha256: str, submission_id: int) -> bool:
+    """Whether an earlier submission holds the same bytes as evidence (this one is then a duplicate)."""
+    return conn.execute(sa.select(submissions.c.id).where(
+        submissions.c.sha256 == sha256, submissions.c.id < submission_id,
+        submissions.c.status.in_(STORED)).limit(1)).first() is not None
+
+
+def set_unlinked(conn: Connection, submission_id: int, reason_code: str, reason: str | None) -> None:
+    """The submission's link does not resolve: unlinked, with the reason."""
+    conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
+        status="unlinked", reason_code=reason_code, reason=reason, link_problem=reason))
+
+
+def set_link_reason(conn: Connection, submission_id: int, reason: str | None) -> None:
+    """An unlinked submission's reason changed (the SKP changed, the code is still missing)."""
+    conn.execute(submissions.update().where(submissions.c.id == submission_id).values(reason=reason,
+                                                                                     link_problem=reason))
+
+
+def set_link(conn: Connection, submission_id: int, key: EvidenceKey | None, *, status: str,
+             reason_code: str | None, reason: str | None) -> None:
+    """A submission's status after its link resolved, and its new link (``key``) when it was relinked."""
+    conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
+        **(key.columns() if key is not None else {}), status=status, reason_code=reason_code, reason=reason,
+        link_problem=None))
+
+
+# --------------------------------------------------------------------------- relevance cache
+
+def relevance_cache(conn: Connection) -> dict[int, Any]:
+    """submission id -> its cached relevance (link_key, score, best, best_score)."""
+    return {int(r.submission_id): r for r in conn.execute(sa.select(skp_relevance))}
+
+
+def save_relevance(catalog: Catalog, fresh: Sequence[dict[str, Any]]) -> None:
+    """Replace the cached relevance of these submissions."""
+    if not fresh:
+        return
+    with catalog.begin() as conn:
+        conn.execute(skp_relevance.delete().where(
+            skp_relevance.c.submission_id.in_([f["submission_id"] for f in fresh])))
+        conn.execute(skp_relevance.insert(), list(fresh))

@@ -1,7 +1,5 @@
-"""The evaluation tables (migration 0004_evaluation) and the only SQL of archiver.evaluation.
-
-Also the register of generated documents, written by archiver.documents.generate.
-"""
+"""Queries of the evaluation tables (migration 0004_evaluation): evaluations with their
+realisasi and perilaku rows, and the capaian kinerja organisasi of each unit."""
 
 from __future__ import annotations
 
@@ -11,15 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..catalog.schema import (
-    capaian_organisasi,
-    evaluasi,
-    evaluasi_perilaku,
-    evaluasi_realisasi,
-    generated_documents,
-)
-from .model import CapaianOrganisasi, Evaluasi, Realisasi, UmpanBalikPerilaku
-from .rules import OrgPredikat, Rating
+from ..evaluation.model import CapaianOrganisasi, Evaluasi, Realisasi, UmpanBalikPerilaku
+from ..evaluation.rules import OrgPredikat, Rating
+from .schema import capaian_organisasi, evaluasi, evaluasi_perilaku, evaluasi_realisasi
 
 
 def save_import(conn: Connection, evals: Iterable[Evaluasi], capaian: Iterable[CapaianOrganisasi], *, at: str,
@@ -33,16 +25,19 @@ def save_import(conn: Connection, evals: Iterable[Evaluasi], capaian: Iterable[C
             conn.execute(evaluasi_realisasi.delete().where(evaluasi_realisasi.c.evaluasi_id == old))
             conn.execute(evaluasi_perilaku.delete().where(evaluasi_perilaku.c.evaluasi_id == old))
             conn.execute(evaluasi.delete().where(evaluasi.c.id == old))
-        eid = conn.execute(evaluasi.insert().values(
+        key = conn.execute(evaluasi.insert().values(
             nip=e.nip, tahun=e.tahun, periode=e.periode, rating_hasil_kerja=e.rating_hasil_kerja.value,
             rating_perilaku=e.rating_perilaku.value, predikat=e.predikat.value, catatan=e.catatan,
-            imported_at=at, source=source)).inserted_primary_key[0]
+            imported_at=at, source=source)).inserted_primary_key
+        assert key is not None
+        eid = int(key[0])
         if e.realisasi:
-            conn.execute(evaluasi_realisasi.insert(), [{"evaluasi_id": eid, "rhk": r.rhk, "iki": r.iki, "realisasi": r.realisasi,
-                                                            "umpan_balik": r.umpan_balik} for r in e.realisasi])
+            conn.execute(evaluasi_realisasi.insert(), [{"evaluasi_id": eid, "rhk": r.rhk, "iki": r.iki,
+                                                        "realisasi": r.realisasi, "umpan_balik": r.umpan_balik}
+                                                       for r in e.realisasi])
         if e.perilaku:
-            conn.execute(evaluasi_perilaku.insert(), [{"evaluasi_id": eid, "nilai": p.nilai, "umpan_balik": p.umpan_balik}
-                                                      for p in e.perilaku])
+            conn.execute(evaluasi_perilaku.insert(), [{"evaluasi_id": eid, "nilai": p.nilai,
+                                                       "umpan_balik": p.umpan_balik} for p in e.perilaku])
         n_eval += 1
     for c in capaian:
         conn.execute(capaian_organisasi.delete().where(capaian_organisasi.c.unit == c.unit,
@@ -95,13 +90,3 @@ def get_capaian(conn: Connection, unit: str, tahun: int, periode: str) -> Capaia
                                      penetap_nama=row.penetap_nama, penetap_nip=row.penetap_nip,
                                      penetap_jabatan=row.penetap_jabatan)
     return None
-
-
-def record_generated(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(generated_documents.insert().values(**values)).inserted_primary_key[0])
-
-
-def find_generated(conn: Connection, sha256: str) -> list[dict[str, Any]]:
-    rows = conn.execute(sa.select(generated_documents).where(generated_documents.c.sha256 == sha256)
-                        .order_by(generated_documents.c.id))
-    return [dict(r._mapping) for r in rows]
