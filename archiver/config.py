@@ -53,16 +53,16 @@ def _resolve(value: str | Path, info: ValidationInfo) -> Path:
 
 
 class ArchiveSettings(_Section):
-    path: Path = Field(Path("archive"), description=(
+    path: Path = Field(default=Path("archive"), description=(
         "Folder of the archive: write-once blobs, temporary files and, by default, the SQLite catalog. "
         "Created when missing. Keep it outside every share."))
-    catalog_url: str = Field("", description=(
+    catalog_url: str = Field(default="", description=(
         "SQLAlchemy URL of the catalog. Empty means sqlite:///<archive path>/catalog.sqlite. "
         "For a large deployment: postgresql+psycopg://user@host/archiver"))
-    blob_store: Literal["local"] = Field("local", description=(
+    blob_store: Literal["local"] = Field(default="local", description=(
         "Where blobs live. 'local' keeps them under the archive path (the only store so far; "
         "others plug in behind archiver.store.BlobStore)."))
-    timezone: str = Field("Asia/Jakarta", description=(
+    timezone: str = Field(default="Asia/Jakarta", description=(
         "Office time zone for display: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT). "
         "Times are stored in UTC."))
 
@@ -85,7 +85,7 @@ class ArchiveSettings(_Section):
 
 
 class IndexSettings(_Section):
-    path: Path = Field(Path("index"), description=(
+    path: Path = Field(default=Path("index"), description=(
         "Folder of the full-text index (Whoosh). Derived data: `archiver reindex` rebuilds it "
         "from the catalog and the blobs."))
     fast_path: bool = Field(strict=True, default=True, description=(
@@ -113,7 +113,8 @@ class LimitSettings(_Section):
 
         unknown = [t for t in v if t not in KNOWN_TYPES]
         if unknown:
-            raise ValueError(f"unknown type(s) {', '.join(map(repr, unknown))}; known types: {', '.join(sorted(KNOWN_TYPES))}")
+            raise ValueError(f"unknown type(s) {', '.join(map(repr, unknown))}; "
+                             f"known types: {', '.join(sorted(KNOWN_TYPES))}")
         return v
 
 
@@ -132,7 +133,7 @@ class ExtractSettings(_Section):
     ocr: bool = Field(strict=True, default=True, description=(
         "Read text from photos, scans and PDF pages without a text layer with Tesseract at ingest. "
         "false (or Tesseract missing): such files wait as 'text pending' for `archiver reindex --ocr`."))
-    ocr_languages: str = Field("ind+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$", description=(
+    ocr_languages: str = Field(default="ind+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$", description=(
         "Tesseract language data to use (Debian packages tesseract-ocr-ind, tesseract-ocr-eng)."))
     max_ocr_pages: int = Field(strict=True, default=50, ge=1, description=(
         "Pages without a text layer read by OCR per PDF; later pages are skipped (noted in the metadata)."))
@@ -151,7 +152,7 @@ class WatchSettings(_Section):
 
 class ShareSettings(_Section):
     path: Path = Field(description="Folder that staff drop evidence into (a local folder or a mounted SMB/NFS share).")
-    pattern: str = Field(DEFAULT_PATTERN, description=(
+    pattern: str = Field(default=DEFAULT_PATTERN, description=(
         "Folders that link a file to pegawai and indicator: fields {nip} {tahun} {periode} {rhk} {iki} {nama}, "
         "'*' for any folder, a final '...' for any sub-folders. "
         "Example: 198503152010011002/2026/TW1/RHK-01/laporan.pdf"))
@@ -187,7 +188,7 @@ class Config(_Section):
     watch: WatchSettings = Field(default_factory=WatchSettings, description="The watcher (`archiver watch`).")
     shares: dict[str, ShareSettings] = Field(description=(
         "Shared folders, one table each: [shares.NAME]. NAME is short and stable (it is recorded with every file)."))
-    source: Path | None = Field(None, exclude=True, description="(internal) the file this was loaded from")
+    source: Path | None = Field(default=None, exclude=True, description="(internal) the file this was loaded from")
 
     @field_validator("shares")
     @classmethod

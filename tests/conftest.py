@@ -40,7 +40,7 @@ class FixedClock:
     """An injectable clock: tests move time instead of sleeping."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self.t = start or dt.datetime(2026, 3, 2, 1, 0, 0, tzinfo=dt.timezone.utc)
+        self.t = start or dt.datetime(2026, 3, 2, 1, 0, 0, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.t

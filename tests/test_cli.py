@@ -20,7 +20,7 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tu
 def test_every_command_has_help_with_an_example() -> None:
     runner = CliRunner()
     missing = []
-    for path, cmd in _commands(main):
+    for path, _cmd in _commands(main):
         res = runner.invoke(main, [*path, "--help"])
         assert res.exit_code == 0, (path, res.output)
         if "Example" not in res.output:

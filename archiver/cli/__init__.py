@@ -1,66 +1,14 @@
 """Command line: thin commands over the library.
 
 Each feature's commands live in their own module (``core``, ``watch``, ``search`` ...)
-and attach themselves to ``main``. Errors from the library are translated here:
+and attach themselves to ``main`` (``group``). Errors from the library are translated there:
 ``Error: <message>`` on stderr, exit 1 (problems found) or 2 (usage/configuration).
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Any
+# The command modules register themselves on main when imported.
+from . import core, documents, export, search, skp, watch, web  # noqa: F401
+from .group import ArchiverGroup, main
 
-import click
-
-from ..errors import ArchiverError
-from .common import AppContext
-
-
-class ArchiverGroup(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ArchiverError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
-
-
-@click.group(cls=ArchiverGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", metavar="PATH", envvar="ARCHIVER_CONFIG",
-              help="Configuration file (default ./watch_config.toml, or $ARCHIVER_CONFIG).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars; only errors on stderr.")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.version_option(package_name="archiver")
-@click.pass_context
-def main(ctx: click.Context, config_path: str | None, quiet: bool, verbose: int) -> None:
-    """archiver: a trustworthy archive of ASN performance evidence (bukti dukung kinerja).
-
-    Staff drop files into shared folders; archiver stores each one write-once under its
-    SHA-256, links it to pegawai, periode and RHK from its folder, records its custody,
-    and lets auditors search and verify it.
-
-    \b
-    Example:
-      archiver init kantor && cd kantor && archiver ingest && archiver status
-    """
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
-    ctx.obj = AppContext(config_path=config_path, quiet=quiet)
-    ctx.call_on_close(ctx.obj.close)
-
-
-from . import (
-    core,  # noqa: E402,F401  (commands register themselves on main)
-    documents,  # noqa: E402,F401
-    export,  # noqa: E402,F401
-    search,  # noqa: E402,F401
-    skp,  # noqa: E402,F401
-    watch,  # noqa: E402,F401
-    web,  # noqa: E402,F401
-)
+__all__ = ["ArchiverGroup", "main"]

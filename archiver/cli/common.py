@@ -35,7 +35,7 @@ class AppContext:
         return self._archive
 
     def progress(self, total: int | None = None, unit: str = "file", desc: str | None = None,
-                 unit_scale: bool = False) -> tqdm:
+                 unit_scale: bool = False) -> tqdm[Any]:
         return tqdm(total=total, unit=unit, desc=desc, unit_scale=unit_scale, file=sys.stderr,
                     disable=True if self.quiet else None, leave=False, dynamic_ncols=True)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from . import main
 from .common import AppContext, pass_app
+from .group import main
 
 _DECISION_FIELDS = ("path", "status", "reason")
 

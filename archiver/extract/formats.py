@@ -17,12 +17,15 @@ import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from . import ocr
 from .model import Extraction, ExtractLimits
 from .zipguard import ZipBomb, check_zip
+
+if TYPE_CHECKING:
+    from pypdf import DocumentInformation
 
 IMAGE_TYPES = frozenset({"jpeg", "png", "gif", "tiff", "webp", "bmp", "heic"})
 TEXT_TYPES = frozenset({"text", "csv", "html", "xml"})
@@ -68,10 +71,11 @@ def extract_pdf(path: Path, limits: ExtractLimits) -> Extraction:
                 return Extraction("encrypted", "", reason=f"encrypted PDF: archived but not searchable ({exc})",
                                   extractor=name)
             if not opened:
-                return Extraction("encrypted", "", reason="encrypted PDF (password protected): archived but not searchable",
+                return Extraction("encrypted", "",
+                                  reason="encrypted PDF (password protected): archived but not searchable",
                                   extractor=name)
             meta["encrypted"] = "empty user password"
-        info = reader.metadata or {}
+        info: DocumentInformation | dict[str, Any] = reader.metadata or {}
         for key, field in (("title", "/Title"), ("author", "/Author"), ("subject", "/Subject"),
                            ("producer", "/Producer")):
             if info.get(field):
@@ -131,7 +135,7 @@ def _page_size(page: Any) -> tuple[float, float] | None:
     try:
         box = page.mediabox
         return abs(float(box.width)), abs(float(box.height))
-    except Exception:  # noqa: BLE001 - a broken box only means the default resolution
+    except Exception:  # a broken box only means the default resolution
         return None
 
 
@@ -142,9 +146,9 @@ def _page_images(reader: Any, n: int) -> list[Any]:
         for img in reader.pages[n - 1].images:
             try:
                 out.append(img.image)
-            except Exception:  # noqa: BLE001, S112 - an undecodable image is skipped, the others are read
+            except Exception:  # an undecodable image is skipped, the others are read
                 continue
-    except Exception:  # noqa: BLE001, S110 - a broken resource dictionary: no images to read
+    except Exception:  # a broken resource dictionary: no images to read
         pass
     return out
 
@@ -228,7 +232,7 @@ def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
         cp = d.core_properties
         meta = {"title": cp.title or None, "author": cp.author or None, "created": _iso(cp.created),
                 "modified": _iso(cp.modified)}
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on broken files
+    except Exception as exc:  # python-docx raises many kinds on broken files
         return Extraction("failed", "", reason=f"corrupt Word file: {type(exc).__name__}: {exc}"[:500],
                           extractor="python-docx")
     return _done("\n".join(body + parts), limits, "python-docx", {k: v for k, v in meta.items() if v})
@@ -263,7 +267,7 @@ def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
                         break
             finally:
                 wb.close()
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on broken files
+    except Exception as exc:  # openpyxl raises many kinds on broken files
         return Extraction("failed", "", reason=f"corrupt Excel file: {type(exc).__name__}: {exc}"[:500],
                           extractor="openpyxl")
     return _done("\n".join(lines), limits, "openpyxl", meta, pages=len(meta.get("sheets", [])))

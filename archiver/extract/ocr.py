@@ -16,7 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,7 @@ def render_dpi(size_pt: tuple[float, float] | None, dpi: int = 200) -> int:
 
 
 def ocr_pdf_pages(pdf: Path, pages: list[int], langs: str, timeout_s: float, memory_mb: int, *,
-                  sizes: dict[int, tuple[float, float]] | None = None,
+                  sizes: Mapping[int, tuple[float, float] | None] | None = None,
                   embedded: Callable[[int], list[Any]] | None = None) -> PagesRead:
     """OCR text of the given 1-based pages of a PDF, within ``timeout_s`` for all of them.
 

@@ -89,7 +89,7 @@ def serve(memory_mb: int) -> None:
                             reason=f"no text: parsing needs more than {memory_mb} MB of memory")
         except RecursionError:
             ex = Extraction("failed", "", reason="no text: the file nests too deeply to parse", extractor="worker")
-        except Exception as exc:  # noqa: BLE001 - one bad file must not end the worker
+        except Exception as exc:  # one bad file must not end the worker
             ex = Extraction("failed", "", reason=f"no text: extractor error {type(exc).__name__}: {exc}"[:500],
                             extractor="worker")
         finally:
