@@ -104,3 +104,25 @@ def test_home_goes_to_search_and_bad_queries_explain(searchable: Site) -> None:
     assert r.status_code == 200
     r = searchable.client("admin").get("/cari", params={"q": "x", "nip": "123"})
     assert r.status_code == 200 and 'role="alert"' in r.text and "18 digits" in r.text
+
+
+def test_web_search_sees_new_files_and_a_reindex(searchable: Site) -> None:
+    """The app keeps its searchers open between requests: a file indexed after the first
+    search is found by the next one, and a rebuild (a new index generation) is picked up."""
+    from archiver.search._whoosh import WhooshBackend
+
+    admin = searchable.client("admin")
+    assert admin.get("/api/search", params={"q": "rekapitulasi"}).json()["results"] == []
+    before = {h["name"] for h in admin.get("/api/search", params={"q": "sosialisasi"}).json()["results"]}
+    searchable.ws.put(f"{NIP_A}/2026/TW3/RHK-01/rekap.pdf", make_pdf("Rekapitulasi sosialisasi triwulan tiga"))
+    assert searchable.ws.cli("ingest").exit_code == 0
+    found = admin.get("/api/search", params={"q": "rekapitulasi"}).json()["results"]
+    assert [h["name"] for h in found] == ["rekap.pdf"]
+    generation = WhooshBackend(searchable.ws.config.index.path).generation()
+    res = searchable.ws.cli("reindex")
+    assert res.exit_code == 0, res.output
+    assert WhooshBackend(searchable.ws.config.index.path).generation() != generation
+    after = {h["name"] for h in admin.get("/api/search", params={"q": "sosialisasi"}).json()["results"]}
+    assert after == before | {"rekap.pdf"}
+    ani = searchable.client("ani")
+    assert "rekap.pdf" in ani.get("/cari", params={"q": "rekapitulasi"}).text

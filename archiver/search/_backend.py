@@ -107,8 +107,16 @@ class SearchBackend(Protocol):
     def quarantine(self) -> str | None:
         """Move a broken index aside (never deleted silently). Where it went, if anywhere."""
 
-    def writer(self, *, timeout: float = 1.0, create: bool = True) -> AbstractContextManager[DocumentWriter]:
+    def writer(self, *, timeout: float = 1.0, create: bool = True,
+               merge: bool = True) -> AbstractContextManager[DocumentWriter]:
         """A writer on the live generation; commits on success. Raises IndexBusy."""
+
+    def merge(self, *, timeout: float = 1.0) -> bool:
+        """Join the small parts that batches wrote (True when it did; a busy index is left)."""
+
+    def segment_count(self) -> int:
+        """How many parts the live index is written in (0 without an index): many parts
+        make searches slower, and ``merge_segments`` joins them."""
 
     def rebuild(self, docs: Iterable[IndexDoc], *, procs: int = 1,
                 on_switch: Callable[[str], None] | None = None) -> tuple[str, int]:

@@ -25,8 +25,10 @@ def make_snippet(text: str, terms: list[str], name: str = "", chars: int = 200) 
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
     matches: list[tuple[int, int]] = []
     if exact or prefixes:
+        seen: dict[str, str | None] = {}   # a text repeats its words: analyse each once
         for m in WORD.finditer(text, 0, min(len(text), SNIPPET_SCAN_CHARS)):
-            t = term_of(m.group())
+            word = m.group()
+            t = seen[word] if word in seen else seen.setdefault(word, term_of(word))
             if t is not None and (t in exact or (prefixes and t.startswith(prefixes))):
                 matches.append(m.span())
     if not matches:

@@ -5,6 +5,7 @@
     query.py     user query text -> a Whoosh query
     codec.py     the posting format (array blocks the fast path reads cheaply)
     fastpath.py  "all these words under these filters", from posting arrays
+    searchers.py searchers kept open between searches, refreshed when the index changes
 """
 
 from __future__ import annotations

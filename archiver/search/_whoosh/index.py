@@ -18,7 +18,8 @@ whole index into memory: ~250 ms and ~685 MB at 100k documents).
 Queries: words that must all occur, under exact filters and an optional date range, are
 answered by the conjunctive fast path (``fastpath``); phrases, OR, NOT and wildcards by
 Whoosh's own matchers with the filters as a ``filter=``. Both give the same scores;
-filters never add to a score.
+filters never add to a score. Searchers stay open between searches (``searchers``: one per
+thread at a time, refreshed after a commit, dropped after a rebuild).
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ import time
 import types
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as wh_index  # type: ignore[import-untyped]
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
+from whoosh.reading import SegmentReader  # type: ignore[import-untyped]
+from whoosh.writing import NO_MERGE  # type: ignore[import-untyped]
 
 from ...errors import UsageError
 from .. import _stemming
@@ -50,6 +53,7 @@ from . import fastpath
 from .codec import Codec, codec
 from .query import content_terms, parse_query
 from .schema import doc_fields, make_schema
+from .searchers import pool_for
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +156,16 @@ class WhooshBackend:
         raise AssertionError("unreachable")
 
     # -- writing ------------------------------------------------------------
+    def writer(self, *, timeout: float = 1.0, create: bool = True,
+               merge: bool = True) -> AbstractContextManager[DocWriter]:
+        """A writer on the live generation; commits on success, cancels on error. ``merge=False``
+        commits a new segment without merging small ones (batches; ``merge`` later).
+        """
+        return self._writer(timeout=timeout, create=create, mergetype=None if merge else NO_MERGE)
+
     @contextmanager
-    def writer(self, *, timeout: float = 1.0, create: bool = True) -> Iterator[DocWriter]:
-        """A writer on the live generation; commits on success, cancels on error.
+    def _writer(self, *, timeout: float, create: bool, mergetype: Any) -> Iterator[DocWriter]:
+        """The writer; ``mergetype`` is Whoosh's merge policy for the commit (None: its default).
 
         Raises IndexBusy when the write lock is not had within ``timeout`` seconds. A lock
         left by a writer that crashed is released by the operating system (flock), so it
@@ -179,9 +190,29 @@ class WhooshBackend:
             w.cancel()
             raise
         try:
-            w.commit()
+            w.commit(mergetype=mergetype)
         except Exception as exc:  # noqa: BLE001
             raise IndexCorrupt(f"the search index {self.path} could not be committed: {exc!r}") from None
+
+    def merge(self, *, timeout: float = 1.0) -> bool:
+        """Join the small segments (batches) into one; large ones stay as they are.
+        False when there was nothing to join or the index is busy."""
+        if self.segment_count() < 2:
+            return False
+        try:
+            with self._writer(timeout=timeout, create=False, mergetype=_merge_small) as _:
+                pass
+        except (IndexBusy, IndexMissing):
+            return False
+        return True
+
+    def segment_count(self) -> int:
+        """Segments of the live generation (0 when there is no index)."""
+        try:
+            _, ix = self.open()
+        except IndexError_:
+            return 0
+        return len(ix._segments())
 
     def rebuild(self, docs: Iterable[IndexDoc], *, procs: int = 1, limitmb: int = 256,
                 on_switch: Callable[[str], None] | None = None) -> tuple[str, int]:
@@ -317,8 +348,7 @@ class WhooshBackend:
         total: int | None = None
         for attempt in range(5):
             try:
-                _, ix = self.open()
-                with ix.searcher() as s:
+                with pool_for(self.path).searcher(self) as s:   # kept open, refreshed on change
                     if conj is not None:
                         best, n = fastpath.fast_search(s, conj, limit)
                         stored = [(score, dict(s.stored_fields(d))) for score, d in best]
@@ -373,3 +403,19 @@ def _remove_generation(folder: Path, name: str) -> None:
                 f.unlink()
             except OSError as exc:
                 log.warning("cannot remove old index file %s: %s", f, exc)
+
+
+#: Segments with fewer documents than this are joined by ``merge`` (batches and small commits).
+SMALL_SEGMENT_DOCS = 20_000
+
+
+def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh merge policy: every segment under SMALL_SEGMENT_DOCS goes into the new one."""
+    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) < 2:
+        return segments
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s.doc_count_all() >= SMALL_SEGMENT_DOCS]
