@@ -92,6 +92,12 @@ class IndexSettings(_Section):
         "Answer 'all these words, under these filters' by reading the index's posting lists directly "
         "(10-30x faster at 100,000 documents). false uses Whoosh's own matchers for every query: "
         "slower, same results."))
+    batch_size: int = Field(strict=True, default=200, ge=1, le=10_000, description=(
+        "Ingest writes new files to the index in batches, one commit per batch: a batch is written "
+        "when it holds this many files or its oldest file has waited batch_seconds, whichever comes first."))
+    batch_seconds: float = Field(strict=True, default=0.5, gt=0, le=60, description=(
+        "Longest time a newly archived file waits for its batch (the watcher writes a file dropped "
+        "alone within about this time plus a quarter second)."))
 
     _resolve_path = field_validator("path")(_resolve)
 
@@ -139,6 +145,9 @@ class ExtractSettings(_Section):
         "Pages without a text layer read by OCR per PDF; later pages are skipped (noted in the metadata)."))
     ocr_timeout_seconds: float = Field(strict=True, default=300.0, gt=0, description=(
         "Longest time OCR may take for one file, all its pages together."))
+    workers: int = Field(strict=True, default=0, ge=0, le=64, description=(
+        "Files parsed at the same time, each in its own worker process under the limits above; "
+        "0 means one per CPU core."))
 
 
 class WatchSettings(_Section):

@@ -42,7 +42,7 @@ from . import ingest
 from .archive import Archive
 from .errors import ArchiverError
 from .reconcile import Candidate, Change, SettleTracker, scan_changes
-from .search import index_pending
+from .search import IndexBatch, batched, index_pending
 from .status import WATCHER_STATE
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class Watcher:
         self._started_at = archive.now()
         self._last_reconcile: str | None = None
         self._state = "starting"
+        self._batch: IndexBatch | None = None
 
     # -- the loop ---------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -139,10 +140,13 @@ class Watcher:
         try:
             self._start_observers()
             self._state = "running"
-            while not stop.is_set():
-                busy = self.step()
-                stop.wait(0 if busy else self._idle_wait())
+            with batched(self.archive) as batch:  # new files reach the index in batches, off this thread
+                self._batch = batch
+                while not stop.is_set():
+                    busy = self.step()
+                    stop.wait(0 if busy else self._idle_wait())
         finally:
+            self._batch = None
             self._stop_observers()
             self._state = "stopped"
             self._write_state(force=True)
@@ -157,6 +161,8 @@ class Watcher:
         more_scan = self._feed_scan()
         more_ingest = self._ingest_settled()
         self._process_removals(now)
+        if self._batch is not None:
+            self._batch.poll()  # a file dropped alone is written within batch_seconds (+ one turn)
         self._check_observers()
         self._write_state()
         return more_scan or more_ingest

@@ -337,38 +337,39 @@ def test_parser_that_runs_too_long_is_stopped_and_the_next_file_works(tmp_path: 
 def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
     pdf = write(tmp_path, "a.pdf", make_pdf("pertama"))
     assert extract(pdf, "pdf").status == "ok"
-    worker = ex_mod._worker
-    assert worker is not None
-    worker.proc.kill()
-    worker.proc.wait()
+    killed = ex_mod.worker_pids()
+    assert killed
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
     again = extract(write(tmp_path, "b.pdf", make_pdf("kedua")), "pdf")
     assert again.status == "ok" and "kedua" in again.text
-    assert ex_mod._worker is not None and ex_mod._worker.proc.pid != worker.proc.pid
+    assert ex_mod.worker_pids() and not set(ex_mod.worker_pids()) & set(killed)
 
 
 def test_a_worker_killed_mid_call_is_replaced_and_the_file_retried(tmp_path: Path) -> None:
+    ex_mod.shutdown()  # no idle worker but the one the next call starts
     assert extract(write(tmp_path, "a.pdf", make_pdf("pertama")), "pdf").status == "ok"
-    worker = ex_mod._worker
-    assert worker is not None
+    (worker_pid,) = ex_mod.worker_pids()
     slow = write(tmp_path, "slow.pdf", slow_pdf(60_000))  # ~2 s of pypdf
     got: list[ex_mod.Extraction] = []
     call = threading.Thread(target=lambda: got.append(extract(slow, "pdf", ExtractLimits(ocr=False))))
     call.start()
     time.sleep(0.5)
-    os.kill(worker.proc.pid, signal.SIGKILL)  # e.g. the kernel's OOM killer
+    os.kill(worker_pid, signal.SIGKILL)  # e.g. the kernel's OOM killer
     call.join(30)
     assert got and got[0].status == "ok" and "ab" in got[0].text  # retried once in a new worker
-    assert ex_mod._worker is not None and ex_mod._worker.proc.pid != worker.proc.pid
+    assert ex_mod.worker_pids() and worker_pid not in ex_mod.worker_pids()
     assert extract(write(tmp_path, "b.pdf", make_pdf("kedua")), "pdf").status == "ok"
 
 
 def test_parse_stuck_in_c_code_is_stopped_by_the_cpu_limit(tmp_path: Path) -> None:
     """RLIMIT_CPU stops the worker with SIGXCPU; sent by hand here, as the kernel would."""
+    ex_mod.shutdown()  # no idle worker but the one the next call starts
     assert extract(write(tmp_path, "a.pdf", make_pdf("pertama")), "pdf").status == "ok"
-    worker = ex_mod._worker
-    assert worker is not None
+    (worker_pid,) = ex_mod.worker_pids()
     slow = write(tmp_path, "slow.pdf", slow_pdf(60_000))
-    threading.Timer(0.5, os.kill, (worker.proc.pid, signal.SIGXCPU)).start()
+    threading.Timer(0.5, os.kill, (worker_pid, signal.SIGXCPU)).start()
     t = time.monotonic()
     ex = extract(slow, "pdf", ExtractLimits(timeout_s=20, ocr=False))
     assert ex.status == "failed" and ex.reason == "no text: extraction timed out after 20 s"

@@ -225,7 +225,7 @@ def test_busy_writer_never_blocks_ingest_and_the_next_pass_indexes(ws: Workspace
         holder.kill()
         holder.wait()
     ws.put(f"{B}/undangan.docx", make_docx("Undangan rapat evaluasi"))
-    ws.cli("ingest")                                  # the next hook call catches up the pending one
+    ws.cli("ingest")                                  # the next batch retries the queued one
     assert paths(ws, "perjalanan") == [f"drop/{A}/surat_tugas.pdf"]
     assert paths(ws, "evaluasi") == [f"drop/{B}/undangan.docx"]
     assert _pending(ws) == []

@@ -437,3 +437,14 @@ def test_watch_help_ends_with_an_example(ws: Workspace) -> None:
     assert res.exit_code == 0
     example = res.stdout.split("Example:", 1)[1]
     assert "archiver" in example and "watch" in example and "--json-log" in example
+
+
+def test_a_file_dropped_alone_is_searchable_while_the_watcher_runs(ws: Workspace) -> None:
+    """The watcher's batch is written once its oldest file has waited batch_seconds, not at stop."""
+    configure(ws)
+    with running(ws) as box:
+        data = make_pdf("Berita acara pemeriksaan barang")
+        ws.put(f"{NIP_A}/2026/TW1/RHK-01/bap.pdf", data)
+        wait_for(archived(ws, f"{NIP_A}/2026/TW1/RHK-01/bap.pdf", data), what="the file to be archived")
+        wait_for(lambda: ws.cli_json("search", "pemeriksaan barang"), timeout=10, what="the file to be searchable")
+        assert box["watcher"]._batch is not None  # it came through the batch, while the watcher runs

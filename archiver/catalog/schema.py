@@ -107,6 +107,14 @@ search_indexed = sa.Table(
     sa.Column("indexed_at", sa.String(32), nullable=False),
 )
 
+#: Submissions whose index write failed (busy or broken index): the next batch retries them
+#: first, without scanning the archive (0006_index_queue). Indexing one removes it.
+index_queue = sa.Table(
+    "index_queue", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), primary_key=True),
+    sa.Column("queued_at", sa.String(32), nullable=False),
+)
+
 # --------------------------------------------------------------------------- SKP (0003_skp)
 
 _PERSON = ("nip", "nama", "pangkat", "jabatan", "unit")

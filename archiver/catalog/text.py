@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import Catalog
-from .schema import STORED, blob_text, search_indexed, skp_pegawai, submissions
+from .schema import STORED, blob_text, index_queue, search_indexed, skp_pegawai, submissions
 
 CHUNK = 500
 
@@ -145,12 +145,30 @@ def mark_indexed(catalog: Catalog, ids: Sequence[int], generation: str, at: str,
     with catalog.begin() as conn:
         if replace_all:
             conn.execute(search_indexed.delete())
+            conn.execute(index_queue.delete())
         for i in range(0, len(ids), CHUNK):
             chunk = list(ids[i:i + CHUNK])
             if not replace_all:
                 conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(chunk)))
             conn.execute(search_indexed.insert(),
                          [{"submission_id": s, "generation": generation, "indexed_at": at} for s in chunk])
+            conn.execute(index_queue.delete().where(index_queue.c.submission_id.in_(chunk)))
+
+
+def enqueue(catalog: Catalog, ids: Sequence[int], at: str) -> None:
+    """Remember submissions whose index write failed, so the next batch retries them."""
+    with catalog.begin() as conn:
+        for i in range(0, len(ids), CHUNK):
+            chunk = list(ids[i:i + CHUNK])
+            conn.execute(index_queue.delete().where(index_queue.c.submission_id.in_(chunk)))
+            conn.execute(index_queue.insert(), [{"submission_id": s, "queued_at": at} for s in chunk])
+
+
+def queued_ids(catalog: Catalog, *, limit: int) -> list[int]:
+    """The oldest queued submissions (the queue holds only failed writes: it stays short)."""
+    q = sa.select(index_queue.c.submission_id).order_by(index_queue.c.queued_at, index_queue.c.submission_id)
+    with catalog.read() as conn:
+        return [int(r[0]) for r in conn.execute(q.limit(limit))]
 
 
 def mark_stale(catalog: Catalog, submission_ids: Iterable[int]) -> None:

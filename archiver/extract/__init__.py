@@ -2,9 +2,10 @@
 
     ex = extract(path, "pdf", ExtractLimits(ocr=True))   # -> Extraction(status, text, reason, ...)
 
-Files are parsed in a long-lived worker process (``worker.py``) with a capped address
-space and a parse timer; the parent waits at most the limits' wall time for an answer,
-then kills the worker and starts a new one for the next file. A hostile or broken file
+Files are parsed in long-lived worker processes (``worker.py``, a pool of one per core by
+default, ``set_workers``) with a capped address space and a parse timer; the parent waits
+at most the limits' wall time for an answer, then kills that worker and starts a new one
+for the next file. A hostile or broken file
 therefore costs a status and a reason ("no text: ..."), never the ingest. ``extract``
 never raises for bad input.
 """
@@ -28,7 +29,8 @@ from .model import STATUSES, Extraction, ExtractLimits
 from .ocr import ocr_available
 from .worker import HEADER
 
-__all__ = ["STATUSES", "ExtractLimits", "Extraction", "extract", "ocr_available", "shutdown"]
+__all__ = ["STATUSES", "ExtractLimits", "Extraction", "extract", "ocr_available", "set_workers", "shutdown",
+           "worker_pids"]
 
 log = logging.getLogger(__name__)
 #: Grace on top of the limits' wall time before the parent kills the worker.
@@ -105,14 +107,69 @@ class _Worker:
                 pass
 
 
-_lock = threading.Lock()
-_worker: _Worker | None = None
+class _Pool:
+    """Up to ``size`` long-lived workers; each call takes an idle one (or starts one), so
+    threads that extract at the same time parse in parallel processes."""
+
+    def __init__(self) -> None:
+        self.size = os.cpu_count() or 1
+        self.cond = threading.Condition()
+        self.idle: list[_Worker] = []
+        self.busy = 0
+
+    def resize(self, size: int) -> None:
+        with self.cond:
+            self.size = max(1, size)
+            while len(self.idle) + self.busy > self.size and self.idle:
+                self.idle.pop().kill()
+            self.cond.notify_all()
+
+    def take(self, memory_mb: int) -> _Worker | None:
+        """An idle worker fit for these limits, or None: the caller starts a new one (a slot is held)."""
+        with self.cond:
+            while not self.idle and self.busy >= self.size:
+                self.cond.wait()
+            self.busy += 1
+            while self.idle:
+                w = self.idle.pop()
+                if w.usable(memory_mb):
+                    return w
+                w.kill()
+            return None
+
+    def give_back(self, worker: _Worker | None) -> None:
+        with self.cond:
+            self.busy -= 1
+            if worker is not None and worker.usable(worker.memory_mb) and len(self.idle) + self.busy < self.size:
+                self.idle.append(worker)
+            elif worker is not None:
+                worker.kill()
+            self.cond.notify()
+
+    def shutdown(self) -> None:
+        with self.cond:
+            for w in self.idle:
+                w.kill()
+            self.idle.clear()
+
+
+_pool = _Pool()
+
+
+def worker_pids() -> list[int]:
+    """Process ids of the idle workers (for status and tests)."""
+    with _pool.cond:
+        return [w.proc.pid for w in _pool.idle]
+
+
+def set_workers(n: int) -> None:
+    """How many files may be parsed at once (worker processes); 0 means one per core."""
+    _pool.resize(n or os.cpu_count() or 1)
 
 
 def shutdown() -> None:
-    """Stop the worker (it is started again on the next call)."""
-    with _lock:
-        _drop_worker()
+    """Stop the idle workers (they are started again on the next call)."""
+    _pool.shutdown()
 
 
 atexit.register(shutdown)
@@ -122,29 +179,32 @@ DEFAULT_LIMITS = ExtractLimits()
 
 
 def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LIMITS) -> Extraction:
-    """The text of one file, extracted in the worker under ``limits``. Never raises for bad input."""
-    global _worker
+    """The text of one file, extracted in a worker under ``limits``. Never raises for bad input.
+
+    Thread-safe: concurrent calls use different workers (at most ``set_workers``)."""
     path = Path(path)
     if not path.is_file():
         return Extraction("failed", "", reason=f"no text: the file is missing ({path})", extractor="worker")
     wall = limits.wall_s + GRACE_S
-    with _lock:
+    worker = _pool.take(limits.memory_mb)
+    try:
         for attempt in (1, 2):
-            if _worker is None or not _worker.usable(limits.memory_mb):
-                _drop_worker()
+            if worker is None:
                 try:
-                    _worker = _Worker(limits.memory_mb)
+                    worker = _Worker(limits.memory_mb)
                 except OSError as exc:  # fork failed, too many open files...
                     return Extraction("failed", "", extractor="worker",
                                       reason=f"no text: the extraction worker could not start ({exc})")
             try:
-                return _worker.call((str(path), type_name, limits), wall)
+                return worker.call((str(path), type_name, limits), wall)
             except TimeoutError:
                 log.warning("extraction of %s took longer than %.0f s: worker killed", path, wall)
-                _drop_worker()
+                worker.kill()
+                worker = None
                 return _timed_out(wall)
             except (_WorkerGone, EOFError, pickle.UnpicklingError, AssertionError) as exc:
-                _drop_worker()
+                worker.kill()
+                worker = None
                 if getattr(exc, "returncode", None) == -signal.SIGXCPU:  # the kernel stopped a stuck parse
                     log.warning("extraction of %s used up its CPU time: worker stopped", path)
                     return _timed_out(limits.timeout_s)
@@ -152,14 +212,9 @@ def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LI
                     return Extraction("failed", "", reason=f"no text: the extractor crashed on this file ({exc})",
                                       extractor="worker")
                 log.warning("extraction worker lost (%s); retrying %s once in a new one", exc, path)
-    raise AssertionError("unreachable")
-
-
-def _drop_worker() -> None:
-    global _worker
-    if _worker is not None:
-        _worker.kill()
-        _worker = None
+        raise AssertionError("unreachable")
+    finally:
+        _pool.give_back(worker)
 
 
 def _timed_out(seconds: float) -> Extraction:

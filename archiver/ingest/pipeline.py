@@ -3,7 +3,8 @@
     guard path -> ignore rules -> cheap fingerprint check -> open (no symlinks) ->
     stage bytes (hash while copying) -> source unchanged? -> type from content ->
     decide status -> commit blob -> one catalog transaction (blob, submission,
-    file state, custody events) -> after-ingest steps (SKP resolution, then text and index)
+    file state, custody events) -> after-ingest steps (SKP resolution, then text and index;
+    within a pass, new files are indexed in batches: ``archiver.search.batched``)
 
 Every file ends with one status: archived, duplicate, unlinked, quarantined or ignored.
 A file whose size and mtime match what the catalog already holds is ``unchanged`` and
@@ -34,6 +35,7 @@ from ..catalog import core as subs
 from ..errors import StoreError
 from ..filetypes import FileType, detect
 from ..pathpattern import Link
+from ..search import batched
 from .moves import record_move
 from .result import IngestResult, Quarantine
 from .steps import AFTER_INGEST, Step, run_steps
@@ -49,22 +51,25 @@ def scan(archive: Archive, shares: Iterable[str] | None = None, *, min_age_s: fl
     Files modified less than ``min_age_s`` ago are left for the next pass (the watcher's settle time).
     """
     archive.store.cleanup_temp()
-    for name in shares or archive.config.shares:
-        root = archive.config.share(name).path
-        known = subs.file_states(archive.catalog, name)
-        for relpath in walk_share(root):
-            result = ingest_file(archive, name, relpath, known=known.get(relpath), min_age_s=min_age_s, steps=steps)
-            if result is not None:
-                yield result
+    with batched(archive):
+        for name in shares or archive.config.shares:
+            root = archive.config.share(name).path
+            known = subs.file_states(archive.catalog, name)
+            for relpath in walk_share(root):
+                result = ingest_file(archive, name, relpath, known=known.get(relpath), min_age_s=min_age_s,
+                                     steps=steps)
+                if result is not None:
+                    yield result
 
 
 def ingest_paths(archive: Archive, paths: Iterable[str | os.PathLike[str]], *,
                  steps: tuple[Step, ...] = AFTER_INGEST) -> Iterator[IngestResult]:
     archive.store.cleanup_temp()
-    for share, relpath in resolve_targets(archive, paths):
-        result = ingest_file(archive, share, relpath, steps=steps)
-        if result is not None:
-            yield result
+    with batched(archive):
+        for share, relpath in resolve_targets(archive, paths):
+            result = ingest_file(archive, share, relpath, steps=steps)
+            if result is not None:
+                yield result
 
 
 # --------------------------------------------------------------------------- one file

@@ -10,7 +10,8 @@ The public surface is what this module exports; everything else is private:
     _analysis    Indonesian analysis: words -> index terms (``_stemming``: PySastrawi, ``_accents``)
     _query       checks of query text shared by backends
     _snippets    the marked window of a hit's text
-    _indexing    keeping the index in step with the catalog (hook, passes, rebuilds, text)
+    _indexing    keeping the index in step with the catalog (text, writes, passes, rebuilds, merges)
+    _batch       new files indexed in batches, off the ingest thread (``batched``)
     _service     ``search``: filters, the backend, catalog fields and snippets
 
 The catalog side (extracted text, index markers) is ``archiver.catalog.text``.
@@ -30,15 +31,17 @@ from ._backend import (
     Page,
     SearchBackend,
 )
+from ._batch import IndexBatch, active_batch, batched, index_new_submission
 from ._indexing import (
     PassReport,
     ReindexReport,
     backend_of,
     ensure_text,
-    index_new_submission,
     index_pending,
+    index_submissions,
     indexable_count,
     mark_stale,
+    merge_segments,
     reindex,
     reindex_changed,
     text_of,
@@ -48,8 +51,9 @@ from ._service import SearchResults, search
 from ._stemming import stem
 
 __all__ = [
-    "DocumentWriter", "Hit", "IndexBusy", "IndexCorrupt", "IndexDoc", "IndexError_", "IndexMissing", "Page",
-    "PassReport", "ReindexReport", "SearchBackend", "SearchResults", "TextRecord", "backend_of", "ensure_text",
-    "index_new_submission", "index_pending", "indexable_count", "mark_stale", "reindex", "reindex_changed",
-    "search", "stem", "text_of", "thumbnail_of",
+    "DocumentWriter", "Hit", "IndexBatch", "IndexBusy", "IndexCorrupt", "IndexDoc", "IndexError_", "IndexMissing",
+    "Page", "PassReport", "ReindexReport", "SearchBackend", "SearchResults", "TextRecord", "active_batch",
+    "backend_of", "batched", "ensure_text", "index_new_submission", "index_pending", "index_submissions",
+    "indexable_count", "mark_stale", "merge_segments", "reindex", "reindex_changed", "search", "stem", "text_of",
+    "thumbnail_of",
 ]

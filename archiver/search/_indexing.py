@@ -1,6 +1,6 @@
 """Keeping the search index in step with the catalog.
 
-    index_new_submission(archive, ...)     after ingest: extract once per blob, index now
+    index_submissions(archive, ids)        extract what has no text yet (in parallel), write, mark indexed
     index_pending(archive)                 a pass: recover a broken index, add what is pending
     reindex(archive)                       rebuild from the catalog and the blobs alone
     reindex_changed(archive, ids)          a submission's link changed: re-index it now
@@ -8,14 +8,17 @@
 
 Indexing never blocks or undoes archiving: when the index writer lock cannot be had
 quickly (another process is writing), the submission stays *pending* (no
-``search_indexed`` row for the live index generation) and the next hook call or pass adds it.
+``search_indexed`` row for the live index generation) and the next pass adds it. New
+files reach here through ``_batch`` (one commit per batch).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,17 +28,17 @@ from ..catalog import text as ctext
 from ..catalog.core import blob as blob_row
 from ..catalog.text import TextRecord
 from ..errors import NotFound
-from ..extract import ExtractLimits, extract
+from ..extract import ExtractLimits, extract, set_workers
 from ._backend import IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, SearchBackend
 from ._whoosh import WhooshBackend
 
 log = logging.getLogger(__name__)
 
-#: How long the after-archive hook waits for the index writer lock before leaving the file pending.
-HOOK_LOCK_TIMEOUT_S = 0.5
-#: Other pending submissions the hook adds in the same commit (the rest wait for a pass).
-HOOK_CATCH_UP = 50
 BATCH = 500
+#: How long a one-off write (a relink) waits for the index writer lock before leaving the files pending.
+QUICK_LOCK_TIMEOUT_S = 0.5
+#: A batch writer merges segments once the index has more than this many.
+MAX_SEGMENTS = 12
 
 Progress = Callable[[int], object]  # a progress bar's update(n)
 
@@ -124,19 +127,35 @@ def make_doc(row: dict[str, Any], text: TextRecord | None) -> IndexDoc:
         rhk=row["rhk"], type=row["type"], status=row["status"], created=created)
 
 
+def _extract_all(archive: Archive, wanted: dict[str, str], *, ocr: bool, fresh: bool) -> dict[str, TextRecord]:
+    """Texts for these blobs (sha256 -> type), extracted at the same time in the worker pool."""
+    set_workers(archive.config.extract.workers)
+    if len(wanted) <= 1:
+        return {sha: ensure_text(archive, sha, t, ocr=ocr, fresh=fresh) for sha, t in wanted.items()}
+    workers = min(len(wanted), archive.config.extract.workers or os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
+        futures = {sha: pool.submit(ensure_text, archive, sha, t, ocr=ocr, fresh=fresh) for sha, t in wanted.items()}
+        return {sha: f.result() for sha, f in futures.items()}
+
+
 def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: bool = False,
-          progress: Progress | None = None) -> Iterator[IndexDoc]:
-    """Index documents for submissions, extracting text for blobs that have none yet."""
+          parallel: bool = False, progress: Progress | None = None) -> Iterator[IndexDoc]:
+    """Index documents for submissions, extracting text for blobs that have none yet
+    (``parallel``: each chunk's missing texts at the same time, one worker per core)."""
     seen: set[str] = set()
     for i in range(0, len(ids), BATCH):
         rows, texts = ctext.rows_with_texts(archive.catalog, ids[i:i + BATCH])
+        if parallel:
+            wanted = {r["sha256"]: r["type"] or "" for r in rows if r["status"] in STORED and r["sha256"]
+                      and r["sha256"] not in seen and _needs_text(texts.get(r["sha256"]), ocr, fresh)}
+            texts.update(_extract_all(archive, wanted, ocr=ocr, fresh=fresh))
+            seen.update(wanted)
         for row in rows:
             if row["status"] not in STORED or not row["sha256"]:
                 continue
             sha = row["sha256"]
             rec = texts.get(sha)
-            needs = rec is None or (ocr and rec.status == "pending_ocr") or (fresh and sha not in seen)
-            if needs and sha not in seen:
+            if sha not in seen and _needs_text(rec, ocr, fresh):
                 rec = ensure_text(archive, sha, row["type"] or "", ocr=ocr, fresh=fresh)
                 texts[sha] = rec
             seen.add(sha)
@@ -145,17 +164,24 @@ def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: boo
                 progress(1)
 
 
+def _needs_text(rec: TextRecord | None, ocr: bool, fresh: bool) -> bool:
+    return rec is None or (ocr and rec.status == "pending_ocr") or fresh
+
+
 # --------------------------------------------------------------------------- incremental
 
-def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 5.0,
-                      ocr: bool = False, progress: Progress | None = None) -> int:
-    """Add (or replace) these submissions in the live index; mark them indexed. Raises IndexBusy."""
+def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 5.0, ocr: bool = False,
+                      parallel: bool = False, merge: bool = True, progress: Progress | None = None) -> int:
+    """Add (or replace) these submissions in the live index; mark them indexed. Raises IndexBusy.
+
+    Texts are extracted before the writer lock is taken. ``merge=False`` writes a new
+    segment without merging (the batch writer; ``merge_segments`` merges later)."""
     fti = backend_of(archive)
     done = 0
     for i in range(0, len(ids), BATCH):
         chunk = list(ids[i:i + BATCH])
-        docs = list(_docs(archive, chunk, ocr=ocr))  # extract before taking the lock
-        with fti.writer(timeout=timeout) as w:
+        docs = list(_docs(archive, chunk, ocr=ocr, parallel=parallel))
+        with fti.writer(timeout=timeout, merge=merge) as w:
             for d in docs:
                 w.put(d)
             generation = w.generation
@@ -166,22 +192,13 @@ def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 
     return done
 
 
-def index_new_submission(archive: Archive, submission_id: int, sha256: str, type_name: str | None) -> None:
-    """After ingest: extract the blob's text (once per blob) and index the submission now.
-
-    Never raises for index trouble: a busy or broken index leaves the submission pending.
-    """
-    ensure_text(archive, sha256, type_name or "")
+def merge_segments(archive: Archive, *, only_if_many: bool = False, timeout: float = 1.0) -> bool:
+    """Merge the index's small segments (``only_if_many``: only when there are over MAX_SEGMENTS).
+    True when a merge ran; a busy index is left for next time."""
     fti = backend_of(archive)
-    try:
-        generation = fti.generation()
-        others = [i for i in ctext.pending_ids(archive.catalog, generation, limit=HOOK_CATCH_UP + 1)
-                  if i != submission_id][:HOOK_CATCH_UP]
-        index_submissions(archive, [submission_id, *others], timeout=HOOK_LOCK_TIMEOUT_S)
-    except IndexBusy:
-        log.info("search index busy: submission %s stays pending for the next indexing pass", submission_id)
-    except IndexError_ as exc:
-        log.warning("search index not updated for submission %s: %s", submission_id, exc)
+    if only_if_many and fti.segment_count() <= MAX_SEGMENTS:
+        return False
+    return fti.merge(timeout=timeout)
 
 
 @dataclass
@@ -220,7 +237,8 @@ def index_pending(archive: Archive, *, ocr: bool = False, timeout: float = 30.0,
             report.extracted += 1
     ids = ctext.pending_ids(archive.catalog, fti.generation())
     report.pending = len(ids)
-    report.indexed = index_submissions(archive, ids, timeout=timeout, progress=progress)
+    report.indexed = index_submissions(archive, ids, timeout=timeout, parallel=True, progress=progress)
+    merge_segments(archive, timeout=timeout)
     return report
 
 
@@ -248,7 +266,7 @@ def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: 
     built: list[int] = []
 
     def docs() -> Iterator[IndexDoc]:
-        for d in _docs(archive, ids, ocr=ocr, fresh=fresh, progress=progress):
+        for d in _docs(archive, ids, ocr=ocr, fresh=fresh, parallel=True, progress=progress):
             built.append(int(d.key))
             yield d
 
@@ -283,7 +301,7 @@ def reindex_changed(archive: Archive, submission_ids: Sequence[int]) -> None:
     ids = list(submission_ids)
     mark_stale(archive, ids)
     try:
-        index_submissions(archive, ids, timeout=HOOK_LOCK_TIMEOUT_S)
+        index_submissions(archive, ids, timeout=QUICK_LOCK_TIMEOUT_S)
     except IndexBusy:
         log.info("search index busy: submission(s) %s stay pending for the next indexing pass", ids)
     except IndexError_ as exc:
