@@ -164,8 +164,19 @@ class Client:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of the server and its worker processes (``serve --workers``)."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def phase(label: str, clients: list[Client], per_client: int, server_pid: int, deadline: float) -> dict[str, float]:
@@ -214,6 +225,7 @@ def main() -> None:
     ap.add_argument("--drop-every", type=float, default=2.0, help="seconds between drops of new files")
     ap.add_argument("--drop-files", type=int, default=5, help="files per drop")
     ap.add_argument("--max-seconds", type=float, default=300, help="time limit of each phase")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (`archiver serve --workers`)")
     args = ap.parse_args()
     corpus = Corpus(seed=11, words=150)
     staff = nips(40, random.Random(5))
@@ -230,7 +242,8 @@ def main() -> None:
             users.append((name, nip))
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "archiver", "--config", str(cfg), "--quiet", "serve",
-                                   "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+                                  cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         dropper: Dropper | None = None
         try:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -31,19 +33,29 @@ _public = click.option("--public-url", metavar="URL", default="",
 
 
 def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None,
-           public_url: str) -> None:
+           public_url: str, workers: int = 1) -> None:
     import uvicorn
 
-    from ..web.app import create_app
+    from ..web import app as web_app
     from ..web.auth import WebSettings
 
     if public_url and not public_url.startswith(("https://", "http://")):
         raise UsageError(f"--public-url {public_url!r}: write the full address, e.g. https://arsip.example.go.id")
-    app = create_app(app_ctx.config, settings=WebSettings(cookie_secure=cookie_secure, public_url=public_url))
+    common: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "warning" if app_ctx.quiet else "info",
+        "proxy_headers": proxy_ip is not None, "forwarded_allow_ips": proxy_ip or "127.0.0.1",
+        "server_header": False}
     click.echo(f"Arsip web: http://{host}:{port}/  (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning" if app_ctx.quiet else "info",
-                proxy_headers=proxy_ip is not None, forwarded_allow_ips=proxy_ip or "127.0.0.1",
-                server_header=False)
+    if workers > 1:  # separate processes: searches run in parallel (one process is bound by its GIL)
+        if app_ctx.config.source is None:
+            raise UsageError("--workers needs a configuration file")
+        os.environ[web_app.ENV_CONFIG] = str(app_ctx.config.source)
+        os.environ[web_app.ENV_COOKIE_SECURE] = cookie_secure
+        os.environ[web_app.ENV_PUBLIC_URL] = public_url
+        uvicorn.run("archiver.web.app:app_from_environment", factory=True, workers=workers, **common)
+        return
+    app = web_app.create_app(app_ctx.config, settings=WebSettings(cookie_secure=cookie_secure, public_url=public_url))
+    uvicorn.run(app, **common)
 
 
 @main.command()
@@ -52,8 +64,11 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
 @_secure
 @_proxy
 @_public
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Web server processes; more than one lets searches run in parallel (e.g. one per core).")
 @pass_app
-def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str) -> None:
+def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str,
+          workers: int) -> None:
     """Start the web app: search, evidence pages, coverage, documents and the JSON API.
 
     Create accounts first with `archiver user add`. Behind an https reverse proxy, pass
@@ -62,9 +77,9 @@ def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: s
     \b
     Example:
       archiver user add admin --role admin --password-stdin < admin-password.txt
-      archiver serve --port 8080 --behind-proxy 127.0.0.1 --public-url https://arsip.example.go.id
+      archiver serve --port 8080 --behind-proxy 127.0.0.1 --public-url https://arsip.example.go.id --workers 2
     """
-    _serve(app, host, port, cookie_secure, proxy_ip, public_url)
+    _serve(app, host, port, cookie_secure, proxy_ip, public_url, workers)
 
 
 @main.command()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..archive import Archive, Clock, utc_now
-from ..config import Config
+from ..config import Config, load_config
 from ..errors import ArchiverError
 from . import routes_admin, routes_api, routes_auth, routes_evidence
 from .auth import LoginRequired, WebSettings, current_session, login_redirect
@@ -60,6 +61,20 @@ def installed_features() -> dict[str, bool]:
             "coverage": page("archiver.skp.coverage", "routes_coverage"),
             "documents": page("archiver.documents.generate", "routes_documents"),
             "import": page("archiver.evaluation.importer", "routes_import"), "skp": has("archiver.skp")}
+
+
+#: Environment variables through which `archiver serve --workers N` hands each worker process its settings.
+ENV_CONFIG = "ARCHIVER_CONFIG"
+ENV_COOKIE_SECURE = "ARCHIVER_WEB_COOKIE_SECURE"
+ENV_PUBLIC_URL = "ARCHIVER_WEB_PUBLIC_URL"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several worker processes (uvicorn's ``factory``): the configuration
+    file and the web settings come from the environment `archiver serve --workers` set."""
+    settings = WebSettings(cookie_secure=os.environ.get(ENV_COOKIE_SECURE, "auto"),
+                           public_url=os.environ.get(ENV_PUBLIC_URL, ""))
+    return create_app(load_config(os.environ[ENV_CONFIG]), settings=settings)
 
 
 def create_app(config: Config, *, settings: WebSettings | None = None, clock: Clock = utc_now,
