@@ -15,13 +15,14 @@ picks the implementation named by ``[archive] blob_store``.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,6 +231,33 @@ class LocalBlobStore:
 RING_CHUNK = 4 * 1024 * 1024
 RING_BUFFERS = 8
 SYNC_EVERY = 16 * 1024 * 1024
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _start_writeback() -> Callable[[int], None]:
+    """A function that starts writing a file's dirty pages to disk without waiting for them.
+
+    Linux's ``sync_file_range(SYNC_FILE_RANGE_WRITE)`` keeps a large blob's dirty pages
+    bounded while the writer goes on (``fdatasync`` every 16 MiB made it wait for the disk
+    64 times per GB); the final ``fsync`` before the rename still makes the blob durable.
+    Elsewhere: ``fdatasync``.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        sync_file_range = libc.sync_file_range
+    except (OSError, AttributeError):
+        return os.fdatasync
+    sync_file_range.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+    sync_file_range.restype = ctypes.c_int
+
+    def start(fd: int) -> None:
+        if sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE) != 0:
+            os.fdatasync(fd)
+
+    return start
+
+
+_writeback = _start_writeback()
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
@@ -271,7 +299,7 @@ def _pipe_rest(src: BinaryIO, fd: int, digest: Any, first: bytes) -> int:
                     _write_all(fd, memoryview(buf)[:n])
                     since_sync += n
                     if since_sync >= SYNC_EVERY:  # flush as we go: the final fsync stays short
-                        os.fdatasync(fd)
+                        _writeback(fd)
                         since_sync = 0
                 free.put(buf)
         except BaseException as exc:  # noqa: BLE001 - reported to the reading thread
