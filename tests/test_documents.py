@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from conftest import Workspace, make_pdf, require_program
 from docx import Document
@@ -433,3 +434,80 @@ def test_workspace_template_overrides_shipped(ws: Any) -> None:
     res = ws.cli("templates", "list")
     assert str(ws.root / "templates" / "rekap.docx") in res.output
     assert str(SHIPPED_DIR / "skp_jpt.docx") in res.output
+
+
+# ----------------------------------------------------------------------------- batches in processes
+
+def _records(ws: Any, rows: list[dict[str, Any]]) -> list[list[tuple[Any, ...]]]:
+    """Every catalog record of the rows' DOCX in the order made, split by run (two runs of the same
+    batch), without what differs between runs (ids, times, output hash)."""
+    from archiver.catalog import documents as catalog_documents
+
+    with ws.open() as archive, archive.catalog.read() as conn:
+        found = {rec["id"]: rec for r in rows for rec in catalog_documents.find_generated(conn, r["docx_sha256"])}
+    records = [tuple(rec[k] for k in ("kind", "subject", "tahun", "periode", "format", "filename", "template",
+                                      "template_sha256", "data_sha256", "source_sha256"))
+               for _, rec in sorted(found.items())]
+    half = len(records) // 2
+    return [records[:half], records[half:]]
+
+
+def test_batch_in_two_processes_makes_what_one_process_makes(skp_ws: Any, tmp_path: Path) -> None:
+    ws = skp_ws
+    args = ("generate", "skp", "--unit", UNIT, "--tahun", "2026")
+    one = {r["subject"]: r for r in ws.cli_json(*args, "--jobs", "1", "-o", str(tmp_path / "one"))}
+    two = {r["subject"]: r for r in ws.cli_json(*args, "--jobs", "2", "-o", str(tmp_path / "two"))}
+    assert list(one) == list(two) and set(one) == {NIP_J, NIP_K, NIP_A, NIP_B}  # in the order of the plan
+    for nip in one:
+        assert one[nip]["error"] is None and two[nip]["error"] is None
+        assert Path(two[nip]["docx"]).parent == tmp_path / "two"
+        assert text(Path(one[nip]["docx"])) == text(Path(two[nip]["docx"]))
+        assert cells(Path(one[nip]["docx"])) == cells(Path(two[nip]["docx"]))
+    first, second = _records(ws, [*one.values(), *two.values()])
+    assert len(first) == 4 and first == second
+    with ws.open() as archive, archive.catalog.read() as conn:
+        from archiver.catalog import custody
+
+        events = [e for e in custody.history(conn) if e["kind"] == "generated"]
+    assert len(events) == 8 and {e["sha256"] for e in events} == {r["docx_sha256"] for r in [*one.values(),
+                                                                                             *two.values()]}
+    assert ws.cli("verify").exit_code == 0
+
+
+def test_a_document_that_cannot_render_is_reported_by_name_and_the_others_are_made(skp_ws: Any,
+                                                                                  tmp_path: Path) -> None:
+    ws = skp_ws
+    (ws.root / "templates").mkdir()
+    # the first tambahan RHK: NIP_A has one; the Kepala Bidang (the other kuantitatif SKP) has none
+    _edit_template(SHIPPED_DIR / "skp_kuantitatif.docx", ws.root / "templates" / "skp_kuantitatif.docx",
+                   "{{ pegawai.nip }}", "{{ pegawai.nip }} {{ hasil_kerja.tambahan[0].teks }}")
+    out = tmp_path / "o"
+    res = ws.cli("generate", "skp", "--unit", UNIT, "--tahun", "2026", "--jobs", "2", "-o", str(out))
+    assert res.exit_code == 1
+    assert f"FAILED {NAME_K} (NIP {NIP_K}): template skp_kuantitatif.docx: data for {NAME_K} (NIP {NIP_K}) " \
+           "is incomplete" in click.unstyle(res.stderr)
+    made = sorted(p.name for p in out.glob("*.docx"))
+    assert made == sorted(f"skp_{n}_2026_TAHUNAN.docx" for n in (NIP_J, NIP_A, NIP_B))
+    assert RHK_A2 in text(out / f"skp_{NIP_A}_2026_TAHUNAN.docx")
+    rows = {r["subject"]: r for r in ws.cli_json("generate", "skp", "--unit", UNIT, "--tahun", "2026", "--jobs", "2",
+                                                 "-o", str(out))}
+    assert rows[NIP_K]["docx"] is None and "is incomplete" in rows[NIP_K]["error"]
+    assert all(rows[n]["docx_sha256"] and rows[n]["error"] is None for n in (NIP_J, NIP_A, NIP_B))
+
+
+def test_parallel_conversion_names_the_file_it_could_not_convert(tmp_path: Path) -> None:
+    require_program("soffice")
+    from archiver.documents.converter import convert_all
+
+    src = tmp_path / "src"
+    src.mkdir()
+    good = [shutil.copy(SHIPPED_DIR / name, src / name) for name in ("rekap.docx", "dokumen_evaluasi.docx")]
+    bad = src / "rusak.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a document")
+    results = {c.source.name: c for c in convert_all([*map(Path, good), bad], tmp_path / "pdf", converters=2,
+                                                     per_document_timeout=120)}
+    assert set(results) == {"rekap.docx", "dokumen_evaluasi.docx", "rusak.docx"}
+    assert results["rusak.docx"].pdf is None and "could not convert" in (results["rusak.docx"].error or "")
+    for name in ("rekap.docx", "dokumen_evaluasi.docx"):
+        pdf = results[name].pdf
+        assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")

@@ -170,24 +170,29 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
 @click.option("--unit", help="Every pegawai of this unit kerja (for rekap: the unit).")
 @click.option("--tahun", type=int, required=True, help="Year of the SKP.")
 @click.option("--periode", help="TW1-TW4 (TW4 = IV-AKHIR) or TAHUNAN; skp is always TAHUNAN, bukti defaults to it.")
-@click.option("--pdf", is_flag=True, help="Also convert to PDF (LibreOffice, one process for the batch).")
+@click.option("--pdf", is_flag=True, help="Also convert to PDF (LibreOffice, one process per core for the batch).")
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("dokumen"),
               show_default=True, help="Output folder.")
 @click.option("--tanggal", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Date printed at the signatures of evaluasi, dokumen-evaluasi and rekap, YYYY-MM-DD "
                    "(default: today; an SKP prints its own date).")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed per PDF.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Processes that render DOCX, and LibreOffice processes that make PDF, at once "
+                   "(default: one per CPU core).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per document with paths and hashes.")
 @pass_app
 def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, tahun: int, periode: str | None,
-                 pdf: bool, outdir: Path, tanggal: dt.datetime | None, timeout: float, as_json: bool) -> None:
+                 pdf: bool, outdir: Path, tanggal: dt.datetime | None, timeout: float, jobs: int | None,
+                 as_json: bool) -> None:
     """Generate documents from the templates: one pegawai (--nip) or a whole unit (--unit).
 
     The SKP data comes from `archiver skp import`, evaluations from `archiver eval import`;
     --unit takes the unit's code or name and includes its sub-units. Files are named
     KIND_NIP_TAHUN_PERIODE.docx (and .pdf; a rekap: rekap_UNIT_...). Every document is stored in the
     archive with the hashes of its template, data and output (custody event 'generated').
-    Exit 1 when any document could not be made (the others are still made).
+    A batch is rendered in one process per CPU core (--jobs). Exit 1 when any document could
+    not be made (the others are still made).
 
     \b
     Example:
@@ -197,11 +202,11 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
     from ..documents.generate import plan, run
 
     archive = app.archive
-    jobs = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode,
-                signed=tanggal.date() if tanggal else None)
+    planned = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode,
+                   signed=tanggal.date() if tanggal else None)
     failed = 0
-    with app.progress(total=len(jobs), unit="doc", desc=f"generate {kind}") as bar:
-        for g in run(archive, jobs, outdir, pdf=pdf, per_document_timeout=timeout):
+    with app.progress(total=len(planned), unit="doc", desc=f"generate {kind}") as bar:
+        for g in run(archive, planned, outdir, pdf=pdf, per_document_timeout=timeout, workers=jobs, converters=jobs):
             bar.update(1)
             if g.error:
                 failed += 1

@@ -1,4 +1,4 @@
-"""DOCX -> PDF with LibreOffice headless: one process for a whole batch, a time limit per document.
+"""DOCX -> PDF with LibreOffice headless: a few processes for a whole batch, a time limit per document.
 
 Why batch conversion and not a UNO socket server (``soffice --accept`` / unoserver): the
 UNO bridge must be imported by the Python that drives it, and Debian's ``python3-uno``
@@ -8,6 +8,11 @@ the same bridge plus a second package. A batch call needs nothing but the
 converts at ~0.2 s per file (shared notes). It is still one long-lived converter per
 batch, with its own profile (``-env:UserInstallation``) so it never collides with a
 desktop LibreOffice or another converter.
+
+A LibreOffice conversion runs on one core, so ``convert_all`` splits a batch between
+several converters at once (default: one per core), each with its own profile and its
+share of the batch in one call: on 2 cores two converters make about twice the PDFs per
+second of one, and three or four converters make fewer than two do (docs/benchmarks.md).
 
 The per-document time limit works on LibreOffice's progress lines: it prints
 ``convert <src> -> <dst> using filter ...`` for each document, flushed, as it goes.
@@ -27,7 +32,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,6 +183,54 @@ class PdfConverter:
         detail = " ".join(s.strip() for s in stderr if s.strip())[-300:]
         return Conversion(source, None,
                           "LibreOffice could not convert this document" + (f": {detail}" if detail else ""))
+
+
+def convert_all(sources: Sequence[Path], outdir: Path, *, converters: int | None = None,
+                per_document_timeout: float = 60.0, soffice: str | None = None) -> Iterator[Conversion]:
+    """Convert ``sources`` with ``converters`` LibreOffice processes at once (default: one per core, never
+    more than there are sources); yields one Conversion per source as each PDF is finished, in no
+    particular order. Each converter has its own profile and time limit per document."""
+    n = max(1, min(converters or os.cpu_count() or 1, len(sources)))
+    soffice = soffice or find_soffice()
+    shares = [list(sources[i::n]) for i in range(n)]
+    if n == 1:
+        with PdfConverter(soffice, per_document_timeout=per_document_timeout) as conv:
+            yield from conv.convert(shares[0], outdir)
+        return
+    outdir.mkdir(parents=True, exist_ok=True)
+    results: queue.Queue[Conversion | BaseException | None] = queue.Queue()
+    stop = threading.Event()
+
+    def convert(share: Iterable[Path]) -> None:
+        try:
+            with PdfConverter(soffice, per_document_timeout=per_document_timeout) as conv:
+                for c in conv.convert(list(share), outdir):
+                    results.put(c)
+                    if stop.is_set():  # the caller left: closing the generator stops LibreOffice
+                        break
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            results.put(exc)
+        finally:
+            results.put(None)
+
+    threads = [threading.Thread(target=convert, args=(share,), daemon=True, name=f"pdf-converter-{i}")
+               for i, share in enumerate(shares)]
+    for t in threads:
+        t.start()
+    try:
+        running = len(threads)
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
 
 
 def _pdf_for(source: Path, outdir: Path) -> Path:

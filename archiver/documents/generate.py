@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,11 @@ from ..evaluation.tindak_lanjut import load_tindak_lanjut
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
 from ..skp.resolution import link_codes
 from . import context as C
-from .converter import PdfConverter
+from .converter import convert_all
 from .render import Renderer
 from .skpdata import SkpData, SkpSource
 from .templates import KINDS, find_template
+from .workers import RenderTask, render_all
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -213,59 +215,80 @@ def _put(archive: Archive, conn: Any, data: bytes, mime: str, type_: str) -> str
 
 @dataclass
 class _Recorder:
+    """Stores and records outputs; the only writer of a run (workers render, the caller's process records)."""
+
     archive: Archive
     template_cache: dict[Path, str] = field(default_factory=dict)
+    data_sha: dict[Path, str] = field(default_factory=dict)  # DOCX -> the hash of its data, for its PDF
 
-    def record(self, job: Job, path: Path, data: bytes, fmt: str, data_sha: str, source_sha: str | None) -> str:
+    def docx(self, job: Job, path: Path, data: bytes, data_json: bytes) -> str:
+        """Store the DOCX with its data (canonical JSON) and template; one transaction."""
+        with self.archive.catalog.begin() as conn:
+            data_sha = self.data_sha[path] = _put(self.archive, conn, data_json, "application/json", "text")
+            return self._record(conn, job, path, data, "docx", data_sha, None)
+
+    def pdf(self, job: Job, path: Path, source: Path, source_sha: str | None) -> str:
+        with self.archive.catalog.begin() as conn:
+            return self._record(conn, job, path, path.read_bytes(), "pdf", self.data_sha.get(source, ""), source_sha)
+
+    def _record(self, conn: Any, job: Job, path: Path, data: bytes, fmt: str, data_sha: str,
+                source_sha: str | None) -> str:
         archive = self.archive
         assert job.template is not None
-        with archive.catalog.begin() as conn:
-            tpl_sha = self.template_cache.get(job.template)
-            if tpl_sha is None:  # stored once per run: a batch shares its template
-                tpl_sha = self.template_cache[job.template] = _put(archive, conn, job.template.read_bytes(),
-                                                                   DOCX_MIME, "docx")
-            sha = _put(archive, conn, data, DOCX_MIME if fmt == "docx" else PDF_MIME, fmt)
-            now = archive.now()
-            detail = {"kind": job.kind, "subject": job.subject, "tahun": job.tahun, "periode": job.periode,
-                      "format": fmt, "filename": path.name, "template": job.template.name,
-                      "template_sha256": tpl_sha, "data_sha256": data_sha, "source_sha256": source_sha}
-            seq = custody.append(conn, "generated", at=now, actor=archive.actor, sha256=sha, detail=detail)
-            docs_q.record_generated(conn, kind=job.kind, subject=job.subject, tahun=job.tahun, periode=job.periode,
-                                       format=fmt, filename=path.name, sha256=sha, template=job.template.name,
-                                       template_sha256=tpl_sha, data_sha256=data_sha, source_sha256=source_sha,
-                                       generated_at=now, event_seq=seq)
+        tpl_sha = self.template_cache.get(job.template)
+        if tpl_sha is None:  # stored once per run: a batch shares its template
+            tpl_sha = self.template_cache[job.template] = _put(archive, conn, job.template.read_bytes(),
+                                                               DOCX_MIME, "docx")
+        sha = _put(archive, conn, data, DOCX_MIME if fmt == "docx" else PDF_MIME, fmt)
+        now = archive.now()
+        detail = {"kind": job.kind, "subject": job.subject, "tahun": job.tahun, "periode": job.periode,
+                  "format": fmt, "filename": path.name, "template": job.template.name,
+                  "template_sha256": tpl_sha, "data_sha256": data_sha, "source_sha256": source_sha}
+        seq = custody.append(conn, "generated", at=now, actor=archive.actor, sha256=sha, detail=detail)
+        docs_q.record_generated(conn, kind=job.kind, subject=job.subject, tahun=job.tahun, periode=job.periode,
+                                   format=fmt, filename=path.name, sha256=sha, template=job.template.name,
+                                   template_sha256=tpl_sha, data_sha256=data_sha, source_sha256=source_sha,
+                                   generated_at=now, event_seq=seq)
         return sha
 
 
 def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = False,
         renderer: Renderer | None = None, per_document_timeout: float = 60.0,
-        progress: Callable[[Generated], None] | None = None) -> Iterator[Generated]:
-    """Render (and convert) every job; yields one Generated per job, DOCX first, then PDF."""
+        progress: Callable[[Generated], None] | None = None, workers: int | None = None,
+        converters: int | None = None) -> Iterator[Generated]:
+    """Render (and convert) every job; yields one Generated per job, DOCX first, then PDF.
+
+    ``workers`` processes render the DOCX at once and ``converters`` LibreOffice processes make the
+    PDFs (each default: one per core); this process stores and records every output. Without PDF
+    the results come in the order of ``jobs``; with PDF, as each conversion finishes. A document
+    that fails is reported with its error and the others are still made."""
     outdir.mkdir(parents=True, exist_ok=True)
-    renderer = renderer or Renderer()
     recorder = _Recorder(archive)
+    tasks = {i: RenderTask(job.template, job.context, job.label, outdir / f"{job.stem}.docx")
+             for i, job in enumerate(jobs)
+             if not job.error and job.context is not None and job.template is not None}
     done: list[Generated] = []
-    for job in jobs:
-        g = Generated(job)
-        if job.error or job.context is None or job.template is None:
-            g.error = job.error or "nothing to render"
-        else:
-            try:
-                data_json = dumps(job.context).encode("utf-8")
-                data = renderer.render(job.template, job.context, subject=job.label)
-                g.docx = outdir / f"{job.stem}.docx"
-                g.docx.write_bytes(data)
-                with archive.catalog.begin() as conn:
-                    data_sha = _put(archive, conn, data_json, "application/json", "text")
-                g.docx_sha256 = recorder.record(job, g.docx, data, "docx", data_sha, None)
-                job.context = {"_data_sha256": data_sha}  # free memory in large batches
-            except ArchiverError as exc:
-                g.error = str(exc)
-        done.append(g)
-        if not pdf:
-            if progress:
-                progress(g)
-            yield g
+    # closed when this loop ends, so the worker processes are gone before the PDFs are made
+    with closing(render_all(list(tasks.values()), workers=workers, renderer=renderer)) as rendered:
+        for i, job in enumerate(jobs):
+            g = Generated(job)
+            if i not in tasks:
+                g.error = job.error or "nothing to render"
+            else:
+                r = next(rendered)
+                if r.data is None:
+                    g.error = r.error
+                else:
+                    try:
+                        g.docx = r.task.dest
+                        g.docx_sha256 = recorder.docx(job, g.docx, r.data, dumps(r.task.context).encode("utf-8"))
+                    except ArchiverError as exc:
+                        g.error = str(exc)
+            done.append(g)
+            if not pdf:
+                if progress:
+                    progress(g)
+                yield g
     if not pdf:
         return
     by_source = {g.docx.resolve(): g for g in done if g.docx is not None}
@@ -276,19 +299,17 @@ def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = Fals
             yield g
     if not by_source:
         return
-    with PdfConverter(per_document_timeout=per_document_timeout) as conv:
-        for c in conv.convert(list(by_source), outdir):
-            g = by_source[c.source]
-            if c.pdf is None:
-                g.error = f"PDF: {c.error}"
-            else:
-                g.pdf = c.pdf
-                g.pdf_sha256 = recorder.record(g.job, c.pdf, c.pdf.read_bytes(), "pdf",
-                                               g.job.context["_data_sha256"] if g.job.context else "",
-                                               g.docx_sha256)
-            if progress:
-                progress(g)
-            yield g
+    for c in convert_all(list(by_source), outdir, converters=converters, per_document_timeout=per_document_timeout):
+        g = by_source[c.source]
+        if c.pdf is None:
+            g.error = f"PDF of {c.source.name}: {c.error}"  # the DOCX stays made and recorded
+        else:
+            assert g.docx is not None
+            g.pdf = c.pdf
+            g.pdf_sha256 = recorder.pdf(g.job, c.pdf, g.docx, g.docx_sha256)
+        if progress:
+            progress(g)
+        yield g
 
 
 # ----------------------------------------------------------------------------- proving

@@ -6,8 +6,9 @@
 * Autoescaping: values are XML-escaped, so ``&``, ``<`` and quotes in names and RHK texts
   render intact instead of breaking the document.
 * ``None`` renders as an empty string (an unfilled optional field, e.g. a penilai without NIP).
-* The template file is read once and each of its XML parts is compiled once per process:
-  a batch of 500 documents parses and compiles each template a single time.
+* The template file is read once and each of its XML parts is cleaned up (docxtpl's
+  ``patch_xml``) and compiled once per process: a batch of 500 documents parses and compiles
+  each template a single time.
 """
 
 from __future__ import annotations
@@ -71,11 +72,19 @@ def make_env() -> jinja2.Environment:
 
 
 class _CachingTemplate(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type information
-    """docxtpl's template with compiled Jinja templates shared through ``cache`` (keyed by XML)."""
+    """docxtpl's template with compiled Jinja templates shared through ``cache`` (keyed by XML) and
+    docxtpl's clean-up of each part's XML (``patch_xml``, a pure function of the XML) through ``patched``."""
 
-    def __init__(self, source: Any, cache: dict[str, jinja2.Template]) -> None:
+    def __init__(self, source: Any, cache: dict[str, jinja2.Template], patched: dict[str, str]) -> None:
         super().__init__(source)
         self._compiled = cache
+        self._patched = patched
+
+    def patch_xml(self, src_xml: str) -> str:
+        out = self._patched.get(src_xml)
+        if out is None:
+            out = self._patched[src_xml] = str(super().patch_xml(src_xml))
+        return out
 
     def render_xml_part(self, src_xml: str, part: Any, context: dict[str, Any],
                         jinja_env: jinja2.Environment | None = None) -> str:
@@ -98,6 +107,7 @@ class Renderer:
         self.env = make_env()
         self._bytes: dict[Path, tuple[tuple[int, int], bytes]] = {}
         self._compiled: dict[str, jinja2.Template] = {}
+        self._patched: dict[str, str] = {}
 
     def template_bytes(self, path: Path) -> bytes:
         st = path.stat()
@@ -109,7 +119,7 @@ class Renderer:
 
     def render(self, template: Path, context: dict[str, Any], *, subject: str = "") -> bytes:
         """DOCX bytes of ``template`` filled with ``context``. RenderError names template, subject, field."""
-        doc = _CachingTemplate(io.BytesIO(self.template_bytes(template)), self._compiled)
+        doc = _CachingTemplate(io.BytesIO(self.template_bytes(template)), self._compiled, self._patched)
         try:
             doc.render(_tag(context, ""), self.env, autoescape=True)
         except jinja2.UndefinedError as exc:
