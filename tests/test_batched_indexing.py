@@ -81,3 +81,65 @@ def test_one_file_alone_is_indexed_at_once_outside_a_batch(ws: Workspace, tmp_pa
     res = ws.cli_json("ingest", str(ws.drop / f"{NIP_A}/2026/TW1/RHK-01/tunggal.pdf"))
     assert [r["status"] for r in res] == ["archived"]
     assert [h["name"] for h in ws.cli_json("search", "serah terima")] == ["tunggal.pdf"]
+
+
+# ----------------------------------------------------------------------------- the writer process
+
+def _burst(ws: Workspace, n: int, word: str) -> None:
+    for i in range(n):
+        ws.put(f"{NIP_A}/2026/TW3/RHK-02/{word} {i:02d}.pdf", make_pdf(f"Laporan {word} nomor{i}"))
+
+
+def _all_found(ws: Workspace, word: str, n: int) -> None:
+    hits = ws.cli_json("search", word, "--limit", "500")
+    assert sorted(h["name"] for h in hits) == sorted(f"{word} {i:02d}.pdf" for i in range(n))
+    with ws.open() as archive:
+        assert ctext.pending_ids(archive.catalog, _generation(ws)) == []
+        assert ctext.queued_ids(archive.catalog, limit=1000) == []
+
+
+def test_a_burst_is_indexed_by_a_writer_process_and_a_lone_batch_here(ws: Workspace) -> None:
+    from archiver import ingest
+    from archiver.search import batched
+
+    _set(ws, batch_size="10", ocr="false")
+    _burst(ws, 35, "pengadaan")
+    with ws.open() as archive:
+        with batched(archive) as batch:
+            assert len(list(ingest.scan(archive))) == 35
+        assert batch.processes == 1 and batch.written == 35 and batch.left_pending == 0
+        pid = batch.writer_pid
+    assert pid is not None and not Path(f"/proc/{pid}").exists()  # stopped and reaped at the end
+    _all_found(ws, "pengadaan", 35)
+    ws.put(f"{NIP_A}/2026/TW3/RHK-02/sendiri.pdf", make_pdf("Undangan rapat sendirian"))
+    with ws.open() as archive:
+        with batched(archive) as batch:
+            assert len(list(ingest.scan(archive))) == 1
+        assert batch.processes == 0 and batch.written == 1  # smaller than a batch: written in this process
+    assert [h["name"] for h in ws.cli_json("search", "sendirian")] == ["sendiri.pdf"]
+
+
+def test_a_killed_writer_process_loses_nothing(ws: Workspace) -> None:
+    import os
+    import signal
+    import time
+
+    from archiver import ingest
+    from archiver.search import batched
+
+    _set(ws, batch_size="10", ocr="false")
+    _burst(ws, 60, "anggaran")
+    with ws.open() as archive:
+        with batched(archive) as batch:
+            results = []
+            for r in ingest.scan(archive):
+                results.append(r)
+                if len(results) == 15:  # the first batch went to a writer process: kill it
+                    deadline = time.monotonic() + 30
+                    while batch.writer_pid is None and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    assert batch.writer_pid is not None
+                    os.kill(batch.writer_pid, signal.SIGKILL)
+        assert len(results) == 60 and {r.status for r in results} == {"archived"}
+        assert batch.processes == 1  # not restarted: later batches were written here
+    _all_found(ws, "anggaran", 60)

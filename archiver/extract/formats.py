@@ -10,11 +10,11 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
+import re
 import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,65 +177,21 @@ def _zip_checked(path: Path, limits: ExtractLimits, what: str) -> Extraction | N
     return None
 
 
-def _docx_blocks(container: Any) -> Iterator[str]:
-    """Paragraphs and table cells (nested tables too), in document order."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    for block in container.iter_inner_content():
-        if isinstance(block, Paragraph):
-            if block.text.strip():
-                yield block.text
-        elif isinstance(block, Table):
-            for row in block.rows:
-                cells: list[str] = []
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:  # merged cells repeat
-                        continue
-                    seen.add(id(cell._tc))
-                    cells.append(" ".join(_docx_blocks(cell)))
-                line = " | ".join(c for c in cells if c.strip())
-                if line:
-                    yield line
-
-
-def _text_boxes(element: Any) -> list[str]:
-    """Paragraphs in text boxes and shapes (letterheads often sit in one), each once."""
-    from docx.oxml.ns import qn
-
-    seen: dict[str, None] = {}
-    for box in element.iter(qn("w:txbxContent")):  # Word writes each box twice (DrawingML + VML fallback)
-        for para in box.iter(qn("w:p")):
-            line = "".join(t.text or "" for t in para.iter(qn("w:t"))).strip()
-            if line:
-                seen.setdefault(line)
-    return list(seen)
-
-
 def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
-    import docx
+    """Word: the text parts read straight from the XML (``docx_text``), each inflated under the cap."""
+    from lxml import etree  # type: ignore[import-untyped]
 
-    bad = _zip_checked(path, limits, "Word")
-    if bad:
-        return bad
+    from .docx_text import docx_text
+
     try:
-        d = docx.Document(str(path))
-        parts: list[str] = []
-        for section in d.sections:
-            for hf in (section.header, section.first_page_header, section.even_page_header,
-                       section.footer, section.first_page_footer, section.even_page_footer):
-                if not hf.is_linked_to_previous:
-                    parts.extend(_docx_blocks(hf))
-                    parts.extend(_text_boxes(hf._element))
-        body = list(_docx_blocks(d)) + _text_boxes(d.element.body)
-        cp = d.core_properties
-        meta = {"title": cp.title or None, "author": cp.author or None, "created": _iso(cp.created),
-                "modified": _iso(cp.modified)}
-    except Exception as exc:  # python-docx raises many kinds on broken files
+        text, meta = docx_text(path, limits.max_unzipped_mb)
+    except ZipBomb as exc:
+        return Extraction("no_text", "", reason=f"no text: {exc}", extractor="zipguard")
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, KeyError, ValueError,
+            etree.XMLSyntaxError) as exc:
         return Extraction("failed", "", reason=f"corrupt Word file: {type(exc).__name__}: {exc}"[:500],
-                          extractor="python-docx")
-    return _done("\n".join(body + parts), limits, "python-docx", {k: v for k, v in meta.items() if v})
+                          extractor="docx-xml")
+    return _done(text, limits, "docx-xml", dict(meta))
 
 
 def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
@@ -417,7 +373,12 @@ def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
                 img.load()
                 frame = ImageOps.exif_transpose(img).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return Extraction("no_text", "", meta=meta, extractor=name, reason=f"no text: image too large ({exc})"[:300])
+        # Pillow's own message quotes its hard limit (twice max_pixels): say the configured one
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(size.group(1)):,} pixels; " if size else ""
+        return Extraction("no_text", "", meta=meta, extractor=name,
+                          reason=f"no text: image too large ({pixels}limit {limits.max_pixels:,}, "
+                                 "[extract] max_pixels): a decompression bomb?")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         return Extraction("failed", "", meta=meta, extractor=name,
                           reason=f"corrupt or truncated image: {exc}"[:300])

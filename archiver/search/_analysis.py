@@ -9,6 +9,7 @@ for its query parser, and a test checks that both make the same terms.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ._accents import ACCENT_MAP
 from ._stemming import stem
@@ -42,3 +43,18 @@ def content_of(name: str, text: str) -> str:
     """Searchable text: the file name's words (``laporan_kegiatan-2026.pdf``) then the content."""
     words = re.sub(r"[_\-.]+", " ", name)
     return f"{words}\n{text}" if text else words
+
+
+def cap_text(text: str, *, max_chars: int, max_words: int) -> str:
+    """What one document gives the index: at most ``max_chars`` of its text, holding at most
+    ``max_words`` distinct words. Beyond that the rarest words are left out (words seen once
+    first: random strings, encoded data, OCR noise), so one file of many distinct words cannot
+    make the index many times its size. The text itself stays whole in the catalog."""
+    if len(text) > max_chars:
+        text = text[:max_chars]
+    words = WORD.findall(text)
+    counts = Counter(w.lower() for w in words)
+    if len(counts) <= max_words:
+        return text
+    keep = {w for w, _ in counts.most_common(max_words)}  # equal counts: the first seen stay
+    return " ".join(w for w in words if w.lower() in keep)

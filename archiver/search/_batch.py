@@ -12,6 +12,13 @@ parallel (one extraction worker process per core), writes them in one commit wit
 merging segments, and marks them indexed. Segments are merged when there are many of
 them, and by the indexing pass the watcher runs after each reconcile scan.
 
+From the first full batch on (a burst), the writer thread hands each batch to an index
+writer process (``_writer``, ``[index] writer_process``) and waits for its answer: writing
+the index holds the GIL, and on a thread of this process it would slow the storing and
+cataloguing of the next files. A batch of a file or two (a lone drop) is written here, so
+it is searchable without waiting for a process to start. If the process dies, its batch
+goes into the queue below and later batches are written here again.
+
 At most two batches wait for the writer; a third blocks the ingest thread until one is
 written, so memory stays bounded when extraction is slower than archiving. What cannot be
 written (the index busy or broken) goes into the catalog's ``index_queue``; every batch
@@ -37,13 +44,10 @@ from contextvars import ContextVar
 
 from ..archive import Archive
 from ..catalog import text as ctext
-from ._backend import IndexBusy, IndexError_
-from ._indexing import ensure_text, index_submissions, merge_segments
+from ._indexing import ensure_text, retry_queued, write_batch, write_ids
+from ._writer import WriterGone, WriterProcess
 
 log = logging.getLogger(__name__)
-
-#: How long a batch waits for the index writer lock (another process writing) before it is queued.
-LOCK_TIMEOUT_S = 2.0
 #: Batches handed over but not yet written; one more blocks the ingest thread (back-pressure).
 MAX_WAITING = 2
 
@@ -57,8 +61,11 @@ class IndexBatch:
         self.archive = archive
         self.size = size
         self.wait_s = wait_s
+        self.use_process = archive.config.index.writer_process
         self.written = 0
         self.left_pending = 0
+        self.processes = 0  # index writer processes started
+        self.writer_pid: int | None = None  # the latest one's
         self._ids: list[int] = []
         self._oldest = 0.0
         self._queue: queue.Queue[list[int] | None] = queue.Queue(maxsize=MAX_WAITING)
@@ -89,13 +96,34 @@ class IndexBatch:
         self._queue.put(ids)
 
     def _write_loop(self) -> None:
-        while (ids := self._queue.get()) is not None:
-            if _write(self.archive, ids, timeout=LOCK_TIMEOUT_S, parallel=True, merge=False):
-                self.written += len(ids)
-                self.written += _retry_queued(self.archive, limit=self.size)
-                merge_segments(self.archive, only_if_many=True)
-            else:
-                self.left_pending += len(ids)
+        proc: WriterProcess | None = None
+        try:
+            while (ids := self._queue.get()) is not None:
+                if proc is None and self.use_process and len(ids) >= self.size:
+                    try:  # a burst: from now on the index is written in a process of its own
+                        proc = WriterProcess(self.archive)
+                        self.processes += 1
+                        self.writer_pid = proc.pid
+                    except WriterGone as exc:
+                        log.warning("%s; indexing in this process", exc)
+                        self.use_process = False
+                if proc is None:
+                    written, pending = write_batch(self.archive, ids)
+                else:
+                    try:
+                        written, pending = proc.write(ids)
+                    except WriterGone as exc:
+                        log.warning("%s; %d file(s) queued for the next batch, indexed in this process from now on",
+                                    exc, len(ids))
+                        proc.close()
+                        proc, self.use_process = None, False
+                        ctext.enqueue(self.archive.catalog, ids, self.archive.now())
+                        written, pending = 0, len(ids)
+                self.written += written
+                self.left_pending += pending
+        finally:
+            if proc is not None:
+                proc.close()
 
 
 def active_batch() -> IndexBatch | None:
@@ -140,31 +168,5 @@ def index_new_submission(archive: Archive, submission_id: int, sha256: str, type
         batch.add(submission_id)
         return
     ensure_text(archive, sha256, type_name or "")
-    if _write(archive, [submission_id], timeout=ALONE_LOCK_TIMEOUT_S):
-        _retry_queued(archive, limit=RETRY_ALONE)
-
-
-def _write(archive: Archive, ids: list[int], *, timeout: float, parallel: bool = False, merge: bool = True) -> bool:
-    """Index these submissions; on failure queue them for the next batch (never raises)."""
-    try:
-        index_submissions(archive, ids, timeout=timeout, parallel=parallel, merge=merge)
-        return True
-    except IndexBusy:
-        log.info("search index busy: %d file(s) wait for the next batch or pass", len(ids))
-    except IndexError_ as exc:
-        log.warning("search index not updated for %d file(s): %s", len(ids), exc)
-    except Exception:  # noqa: BLE001 - derived data: log it, the next batch or pass redoes it
-        log.exception("indexing %d file(s) failed; they wait for the next batch or pass", len(ids))
-    try:
-        ctext.enqueue(archive.catalog, ids, archive.now())
-    except Exception:  # noqa: BLE001 - the catalog itself failing: the full pass still finds them
-        log.exception("could not queue %d file(s) for indexing; the next pass finds them", len(ids))
-    return False
-
-
-def _retry_queued(archive: Archive, *, limit: int) -> int:
-    """Index what earlier failed writes left in the queue; how many were written."""
-    ids = ctext.queued_ids(archive.catalog, limit=limit)
-    if ids and _write(archive, ids, timeout=ALONE_LOCK_TIMEOUT_S, parallel=True):
-        return len(ids)
-    return 0
+    if write_ids(archive, [submission_id], timeout=ALONE_LOCK_TIMEOUT_S):
+        retry_queued(archive, limit=RETRY_ALONE)

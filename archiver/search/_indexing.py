@@ -27,8 +27,9 @@ from ..catalog import STORED
 from ..catalog import text as ctext
 from ..catalog.core import blob as blob_row
 from ..catalog.text import TextRecord
-from ..errors import NotFound
+from ..errors import DISK_FULL_ERRNOS, DiskFull, NotFound, disk_full
 from ..extract import ExtractLimits, extract, set_workers
+from ._analysis import cap_text
 from ._backend import IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, SearchBackend
 from ._whoosh import WhooshBackend
 
@@ -39,6 +40,8 @@ BATCH = 500
 QUICK_LOCK_TIMEOUT_S = 0.5
 #: A batch writer merges segments once the index has more than this many.
 MAX_SEGMENTS = 12
+#: How long a batch waits for the index writer lock (another process writing) before it is queued.
+BATCH_LOCK_TIMEOUT_S = 2.0
 
 Progress = Callable[[int], object]  # a progress bar's update(n)
 
@@ -117,13 +120,19 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def make_doc(row: dict[str, Any], text: TextRecord | None) -> IndexDoc:
+def make_doc(row: dict[str, Any], text: TextRecord | None, *, max_chars: int | None = None,
+             max_words: int | None = None) -> IndexDoc:
+    """The index document of a submission; with ``max_chars``/``max_words`` its text is capped
+    (``[index] max_chars_per_document``, ``max_words_per_document``)."""
     meta = (text.meta if text else None) or {}
+    body = text.text if text else ""
+    if max_chars is not None and max_words is not None:
+        body = cap_text(body, max_chars=max_chars, max_words=max_words)
     created = _parse_time(meta.get("created")) or _parse_time(meta.get("exif_date"))
     return IndexDoc(
         key=str(row["id"]), sha256=row["sha256"], name=row["name"], path=f"{row['share']}/{row['relpath']}",
         received=_parse_time(row["received_at"]) or dt.datetime.now(dt.UTC),
-        text=text.text if text else "", nip=row["nip"], tahun=row["tahun"], periode=row["periode"],
+        text=body, nip=row["nip"], tahun=row["tahun"], periode=row["periode"],
         rhk=row["rhk"], type=row["type"], status=row["status"], created=created)
 
 
@@ -143,6 +152,7 @@ def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: boo
     """Index documents for submissions, extracting text for blobs that have none yet
     (``parallel``: each chunk's missing texts at the same time, one worker per core)."""
     seen: set[str] = set()
+    cfg = archive.config.index
     for i in range(0, len(ids), BATCH):
         rows, texts = ctext.rows_with_texts(archive.catalog, ids[i:i + BATCH])
         if parallel:
@@ -159,7 +169,7 @@ def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: boo
                 rec = ensure_text(archive, sha, row["type"] or "", ocr=ocr, fresh=fresh)
                 texts[sha] = rec
             seen.add(sha)
-            yield make_doc(row, rec)
+            yield make_doc(row, rec, max_chars=cfg.max_chars_per_document, max_words=cfg.max_words_per_document)
             if progress:
                 progress(1)
 
@@ -306,3 +316,52 @@ def reindex_changed(archive: Archive, submission_ids: Sequence[int]) -> None:
         log.info("search index busy: submission(s) %s stay pending for the next indexing pass", ids)
     except IndexError_ as exc:
         log.warning("search index not updated for submission(s) %s: %s", ids, exc)
+
+
+# --------------------------------------------------------------------------- batches
+
+def write_ids(archive: Archive, ids: list[int], *, timeout: float, parallel: bool = False, merge: bool = True) -> bool:
+    """Index these submissions; on failure queue them for the next batch (never raises)."""
+    try:
+        index_submissions(archive, ids, timeout=timeout, parallel=parallel, merge=merge)
+        return True
+    except IndexBusy:
+        log.info("search index busy: %d file(s) wait for the next batch or pass", len(ids))
+    except IndexError_ as exc:
+        log.warning("search index not updated for %d file(s): %s", len(ids), exc)
+    except Exception as exc:  # noqa: BLE001 - derived data: log it, the next batch or pass redoes it
+        if not _warn_disk_full(exc, f"{len(ids)} berkas belum diindeks"):
+            log.exception("indexing %d file(s) failed; they wait for the next batch or pass", len(ids))
+    try:
+        ctext.enqueue(archive.catalog, ids, archive.now())
+    except Exception as exc:  # noqa: BLE001 - the catalog itself failing: the full pass still finds them
+        if not _warn_disk_full(exc, f"antrean indeks untuk {len(ids)} berkas"):
+            log.exception("could not queue %d file(s) for indexing; the next pass finds them", len(ids))
+    return False
+
+
+def _warn_disk_full(exc: BaseException, what: str) -> bool:
+    """A full disk is one clear line in the log, not a traceback; True when it was one."""
+    if isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS):
+        log.warning("%s: %s", what, (exc if isinstance(exc, DiskFull) else disk_full("indeks pencarian")).message)
+        return True
+    return False
+
+
+def retry_queued(archive: Archive, *, limit: int) -> int:
+    """Index what earlier failed writes left in the queue; how many were written."""
+    ids = ctext.queued_ids(archive.catalog, limit=limit)
+    if ids and write_ids(archive, ids, timeout=QUICK_LOCK_TIMEOUT_S, parallel=True):
+        return len(ids)
+    return 0
+
+
+def write_batch(archive: Archive, ids: list[int]) -> tuple[int, int]:
+    """Write one batch of new submissions (texts extracted in parallel, one commit, no merge),
+    then what earlier failed writes queued; merge when segments pile up.
+    Returns (written, left pending): what could not be written waits in the queue."""
+    if not write_ids(archive, ids, timeout=BATCH_LOCK_TIMEOUT_S, parallel=True, merge=False):
+        return 0, len(ids)
+    written = len(ids) + retry_queued(archive, limit=archive.config.index.batch_size)
+    merge_segments(archive, only_if_many=True)
+    return written, 0
