@@ -10,7 +10,9 @@ disabling a user deletes the rows, so a session ends everywhere at once.
 
 Throttling counts failed logins per user name and per client address. From the
 ``FREE_ATTEMPTS``-th failure on, the key is locked for a time that doubles with each further
-failure (30 s, 60 s, 120 s ... up to an hour). A successful login clears the user key.
+failure (30 s, 60 s, 120 s ... up to an hour). A successful login clears the user key; on
+every key (user name and address alike) one failure is forgiven per ``FORGIVE_EVERY_S``
+without failures, so an office behind one address never locks itself out for good.
 
 Scope: ``visible_nips(archive, user)`` is None for roles that see everything (auditor,
 admin), else a ``Visible``: the (NIP, tahun) pairs whose evidence the user may see. A
@@ -62,6 +64,8 @@ SESSION_HOURS = 10
 FREE_ATTEMPTS = {"user": 5, "ip": 20}
 BASE_LOCK_S = 30
 MAX_LOCK_S = 3600
+#: Quiet time after which one earlier failure on a key no longer counts.
+FORGIVE_EVERY_S = 900
 
 _hasher = PasswordHasher()
 
@@ -227,7 +231,11 @@ def record_failure(catalog: Catalog, name: str, ip: str, now: dt.datetime) -> No
             return None
         return iso(now + dt.timedelta(seconds=min(MAX_LOCK_S, BASE_LOCK_S * 2 ** (over - 1))))
 
-    rows.add_failure(catalog, list(kinds), at=iso(now), lock=lock)
+    def decay(failures: int, last_at: str) -> int:
+        last = dt.datetime.strptime(last_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        return max(0, failures - int((now - last).total_seconds() // FORGIVE_EVERY_S))
+
+    rows.add_failure(catalog, list(kinds), at=iso(now), lock=lock, decay=decay)
 
 
 def clear_failures(catalog: Catalog, name: str) -> None:

@@ -6,6 +6,7 @@
     ├── NotFound                  exit 1, HTTP 404
     ├── PermissionDenied          exit 1, HTTP 403
     ├── StoreError                exit 1             the blob store could not read or write
+    │   └── DiskFull              exit 1, HTTP 507   no space left (ENOSPC, EDQUOT, SQLite's SQLITE_FULL)
     └── ValidationFailed          exit 1, HTTP 422   input checked and found wanting (all problems listed)
 
 The CLI prints ``Error: <message>`` and exits with ``exit_code``; the web layer maps
@@ -13,6 +14,8 @@ The CLI prints ``Error: <message>`` and exits with ``exit_code``; the web layer 
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class ArchiverError(Exception):
@@ -57,3 +60,20 @@ class StoreError(ArchiverError):
 
 class ValidationFailed(ArchiverError):
     http_status = 422
+
+
+class DiskFull(StoreError):
+    """No space left where the archive, catalog or index writes; what exists stays readable."""
+
+    http_status = 507
+
+
+#: errno values that mean "no space left" (EDQUOT: the user's quota is used up).
+DISK_FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
+
+
+def disk_full(what: str) -> DiskFull:
+    """The one message for a full disk (``what``: what could not be written)."""
+    return DiskFull(f"Disk penuh: {what} tidak dapat ditulis.",
+                    hint="kosongkan ruang disk atau naikkan kuota, lalu jalankan perintah ini lagi; "
+                         "arsip yang sudah ada tetap utuh, dapat dicari dan diverifikasi")

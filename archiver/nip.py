@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SEPARATORS = re.compile(r"[\s.\-]")
@@ -30,8 +31,9 @@ class Nip:
 
 
 def normalize_nip(raw: str) -> str:
-    """Strip the spaces, dots and dashes people type inside a NIP."""
-    return _SEPARATORS.sub("", raw or "")
+    """Strip the spaces, dots and dashes people type inside a NIP; full-width digits
+    (``１９８５…``, typed with an East Asian keyboard) become ASCII digits."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
 
 
 def parse_nip(raw: str, jenis: str | None = None) -> Nip:
@@ -40,8 +42,8 @@ def parse_nip(raw: str, jenis: str | None = None) -> Nip:
     Raises NipError with a reason a staff member understands.
     """
     s = normalize_nip(raw)
-    if not s.isdigit():
-        raise NipError(f"NIP {raw!r} must contain digits only")
+    if not (s.isascii() and s.isdigit()):
+        raise NipError(f"NIP {raw!r} must contain digits 0-9 only")
     if len(s) != 18:
         raise NipError(f"NIP {raw!r} has {len(s)} digits; a NIP has exactly 18")
     try:

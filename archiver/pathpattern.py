@@ -16,6 +16,7 @@ file is archived as unlinked with that reason instead of being dropped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,8 +122,8 @@ class PathPattern:
             except NipError as exc:
                 problems.append(str(exc))
         if "tahun" in values:
-            t = values["tahun"]
-            if re.fullmatch(r"20\d\d", t):
+            t = unicodedata.normalize("NFKC", values["tahun"])  # full-width ２０２６ is 2026, like TW１
+            if re.fullmatch(r"20[0-9]{2}", t):
                 key["tahun"] = int(t)
             else:
                 problems.append(f"folder {t!r} is not a year such as 2026")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 QUARTERS = ("TW1", "TW2", "TW3", "TW4")
 MONTHS = tuple(f"{m:02d}" for m in range(1, 13))
@@ -30,7 +31,7 @@ def normalize_periode(raw: str) -> str | None:
     >>> normalize_periode("Triwulan II"), normalize_periode("3"), normalize_periode("tahunan")
     ('TW2', '03', 'TAHUNAN')
     """
-    s = raw.strip()
+    s = unicodedata.normalize("NFKC", raw).strip()  # full-width ＴＷ１ is TW1
     if s.upper() in (ANNUAL, "TAHUN", "AKHIR", "ANNUAL"):
         return ANNUAL
     m = _QUARTER.match(s)

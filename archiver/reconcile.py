@@ -25,6 +25,7 @@ from typing import Literal
 from .archive import Archive
 from .catalog import core as subs
 from .ingest import walk_share
+from .names import readable
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,7 @@ class SettleTracker:
     def _writer_free(self, cand: Candidate, now: float) -> bool:
         if not self.check_writers or open_for_writing(self.roots[cand.share] / cand.relpath) is not True:
             return True
-        log.debug("%s/%s is still open for writing; waiting", cand.share, cand.relpath)
+        log.debug("%s/%s is still open for writing; waiting", cand.share, readable(cand.relpath))
         cand.since = now
         self._schedule(cand, now + self.settle_s[cand.share])
         return False

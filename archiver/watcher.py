@@ -41,9 +41,11 @@ from watchdog.observers.polling import PollingObserverVFS
 from . import ingest
 from .archive import Archive
 from .errors import ArchiverError
+from .names import readable
 from .reconcile import Candidate, Change, SettleTracker, scan_changes
 from .search import IndexBatch, batched, index_pending
 from .status import WATCHER_STATE
+from .upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,7 @@ class Watcher:
         self._last_reconcile: str | None = None
         self._state = "starting"
         self._batch: IndexBatch | None = None
+        self.upkeep = Upkeep(archive, clock)  # anchoring and scheduled fixity, while ingest is idle
 
     # -- the loop ---------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -163,9 +166,10 @@ class Watcher:
         self._process_removals(now)
         if self._batch is not None:
             self._batch.poll()  # a file dropped alone is written within batch_seconds (+ one turn)
+        more_upkeep = False if (more_scan or more_ingest) else self.upkeep.tick()
         self._check_observers()
         self._write_state()
-        return more_scan or more_ingest
+        return more_scan or more_ingest or more_upkeep
 
     def _idle_wait(self) -> float:
         tick = min(0.25, min(self.tracker.settle_s.values()) / 4 or 0.05)
@@ -270,10 +274,10 @@ class Watcher:
         if (st.st_size, st.st_mtime_ns) != (cand.size, cand.mtime_ns):
             self.tracker.observe(cand.share, cand.relpath)
         else:
-            log.debug("unchanged    %s/%s", cand.share, cand.relpath)
+            log.debug("unchanged    %s/%s", cand.share, readable(cand.relpath))
 
     def _failed(self, cand: Candidate, reason: str, last_try: bool) -> None:
-        path = f"{cand.share}/{cand.relpath}"
+        path = f"{cand.share}/{readable(cand.relpath)}"
         if last_try:
             self._decided("failed", path, f"{reason} (gave up after {cand.attempts} retries; "
                                           "the next reconcile scan tries again)", {})
@@ -313,7 +317,7 @@ class Watcher:
             try:
                 result = ingest.record_removal(self.archive, share, relpath)
             except Exception as exc:  # noqa: BLE001 - the next scan finds it again
-                log.warning("could not record the removal of %s/%s: %r", share, relpath, exc)
+                log.warning("could not record the removal of %s/%s: %r", share, readable(relpath), exc)
                 continue
             if result is not None:
                 self._decided(result.status, result.path, result.reason, {})
@@ -369,7 +373,7 @@ class Watcher:
                 "reconciling": self._scan is not None, "last_reconcile_at": self._last_reconcile,
                 "pending_removals": len(self._gone), "counts": dict(self.counts),
                 "shares": {n: self._mode(n) for n in self.roots},
-                "latest": list(self.latest), "problems": list(self.problems)}
+                "latest": list(self.latest), "problems": list(self.problems), **self.upkeep.state()}
 
     def _write_state(self, *, force: bool = False) -> None:
         now = time.monotonic()

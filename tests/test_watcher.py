@@ -406,9 +406,11 @@ def test_transient_errors_are_retried_then_quarantined_and_never_stop_the_watche
         configure(ws, retry_attempts=2)
         ws.put(f"{FOLDER_A}/warm-up.pdf", make_pdf("pemanasan"))  # loads every lazily imported module as root
         assert ws.cli("ingest").exit_code == 0
+        assert ws.cli("reindex", "--pending").exit_code == 0  # the index check and search modules too
         if os.geteuid() == 0:
             for p in [ws.root / "archive", ws.root / "index", *(ws.root / "archive").rglob("*"),
-                      *(ws.root / "index").rglob("*")]:
+                      *(ws.root / "index").rglob("*"), *[d for d in [ws.root / "anchors"] if d.exists()],
+                      *(ws.root / "anchors").rglob("*")]:
                 os.chown(p, 65534, 65534)
         flapping, locked, fine = f"{FOLDER_A}/flapping.pdf", f"{FOLDER_A}/locked.pdf", f"{FOLDER_A}/fine.pdf"
         caplog.set_level("INFO", logger="archiver.watcher")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import ConfigError
+from ..errors import ConfigError, disk_full
 from .schema import STATUSES, STORED
 
 __all__ = ["STATUSES", "STORED", "Catalog", "dumps", "make_engine"]
@@ -41,10 +42,18 @@ def make_engine(url: str) -> Engine:
 
 
 def _tune_sqlite(engine: Engine) -> None:
+    database = engine.url.database if engine.url.database not in (None, "", ":memory:") else None
+
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cur = dbapi_conn.cursor()
+        if database and _no_space(database):
+            # On a full disk SQLite cannot size the shared-memory index of WAL mode ("disk I/O
+            # error" on open). In exclusive locking mode it keeps that index in the heap, so
+            # what exists stays readable; no writer can run anyway until space is freed.
+            log.warning("the disk holding the catalog %s is full: reading it in exclusive mode", database)
+            cur.execute("PRAGMA locking_mode=EXCLUSIVE")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a process crash loses nothing committed
         cur.execute("PRAGMA foreign_keys=ON")
@@ -67,18 +76,29 @@ class Catalog:
         """Bring the schema to the newest revision of every feature (alembic 'heads')."""
         from alembic import command
         from alembic.config import Config as AlembicConfig
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
 
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
-        with self.engine.begin() as conn:
+        with self.read() as conn:  # up to date: no write transaction (which a full disk refuses)
+            if set(MigrationContext.configure(conn).get_current_heads()) == \
+                    set(ScriptDirectory.from_config(cfg).get_heads()):
+                return
+        with self.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A write transaction (serialised on SQLite)."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A write transaction (serialised on SQLite). A full disk raises ``DiskFull``."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            if _is_full(exc.orig):
+                raise disk_full("katalog") from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -88,6 +108,21 @@ class Catalog:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _no_space(database: str) -> bool:
+    """Whether the file system holding the catalog has (almost) no free blocks left."""
+    try:
+        st = os.statvfs(Path(database).resolve().parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def _is_full(exc: BaseException | None) -> bool:
+    """SQLite's 'database or disk is full', or its shared memory that cannot grow on a full disk."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    return name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR_SHM") or "disk is full" in str(exc)
 
 
 def dumps(detail: dict[str, Any]) -> str:

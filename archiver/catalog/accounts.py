@@ -106,14 +106,18 @@ def locked_until(catalog: Catalog, keys: Iterable[str]) -> list[str]:
 
 
 def add_failure(catalog: Catalog, keys: Iterable[str], *, at: str,
-                lock: Callable[[str, int], str | None]) -> None:
+                lock: Callable[[str, int], str | None], decay: Callable[[int, str], int] | None = None) -> None:
     """Count one more failure on each key, in one transaction; ``lock(key, failures)`` gives the
-    key's new ``locked_until`` (None: not locked)."""
+    key's new ``locked_until`` (None: not locked); ``decay(failures, last_at)`` how many of the
+    earlier failures still count."""
     with catalog.begin() as conn:
         for key in keys:
-            row = conn.execute(sa.select(web_login_failures.c.failures)
+            row = conn.execute(sa.select(web_login_failures.c.failures, web_login_failures.c.last_at)
                                .where(web_login_failures.c.key == key)).first()
-            failures = (int(row.failures) if row else 0) + 1
+            before = int(row.failures) if row else 0
+            if row and decay is not None:
+                before = decay(before, str(row.last_at))
+            failures = before + 1
             values = {"failures": failures, "locked_until": lock(key, failures), "last_at": at}
             if row:
                 conn.execute(web_login_failures.update().where(web_login_failures.c.key == key).values(**values))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..evidence import EvidenceKey, Filters
+from ..names import from_catalog, raw_hex, readable
 from . import Catalog
 from .filters import apply_filters
 from .schema import STORED, blobs, file_state, submissions
@@ -25,46 +26,50 @@ def file_states(catalog: Catalog, share: str) -> dict[str, dict[str, Any]]:
     """relpath -> state for a share (the cheap 'already archived?' check of a rescan)."""
     with catalog.read() as conn:
         rows = conn.execute(sa.select(file_state).where(file_state.c.share == share))
-        return {r.relpath: dict(r._mapping) for r in rows}
+        return {from_catalog(r.relpath, r.relpath_hex): dict(r._mapping) for r in rows}
 
 
 def fingerprints(catalog: Catalog, share: str) -> dict[str, tuple[int, int, bool]]:
     """relpath -> (size, mtime_ns, retry) for a share: small tuples, so 100,000 files stay cheap."""
-    q = (sa.select(file_state.c.relpath, file_state.c.size, file_state.c.mtime_ns, file_state.c.retry)
-         .where(file_state.c.share == share))
+    q = (sa.select(file_state.c.relpath, file_state.c.relpath_hex, file_state.c.size, file_state.c.mtime_ns,
+                   file_state.c.retry).where(file_state.c.share == share))
     with catalog.read() as conn:
-        return {r.relpath: (int(r.size), int(r.mtime_ns), bool(r.retry)) for r in conn.execute(q)}
+        return {from_catalog(r.relpath, r.relpath_hex): (int(r.size), int(r.mtime_ns), bool(r.retry))
+                for r in conn.execute(q)}
 
 
 def file_state_of(conn: Connection, share: str, relpath: str) -> Row[Any] | None:
     return conn.execute(sa.select(file_state).where(file_state.c.share == share,
-                                                    file_state.c.relpath == relpath)).first()
+                                                    file_state.c.relpath == readable(relpath))).first()
 
 
 def problem_state_of(conn: Connection, share: str, relpath: str) -> Row[Any] | None:
     """The file state of a path with the reason code of its submission (a problem reported before?)."""
     return conn.execute(sa.select(file_state, submissions.c.reason_code)
                         .join(submissions, submissions.c.id == file_state.c.submission_id)
-                        .where(file_state.c.share == share, file_state.c.relpath == relpath)).first()
+                        .where(file_state.c.share == share, file_state.c.relpath == readable(relpath))).first()
 
 
 def touch_state(conn: Connection, share: str, relpath: str, size: int, mtime_ns: int) -> None:
     """Same bytes, new mtime: remember the new fingerprint (not a new version)."""
-    conn.execute(file_state.update().where(file_state.c.share == share, file_state.c.relpath == relpath)
+    conn.execute(file_state.update().where(file_state.c.share == share, file_state.c.relpath == readable(relpath))
                  .values(size=size, mtime_ns=mtime_ns, retry=False))
 
 
 def set_state(conn: Connection, share: str, relpath: str, *, size: int, mtime_ns: int, sha256: str | None,
               submission_id: int, retry: bool = False) -> None:
-    values = {"size": size, "mtime_ns": mtime_ns, "sha256": sha256, "submission_id": submission_id, "retry": retry}
+    values = {"size": size, "mtime_ns": mtime_ns, "sha256": sha256, "submission_id": submission_id, "retry": retry,
+              "relpath_hex": raw_hex(relpath)}
     updated = conn.execute(file_state.update().where(file_state.c.share == share,
-                                                     file_state.c.relpath == relpath).values(**values)).rowcount
+                                                     file_state.c.relpath == readable(relpath))
+                           .values(**values)).rowcount
     if not updated:
-        conn.execute(file_state.insert().values(share=share, relpath=relpath, **values))
+        conn.execute(file_state.insert().values(share=share, relpath=readable(relpath), **values))
 
 
 def drop_states(conn: Connection, share: str, *relpaths: str) -> None:
-    conn.execute(file_state.delete().where(file_state.c.share == share, file_state.c.relpath.in_(relpaths)))
+    conn.execute(file_state.delete().where(file_state.c.share == share,
+                                           file_state.c.relpath.in_([readable(p) for p in relpaths])))
 
 
 # --------------------------------------------------------------------------- blobs
@@ -110,7 +115,7 @@ def submissions_without_blob(catalog: Catalog) -> list[dict[str, Any]]:
 def next_version(conn: Connection, share: str, relpath: str, *, stored: bool) -> int:
     """The version a new submission at this path gets (a problem without bytes keeps the last one)."""
     last = conn.execute(sa.select(sa.func.coalesce(sa.func.max(submissions.c.version), 0))
-                        .where(submissions.c.share == share, submissions.c.relpath == relpath,
+                        .where(submissions.c.share == share, submissions.c.relpath == readable(relpath),
                                submissions.c.sha256.is_not(None))).scalar_one()
     return int(last) + 1 if stored else int(last)
 
@@ -119,9 +124,10 @@ def insert_submission(conn: Connection, *, share: str, relpath: str, size: int, 
                       sha256: str | None, mime: str | None, type_name: str | None, received_at: str, status: str,
                       reason_code: str | None, reason: str | None, version: int, key: EvidenceKey,
                       link_problem: str | None) -> int:
-    name = relpath.rsplit("/", 1)[-1]
+    name = readable(relpath).rsplit("/", 1)[-1]
     new_id = conn.execute(submissions.insert().values(
-        share=share, relpath=relpath, name=name, size=size, mtime_ns=mtime_ns, sha256=sha256, mime=mime,
+        share=share, relpath=readable(relpath), relpath_hex=raw_hex(relpath), name=name, size=size,
+        mtime_ns=mtime_ns, sha256=sha256, mime=mime,
         type=type_name, received_at=received_at, status=status, reason_code=reason_code, reason=reason,
         version=version, link_problem=link_problem, **key.columns())).inserted_primary_key
     assert new_id is not None
@@ -156,23 +162,26 @@ def has_archived(conn: Connection, sha256: str) -> bool:
                                                           submissions.c.status == "archived")).first() is not None
 
 
-def move_candidates(conn: Connection, share: str, relpath: str, sha256: str) -> list[Row[Any]]:
-    """File states elsewhere in the share that hold these bytes (where a moved file may come from)."""
-    q = (sa.select(file_state).join(submissions, submissions.c.id == file_state.c.submission_id)
+def move_candidates(conn: Connection, share: str, relpath: str, sha256: str) -> list[tuple[str, int]]:
+    """(relpath, submission_id) of file states elsewhere in the share that hold these bytes
+    (where a moved file may come from); relpath as the file system names it."""
+    q = (sa.select(file_state.c.relpath, file_state.c.relpath_hex, file_state.c.submission_id)
+         .join(submissions, submissions.c.id == file_state.c.submission_id)
          .where(submissions.c.sha256 == sha256, file_state.c.share == share, file_state.c.sha256 == sha256,
-                file_state.c.relpath != relpath))
-    return list(conn.execute(q).all())
+                file_state.c.relpath != readable(relpath)))
+    return [(from_catalog(r.relpath, r.relpath_hex), int(r.submission_id)) for r in conn.execute(q)]
 
 
 def follow_move(conn: Connection, share: str, src: str, dst: str, key: EvidenceKey, link_problem: str | None) -> None:
     """Every live submission at ``src`` now lives at ``dst``, filed under ``key``."""
-    conn.execute(submissions.update().where(submissions.c.share == share, submissions.c.relpath == src,
+    conn.execute(submissions.update().where(submissions.c.share == share, submissions.c.relpath == readable(src),
                                             submissions.c.removed_at.is_(None))
-                 .values(relpath=dst, name=dst.rsplit("/", 1)[-1], link_problem=link_problem, **key.columns()))
+                 .values(relpath=readable(dst), relpath_hex=raw_hex(dst), name=readable(dst).rsplit("/", 1)[-1],
+                         link_problem=link_problem, **key.columns()))
 
 
 def mark_removed(conn: Connection, share: str, relpath: str, at: str) -> None:
-    conn.execute(submissions.update().where(submissions.c.share == share, submissions.c.relpath == relpath,
+    conn.execute(submissions.update().where(submissions.c.share == share, submissions.c.relpath == readable(relpath),
                                             submissions.c.removed_at.is_(None)).values(removed_at=at))
 
 

@@ -7,13 +7,23 @@ and attaches its commands to it; ``archiver.cli`` imports them all.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
 import click
 
-from ..errors import ArchiverError
+from ..errors import DISK_FULL_ERRNOS, ArchiverError, disk_full
 from .common import AppContext
+
+
+def restrict_umask() -> None:
+    """Files this process creates (catalog, blobs, index, documents) are at most 0640, folders 0750.
+
+    The catalog holds password and session hashes, the blobs personal evidence: nobody outside
+    the service's user and group reads them. A stricter umask (e.g. 077) is kept.
+    """
+    os.umask(os.umask(0o027) | 0o027)
 
 
 class ArchiverGroup(click.Group):
@@ -23,6 +33,12 @@ class ArchiverGroup(click.Group):
         except ArchiverError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.errno not in DISK_FULL_ERRNOS:
+                raise
+            full = disk_full(f"{exc.filename}" if exc.filename else "data")
+            click.echo(f"Error: {full}", err=True)
+            ctx.exit(full.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
@@ -52,3 +68,13 @@ def main(ctx: click.Context, config_path: str | None, quiet: bool, verbose: int)
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
     ctx.obj = AppContext(config_path=config_path, quiet=quiet)
     ctx.call_on_close(ctx.obj.close)
+
+
+def run() -> None:
+    """The ``archiver`` command (and ``python -m archiver``): the CLI under the service's umask.
+
+    The umask is set here, not in the group, so code that invokes the group inside another
+    process (tests, the web's own calls) does not change that process's umask."""
+    restrict_umask()
+    main(prog_name="archiver")
+

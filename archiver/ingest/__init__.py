@@ -13,13 +13,14 @@ Modules: ``walk`` (what a pass looks at), ``pipeline`` (one file, in a fixed ord
 
 from .moves import record_removal
 from .pipeline import ingest_file, ingest_paths, scan
-from .result import MOVED, REMOVED, UNCHANGED, IngestResult, Quarantine
+from .result import CHANGING, MOVED, REMOVED, UNCHANGED, IngestResult, Quarantine
 from .review import release
-from .steps import AFTER_INGEST, Step, index_text, resolve_skp, run_steps
+from .steps import AFTER_INGEST, Step, check_signature, index_text, resolve_skp, run_steps
 from .walk import is_ignored, resolve_targets, walk_share
 
 __all__ = [
-    "AFTER_INGEST", "MOVED", "REMOVED", "UNCHANGED", "IngestResult", "Quarantine", "Step", "index_text",
+    "AFTER_INGEST", "CHANGING", "MOVED", "REMOVED", "UNCHANGED", "IngestResult", "Quarantine", "Step",
+    "check_signature", "index_text",
     "ingest_file", "ingest_paths", "is_ignored", "record_removal", "release", "resolve_skp", "resolve_targets",
     "run_steps", "scan", "walk_share",
 ]

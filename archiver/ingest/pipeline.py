@@ -32,12 +32,13 @@ from typing import Any
 from ..archive import Archive
 from ..catalog import STORED, custody
 from ..catalog import core as subs
-from ..errors import StoreError
+from ..errors import DISK_FULL_ERRNOS, StoreError, disk_full
 from ..filetypes import FileType, detect
+from ..names import raw_hex, readable
 from ..pathpattern import Link
 from ..search import batched
 from .moves import record_move
-from .result import IngestResult, Quarantine
+from .result import CHANGING, IngestResult, Quarantine
 from .steps import AFTER_INGEST, Step, run_steps
 from .walk import is_ignored, resolve_targets, walk_share
 
@@ -70,6 +71,10 @@ def ingest_paths(archive: Archive, paths: Iterable[str | os.PathLike[str]], *,
             result = ingest_file(archive, share, relpath, steps=steps)
             if result is not None:
                 yield result
+            elif _changing(archive, share, relpath):  # named by the user: never a silent "nothing new"
+                yield IngestResult(share, relpath, CHANGING, transient=True, reason_code=CHANGING,
+                                   reason="berkas masih berubah saat dibaca (sedang disalin atau ditulis); "
+                                          "jalankan lagi setelah selesai")
 
 
 # --------------------------------------------------------------------------- one file
@@ -118,11 +123,23 @@ def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, 
     except StoreError:
         raise  # the archive itself is broken: stop, nothing was lost
     except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise StoreError(f"the archive disk is full while storing {share}/{relpath}") from exc
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise disk_full(f"arsip (saat menyimpan {share}/{readable(relpath)})") from exc
         return _record_problem(archive, share, relpath, st,
                                Quarantine("unreadable", _oserror_text(exc), transient=exc.errno in _TRANSIENT),
                                defer=defer_transient)
+
+
+def _changing(archive: Archive, share: str, relpath: str) -> bool:
+    """Nothing was recorded for a file that exists: does the catalog lack its current fingerprint?
+    (Unchanged files, and same bytes with a new mtime, have it.)"""
+    try:
+        st = os.lstat(archive.config.share(share).path / relpath)
+    except OSError:
+        return False
+    with archive.catalog.read() as conn:
+        row = subs.file_state_of(conn, share, relpath)
+    return row is None or (row.size, row.mtime_ns) != (st.st_size, st.st_mtime_ns)
 
 
 def _check_inside(root: Path, full: Path) -> None:
@@ -170,7 +187,7 @@ def _store_and_record(archive: Archive, share: str, relpath: str, full: Path, st
                 return result
         ftype = detect(staged.path)
         problem = _type_problem(ftype, staged.size, limits.allowed_types, limits.max_file_size_mb)
-        link = archive.config.share(share).path_pattern.parse(relpath)
+        link = archive.config.share(share).path_pattern.parse(readable(relpath))
         staged.commit()
     except BaseException:
         staged.discard()
@@ -242,7 +259,7 @@ def _record_problem(archive: Archive, share: str, relpath: str, st: os.stat_resu
         if state and state.sha256 is None and state.reason_code == code and \
                 (state.size, state.mtime_ns) == (size, mtime_ns):
             return None  # same problem as last time: already reported
-        link = archive.config.share(share).path_pattern.parse(relpath)
+        link = archive.config.share(share).path_pattern.parse(readable(relpath))
         result = IngestResult(share, relpath, status, reason=reason, reason_code=code, size=size,
                               key=link.key, transient=transient)
         return _insert_submission(archive, conn, result, mtime_ns, now, mime=None, link_problem=link.problem,
@@ -260,14 +277,15 @@ def _insert_submission(archive: Archive, conn: Any, r: IngestResult, mtime_ns: i
         version=version, key=r.key, link_problem=link_problem)
     subs.set_state(conn, r.share, r.relpath, size=size, mtime_ns=mtime_ns, sha256=r.sha256,
                    submission_id=submission_id, retry=retry)
-    base = {"share": r.share, "path": r.relpath, "size": size}
+    base: dict[str, Any] = {"share": r.share, "path": readable(r.relpath), "size": size}
+    if raw_hex(r.relpath):
+        base["path_hex"] = raw_hex(r.relpath)  # the original bytes of a name that is not valid UTF-8
     custody.append(conn, "received", at=now, actor=archive.actor, submission_id=submission_id,
                    sha256=r.sha256, detail={**base, "mtime_ns": mtime_ns})
     outcome: dict[str, Any] = {**base, "version": version}
     if r.reason:
         outcome["reason"] = r.reason
-    if r.key.nip or r.key.periode or r.key.rhk:
-        outcome["link"] = r.key.as_dict()
+    outcome["link"] = r.key.as_dict()  # always (even empty): `verify` holds the catalog's link to it
     custody.append(conn, r.status, at=now, actor=archive.actor, submission_id=submission_id,
                    sha256=r.sha256, detail=outcome)
     return replace(r, submission_id=submission_id, version=version)

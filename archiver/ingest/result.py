@@ -6,10 +6,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..evidence import EvidenceKey
+from ..names import readable
 
 UNCHANGED = "unchanged"
 MOVED = "moved"
 REMOVED = "removed"
+#: A file named on the command line that changed while it was read (still being copied): not recorded.
+CHANGING = "changing"
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,14 @@ class IngestResult:
 
     @property
     def path(self) -> str:
-        return f"{self.share}/{self.relpath}"
+        """share/relpath as text (a name that is not valid UTF-8 shows its bad bytes as ``\\xNN``)."""
+        return f"{self.share}/{readable(self.relpath)}"
 
     def as_dict(self) -> dict[str, Any]:
         """Flat, for JSON output: the key's fields stand beside the others."""
         d = asdict(self)
         d.pop("key")
+        d["relpath"] = readable(self.relpath)
         d.update(self.key.columns())
         d["path"] = self.path
         return d

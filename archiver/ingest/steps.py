@@ -1,11 +1,13 @@
 """The after-ingest steps: what runs, in this order, once a submission is committed.
 
-    AFTER_INGEST = (resolve_skp, index_text)
+    AFTER_INGEST = (resolve_skp, index_text, check_signature)
 
 1. ``resolve_skp`` judges the file's link against its pegawai's SKP (when imported): a
    code the SKP does not hold turns the submission ``unlinked`` with the reason.
 2. ``index_text`` extracts the blob's text (once per blob) and indexes the submission
    with its status *after* step 1, so the index and the catalog agree.
+3. ``check_signature`` validates the signatures of a new PDF blob in a child process
+   under limits and records the result (``archiver.signing.check``); the blob is only read.
 
 Each step takes the result and returns a new one (results are frozen); none undoes
 archiving. A step that fails is logged and the next one still runs: the catalog is
@@ -21,7 +23,9 @@ from dataclasses import replace
 
 from ..archive import Archive
 from ..catalog import STORED
+from ..errors import DiskFull
 from ..search import index_new_submission
+from ..signing.check import check_new_pdf
 from ..skp.resolution import REASON_CODE, UNKNOWN, judge_new_submission
 from .result import IngestResult
 
@@ -47,13 +51,21 @@ def index_text(archive: Archive, result: IngestResult) -> IngestResult:
     return result
 
 
-AFTER_INGEST: tuple[Step, ...] = (resolve_skp, index_text)
+def check_signature(archive: Archive, result: IngestResult) -> IngestResult:
+    """Check the signatures of a newly stored PDF (valid, invalid, untrusted, none, error)."""
+    check_new_pdf(archive, result.sha256, result.type, result.status)
+    return result
+
+
+AFTER_INGEST: tuple[Step, ...] = (resolve_skp, index_text, check_signature)
 
 
 def run_steps(archive: Archive, result: IngestResult, steps: tuple[Step, ...] = AFTER_INGEST) -> IngestResult:
     for step in steps:
         try:
             result = step(archive, result)
+        except DiskFull as exc:  # one clear line; the next pass or `archiver reindex` redoes the step
+            log.warning("after-ingest step %s skipped for %s: %s", step.__name__, result.path, exc.message)
         except Exception:
             log.exception("after-ingest step %s failed for %s", step.__name__, result.path)
     return result

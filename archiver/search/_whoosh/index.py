@@ -349,6 +349,9 @@ class WhooshBackend:
         for attempt in range(5):
             try:
                 with pool_for(self.path).searcher(self) as s:   # kept open, refreshed on change
+                    if s.doc_count_all() == 0:  # nothing indexed yet (a first build cut short by a full disk)
+                        hits, total = [], 0  # (and Whoosh's idf would take log(0))
+                        break
                     if conj is not None:
                         best, n = fastpath.fast_search(s, conj, limit)
                         stored = [(score, dict(s.stored_fields(d))) for score, d in best]

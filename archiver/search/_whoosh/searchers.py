@@ -81,7 +81,7 @@ class SearcherPool:
         retired: list[tuple[int, Any]] = []
         try:
             with self._lock:
-                if index.generation() != self._name:   # a rebuild switched generations (or first use)
+                if self._name is None or index.generation() != self._name:  # first use, or a rebuild switched
                     retired, self._idle = self._idle, []
                     self._name, self._ix = None, None
                     self._name, self._ix = index.open()
