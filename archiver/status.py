@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .archive import Archive
+from .catalog import anchors as catalog_anchors
 from .catalog import core as subs
 from .store import process_alive
 
@@ -34,5 +35,8 @@ def archive_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
         alive = isinstance(pid, int) and pid > 0 and process_alive(pid)
         if watcher.get("state") not in ("stopped", None) and not alive:
             watcher["state"] = f"not running (was {watcher.get('state')} when it last wrote its state)"
+    failed = catalog_anchors.failed_blobs(cat, None, limit=problems)  # blobs whose latest check failed
+    integrity = [{"sha256": f["sha256"], "checked_at": f["checked_at"], "via": f["via"],
+                  "path": f"{f['share']}/{f['relpath']}", "actual": f["actual"]} for f in failed]
     return {"counts": subs.counts_by_status(cat), "blobs": int(n_blobs), "bytes": int(total),
-            "latest": shape(latest), "problems": shape(bad), "watcher": watcher}
+            "latest": shape(latest), "problems": shape(bad), "watcher": watcher, "integrity": integrity}

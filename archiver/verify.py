@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .archive import Archive
+from .catalog import anchors as catalog_anchors
 from .catalog import core as subs
 from .catalog import custody
+from .errors import DiskFull
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class VerifyReport:
     bytes_checked: int = 0
     events_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: why the ``verified`` event could not be recorded (a full disk), else None
+    not_recorded: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -35,22 +39,26 @@ class VerifyReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "blobs_checked": self.blobs_checked, "bytes_checked": self.bytes_checked,
-                "events_checked": self.events_checked, "problems": [asdict(p) for p in self.problems]}
+                "events_checked": self.events_checked, "problems": [asdict(p) for p in self.problems],
+                "not_recorded": self.not_recorded}
 
 
 def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, record: bool = True) -> VerifyReport:
     """Check the whole archive. ``progress`` is called with the bytes of each blob checked."""
     report = VerifyReport()
     cataloged: set[str] = set()
+    rehashed: dict[str, str] = {}  # sha256 -> what its bytes hash to now ("" when missing)
     store = archive.store
     for sha256, size in subs.blob_digests(archive.catalog):
         cataloged.add(sha256)
         report.blobs_checked += 1
         if not store.exists(sha256):
+            rehashed[sha256] = ""
             report.problems.append(Problem("blob_missing", sha256,
                                            f"blob {sha256} is in the catalog but missing from the store"))
             continue
         actual = store.rehash(sha256)
+        rehashed[sha256] = actual
         report.bytes_checked += size
         if progress:
             progress(size)
@@ -72,9 +80,37 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
         for p in custody.verify_chain(conn):
             report.problems.append(Problem("chain", str(p.seq) if p.seq is not None else "-", p.message))
         report.events_checked = custody.count(conn)
+    _audit_custody(archive, report)
     if record:
-        with archive.catalog.begin() as conn:
-            custody.append(conn, "verified", at=archive.now(), actor=archive.actor, detail={
-                "ok": report.ok, "blobs": report.blobs_checked, "events": report.events_checked,
-                "problems": len(report.problems)})
+        try:
+            _record_blob_checks(archive, report, rehashed)
+            with archive.catalog.begin() as conn:
+                custody.append(conn, "verified", at=archive.now(), actor=archive.actor, detail={
+                    "ok": report.ok, "blobs": report.blobs_checked, "events": report.events_checked,
+                    "problems": len(report.problems)})
+        except DiskFull as exc:  # the check itself is done: report it, say what was not recorded
+            report.not_recorded = exc.message
     return report
+
+
+def _audit_custody(archive: Archive, report: VerifyReport) -> None:
+    """The catalog against the custody events (re-pointed or re-assigned evidence), and the chain
+    against its anchors (TSA tokens and the anchor log outside the catalog)."""
+    from .anchor import check_anchors
+    from .custody_audit import audit_catalog
+
+    for m in audit_catalog(archive.catalog):
+        report.problems.append(Problem(m.kind, m.subject, m.message))
+    for a in check_anchors(archive):
+        report.problems.append(Problem(a.kind, a.subject, a.message))
+
+
+def _record_blob_checks(archive: Archive, report: VerifyReport, rehashed: dict[str, str]) -> None:
+    """Failed blobs become problems shown by `status` and /masalah; blobs that failed before and
+    are intact now (restored) stop being problems."""
+    from .fixity import record_checks
+
+    before = {r["sha256"] for r in catalog_anchors.failed_blobs(archive.catalog, None, limit=100_000)}
+    changed = [(sha, actual) for sha, actual in rehashed.items() if actual != sha or sha in before]
+    if changed:
+        record_checks(archive, changed, via="verify")

@@ -258,7 +258,7 @@ def test_copy_and_hardlink_give_the_same_bag_and_never_touch_blobs(ws: Workspace
         bagit.Bag(str(bag)).validate()
         manifests.append((bag / "manifest-sha512.txt").read_text())
     assert manifests[0] == manifests[1]
-    assert {stat.S_IMODE(m) for m in blob_modes} == {0o444}
+    assert {stat.S_IMODE(m) for m in blob_modes} == {0o440}
     assert ws.cli("verify").exit_code == 0
 
 

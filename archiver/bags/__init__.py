@@ -8,6 +8,8 @@ An Inspektorat audit or a BKN review checks the package without archiver: any Ba
     <bag>/manifest-sha256.txt          every payload file, SHA-256
     <bag>/manifest-sha512.txt          every payload file, SHA-512
     <bag>/custody.jsonl                the custody events of the exported items (hash-chained)
+    <bag>/anchors.jsonl                the custody chain's anchors, the export's last (RFC 3161 tokens)
+    <bag>/tsa-ca.pem                   the TSA root certificate(s), when a TSA is configured
     <bag>/index.html                   daftar bukti (Bahasa Indonesia) with links to the files
     <bag>/daftar-bukti.csv             the same list for a spreadsheet
     <bag>/tagmanifest-sha256.txt, tagmanifest-sha512.txt

@@ -55,6 +55,7 @@ class ExportReport:
     hardlinked: int = 0
     copied: int = 0
     criteria: dict[str, Any] = field(default_factory=dict)
+    anchor: dict[str, Any] | None = None  # the custody chain's anchor for this export (archiver.anchor)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,7 +79,7 @@ def export_bag(archive: Archive, criteria: ExportCriteria, out: Path, progress: 
     try:
         bag = work / bag_name
         linked, copied = build_payload(archive.store, bag, items, hardlinks, progress)
-        write_tag_files(archive, bag, items, criteria, info or BagInfo(), at, export_id)
+        anchor = write_tag_files(archive, bag, items, criteria, info or BagInfo(), at, export_id)
         _self_check(bag)
         tmp_zip = work / "bag.zip.part"
         _zip_bag(bag, bag_name, items, tmp_zip, at, archive.config.archive.timezone, progress)
@@ -99,7 +100,7 @@ def export_bag(archive: Archive, criteria: ExportCriteria, out: Path, progress: 
         out.unlink(missing_ok=True)  # a package without its custody event must not exist
         raise
     return ExportReport(str(out), bag_digest, size, len(items), payload, export_id, seq, linked, copied,
-                        criteria.as_dict())
+                        criteria.as_dict(), anchor)
 
 
 def check_output(archive: Archive, out: Path, *, overwrite: bool = False) -> Path:

@@ -18,6 +18,7 @@ import jinja2
 
 from ..archive import Archive
 from ..catalog import bags as catalog_bags
+from .anchors import write_anchor_files
 from .common import ALGORITHMS, BAGIT_VERSION, digest, parse_utc
 from .selection import BagInfo, ExportCriteria, Item, nips_of
 
@@ -34,8 +35,9 @@ _templates = jinja2.Environment(
 
 
 def write_tag_files(archive: Archive, bag: Path, items: list[Item], criteria: ExportCriteria, info: BagInfo,
-                    at: str, export_id: str) -> None:
-    """Every tag file of the bag (its payload is in place, each item with its SHA-512)."""
+                    at: str, export_id: str) -> dict[str, Any] | None:
+    """Every tag file of the bag (its payload is in place, each item with its SHA-512).
+    Returns the export's anchor of the custody chain (see :mod:`.anchors`)."""
     zone = archive.config.archive.timezone
     (bag / "bagit.txt").write_text(f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n",
                                    encoding="utf-8")
@@ -46,6 +48,7 @@ def write_tag_files(archive: Archive, bag: Path, items: list[Item], criteria: Ex
     with open(bag / "custody.jsonl", "w", encoding="utf-8", newline="\n") as fh:
         fh.writelines(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n"
                       for event in custody_events(archive, items))
+    anchor = write_anchor_files(archive, bag, export_id)  # stamps custody.jsonl as written above
     with open(bag / "index.html", "w", encoding="utf-8", newline="\n") as fh:
         _write_index(fh, items, criteria, info, at, zone, archive.actor)
     with open(bag / "daftar-bukti.csv", "w", encoding="utf-8-sig", newline="") as fh:
@@ -54,6 +57,7 @@ def write_tag_files(archive: Archive, bag: Path, items: list[Item], criteria: Ex
     for alg in ALGORITHMS:
         lines = [f"{digest(bag / n, alg)}  {n}\n" for n in tag_files]
         (bag / f"tagmanifest-{alg}.txt").write_text("".join(lines), encoding="utf-8")
+    return anchor
 
 
 def _tag_value(value: object) -> str:

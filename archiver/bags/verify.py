@@ -15,6 +15,7 @@ from typing import Any
 import bagit  # type: ignore[import-untyped]
 
 from ..errors import NotFound
+from .anchors import check_bag_anchors
 from .common import CHUNK, Progress
 
 
@@ -33,6 +34,7 @@ class BagReport:
     algorithms: list[str] = field(default_factory=list)
     info: dict[str, list[str]] = field(default_factory=dict)
     problems: list[BagProblem] = field(default_factory=list)
+    anchor: dict[str, Any] = field(default_factory=dict)  # the export anchor found (see .anchors)
 
     @property
     def ok(self) -> bool:
@@ -43,20 +45,24 @@ class BagReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "path": self.path, "files": self.files, "bytes": self.bytes,
-                "algorithms": self.algorithms, "info": self.info, "problems": [asdict(p) for p in self.problems]}
+                "algorithms": self.algorithms, "info": self.info, "problems": [asdict(p) for p in self.problems],
+                "anchor": self.anchor}
 
 
-def verify_bag(path: Path, progress: Progress | None = None) -> BagReport:
+def verify_bag(path: Path, progress: Progress | None = None, *, tsa_ca: Path | None = None) -> BagReport:
     """Check a bag offline: a .zip in place (streamed, nothing extracted) or a folder (with bagit-python).
 
-    Every problem is collected: each checksum mismatch names the file and the algorithm.
+    Every problem is collected: each checksum mismatch names the file and the algorithm. The
+    custody anchors are checked too (TSA tokens against ``tsa_ca``, else the bag's own copy).
     """
     path = Path(path)
     if path.is_dir():
-        return _verify_folder(path)
+        report = _verify_folder(path)
+        check_bag_anchors(lambda n: (path / n).read_bytes() if (path / n).is_file() else None, report, tsa_ca)
+        return report
     if not path.is_file():
         raise NotFound(f"{path} does not exist")
-    return _ZipBag(path, progress).verify()
+    return _ZipBag(path, progress, tsa_ca).verify()
 
 
 def _verify_folder(path: Path) -> BagReport:
@@ -95,8 +101,9 @@ def _unsafe(name: str) -> bool:
 class _ZipBag:
     """One streaming pass over a zipped bag; the zip's own CRC-32 is checked on the way."""
 
-    def __init__(self, path: Path, progress: Progress | None) -> None:
+    def __init__(self, path: Path, progress: Progress | None, tsa_ca: Path | None = None) -> None:
         self.path = path
+        self.tsa_ca = tsa_ca
         self.progress = progress
         self.report = BagReport(str(path))
         self.root = ""
@@ -125,6 +132,12 @@ class _ZipBag:
             return
         self._check_payload(zf, members)
         self._check_tag_manifests(zf, members)
+
+        def read(name: str) -> bytes | None:
+            info = members.get(self.root + name)
+            return zf.read(info) if info is not None else None
+
+        check_bag_anchors(read, self.report, self.tsa_ca)
 
     def _find_root(self, members: dict[str, zipfile.ZipInfo]) -> bool:
         if "bagit.txt" in members:

@@ -108,13 +108,19 @@ def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, p
         return
     click.echo(f"Exported {report.items} file(s), {report.payload_bytes / 1048576:.1f} MB, to {report.path}")
     click.echo(f"SHA-256 of the package: {report.sha256}  (custody event {report.event_seq})")
+    if report.anchor and report.anchor.get("tsa_error"):
+        click.echo(click.style("PERINGATAN ", fg="yellow") + "jangkar ekspor tanpa cap waktu TSA: "
+                   + str(report.anchor["tsa_error"]), err=True)
 
 
 @main.command("verify-bag")
 @click.argument("bag", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every problem.")
+@click.option("--tsa-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM root certificate(s) of the TSA to check the bag's timestamp tokens against "
+                   "(default: the copy inside the bag).")
 @pass_app
-def verify_bag_cmd(app: AppContext, bag: Path, as_json: bool) -> None:
+def verify_bag_cmd(app: AppContext, bag: Path, as_json: bool, tsa_ca: Path | None) -> None:
     """Check an audit package offline (a BagIt .zip, or an unpacked bag folder):
     every file against the manifests, nothing missing, nothing added. Needs no archive
     and no configuration. Exit 0 when valid, 1 when any problem is found (all listed).
@@ -126,7 +132,7 @@ def verify_bag_cmd(app: AppContext, bag: Path, as_json: bool) -> None:
     logging.getLogger("bagit").setLevel(logging.ERROR)  # its warnings repeat what the report says
     bars = _Bars(app)
     try:
-        report = verify_bag(bag, bars)
+        report = verify_bag(bag, bars, tsa_ca=tsa_ca)
     finally:
         bars.close()
     if as_json:

@@ -4,6 +4,8 @@ a quarantined file into active content, and a sandbox CSP on the response itself
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -13,8 +15,11 @@ from urllib.parse import quote
 from starlette.responses import StreamingResponse
 
 from ..archive import Archive
-from ..errors import NotFound
+from ..errors import NotFound, StoreError
+from ..fixity import record_checks
 from .evidence import Evidence
+
+log = logging.getLogger(__name__)
 
 _MIME = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9.+-]*$")
 #: Types a browser could run or render as a page: always sent as plain bytes.
@@ -51,8 +56,31 @@ def _chunks(fh: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def download_response(archive: Archive, item: Evidence, submission: dict[str, Any]) -> StreamingResponse:
-    """The stored bytes (through the blob store; the digest was checked by ``get_evidence``), streamed."""
+def hashed_chunks(archive: Archive, sha256: str, fh: BinaryIO, *, actor: str | None = None,
+                  submission_id: int | None = None) -> Iterator[bytes]:
+    """The blob's bytes, hashed on the way. The last chunk is held back until the digest is known:
+    when the bytes do not hash to their name, the response ends short with an error (the client
+    sees an incomplete download, never a complete altered file) and the blob is recorded as failed
+    (``archiver status``, /masalah and the evidence page show it)."""
+    digest = hashlib.sha256()
+    held: bytes | None = None
+    for chunk in _chunks(fh):
+        digest.update(chunk)
+        if held is not None:
+            yield held
+        held = chunk
+    actual = digest.hexdigest()
+    if actual != sha256:
+        record_checks(archive, [(sha256, actual)], via="download", actor=actor, submission_id=submission_id)
+        log.error("download of blob %s stopped: its bytes now hash to %s", sha256, actual)
+        raise StoreError(f"isi berkas {sha256} tidak utuh lagi (hash-nya kini {actual}); unduhan dihentikan")
+    if held is not None:
+        yield held
+
+
+def download_response(archive: Archive, item: Evidence, submission: dict[str, Any], *,
+                      actor: str | None = None) -> StreamingResponse:
+    """The stored bytes (through the blob store), streamed and hashed on the way (``hashed_chunks``)."""
     try:
         size = archive.store.size(item.sha256)
         fh = archive.store.open(item.sha256)
@@ -65,4 +93,5 @@ def download_response(archive: Archive, item: Evidence, submission: dict[str, An
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",
     }
-    return StreamingResponse(_chunks(fh), media_type=media_type(item, submission), headers=headers)
+    return StreamingResponse(hashed_chunks(archive, item.sha256, fh, actor=actor, submission_id=submission["id"]),
+                             media_type=media_type(item, submission), headers=headers)

@@ -92,17 +92,11 @@ def record_access(archive: Archive, user: User, kind: str, item: Evidence, *,
 
 
 def check_integrity(archive: Archive, user: User, item: Evidence) -> tuple[bool, str]:
-    """Re-hash the stored bytes now; records a ``verified`` custody event. (ok, actual digest)."""
-    try:
-        actual = archive.store.rehash(item.sha256)
-    except NotFound:
-        actual = ""
-    ok = actual == item.sha256
-    catalog_evidence.record_event(archive.catalog, "verified", at=archive.now(), actor=user.actor,
-                                  sha256=item.sha256, submission_id=item.latest["id"],
-                                  detail={"via": "web", "scope": "blob", "ok": ok,
-                                          **({} if ok else {"actual": actual})})
-    return ok, actual
+    """Re-hash the stored bytes now; records a ``verified`` custody event and the blob's latest
+    check (a failure shows in `status` and /masalah). (ok, actual digest)."""
+    from ..fixity import check_blob
+
+    return check_blob(archive, item.sha256, via="web", actor=user.actor, submission_id=item.latest["id"])
 
 
 def last_integrity(item: Evidence) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..accounts import ROLE_HELP, ROLES, add_user, list_users, set_disabled
 from ..errors import ArchiverError
+from ..fixity import failed_blobs
 from ..ingest import release
 from ..skp.resolution import relink
 from .auth import Admin, Reader, archive_of, scope_of
@@ -27,7 +28,8 @@ async def problems(request: Request, session: Reader,
     archive = archive_of(request)
     status = status if status in PROBLEM_STATUSES else None
     rows = await run_in_threadpool(problem_files, archive, scope_of(request, session), status=status)
-    return render(request, "problems.html", session, rows=rows, status=status or "",
+    damaged = await run_in_threadpool(failed_blobs, archive, scope_of(request, session))
+    return render(request, "problems.html", session, rows=rows, status=status or "", damaged=damaged,
                   can_act=session.user.role == "admin" and request.app.state.features["skp"],
                   message=request.query_params.get("pesan", "")[:300],
                   error=request.query_params.get("galat", "")[:300])

@@ -1,0 +1,176 @@
+"""The catalog against the custody log: every submission must be what its events made it.
+
+The custody chain proves that events were not edited; this module proves that the catalog rows
+were not edited behind the events' back. It replays every event that creates or changes a
+submission, in chain order, and compares the result with the ``submissions`` table:
+
+* ``received`` + the outcome (archived, duplicate, unlinked, quarantined, ignored) create it:
+  share, path, blob (the event's sha256), version, status and link (``detail.link``);
+* ``moved`` moves every live submission at ``from`` to ``to`` with the new link (as
+  ``catalog.core.follow_move`` does) and sets the moved one's status;
+* ``removed`` marks every live submission at that path removed;
+* ``relinked`` (by hand or after an SKP import) sets the link to ``detail.to`` and the status;
+* ``released`` (an admin accepts a quarantined file) and ``unlinked`` (the SKP does not hold
+  the code) set the status.
+
+A submission whose blob differs from its events was re-pointed at other bytes; one whose NIP
+differs was given to another pegawai: both are named. Events written before the link was always
+recorded (an empty or partial link left out) leave those fields unchecked rather than guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import audit
+from .catalog.schema import STATUSES
+from .evidence import KEY_FIELDS
+
+
+@dataclass
+class _Expected:
+    share: str
+    path: str
+    sha256: str | None
+    seq: int  # the received event
+    version: int | None = None
+    status: str | None = None
+    link: dict[str, Any] = field(default_factory=dict)  # field -> value; a field not present is unchecked
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class CustodyMismatch:
+    kind: str  # evidence_repointed, evidence_reassigned, link_changed, version_changed, status_changed,
+    #            path_changed, removal_changed, submission_unrecorded, submission_deleted
+    subject: str  # the submission id
+    message: str
+
+
+def _full_link(recorded: dict[str, Any]) -> dict[str, Any]:
+    """A link as an event records it (the fields that are set) -> every field, None where unset."""
+    return {f: recorded.get(f) for f in KEY_FIELDS}
+
+
+def _legacy_link() -> dict[str, Any]:
+    """Outcome events before the link was always recorded left it out only when nip, periode and rhk
+    were all unset; tahun and iki may have been set: not checked."""
+    return {"nip": None, "periode": None, "rhk": None}
+
+
+def _detail(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class _Replay:
+    def __init__(self) -> None:
+        self.subs: dict[int, _Expected] = {}
+        self.at_path: dict[tuple[str, str], set[int]] = defaultdict(set)
+
+    def apply(self, ev: dict[str, Any]) -> None:
+        kind, sid, d = ev["kind"], int(ev["submission_id"]), _detail(ev["detail"])
+        exp = self.subs.get(sid)
+        if kind == "received":
+            if exp is None:
+                exp = _Expected(str(d.get("share")), str(d.get("path")), ev["sha256"], ev["seq"])
+                self.subs[sid] = exp
+                self.at_path[(exp.share, exp.path)].add(sid)
+            return
+        if exp is None:
+            return  # an event without its received event: the chain check names what is wrong
+        if kind in STATUSES and exp.status is None:  # the outcome, right after received
+            exp.status = kind
+            exp.version = d.get("version")
+            exp.link = _full_link(d["link"]) if isinstance(d.get("link"), dict) else _legacy_link()
+        elif kind == "moved":
+            src, dst = (str(d.get("share")), str(d.get("from"))), (str(d.get("share")), str(d.get("to")))
+            link = _full_link(d["link"]) if isinstance(d.get("link"), dict) else {}
+            for other in [i for i in self.at_path.get(src, ()) if not self.subs[i].removed]:
+                moving = self.subs[other]
+                self.at_path[src].discard(other)
+                moving.path = dst[1]
+                moving.link = dict(link)
+                self.at_path[dst].add(other)
+            if "status" in d:
+                exp.status = d["status"]
+        elif kind == "removed":
+            for other in self.at_path.get((str(d.get("share")), str(d.get("path"))), ()):
+                self.subs[other].removed = True
+        elif kind == "relinked":
+            if isinstance(d.get("to"), dict):
+                exp.link = _full_link(d["to"])
+            if "status" in d:
+                exp.status = d["status"]
+        elif kind == "released":
+            if "status" in d:
+                exp.status = d["status"]
+        elif kind == "unlinked":
+            exp.status = "unlinked"
+
+
+def _label(row: dict[str, Any]) -> str:
+    return f"kiriman {row['id']} ({row['share']}/{row['relpath']})"
+
+
+def _compare(row: dict[str, Any], exp: _Expected) -> Iterator[CustodyMismatch]:
+    sid, label = str(row["id"]), _label(row)
+    if row["sha256"] != exp.sha256:
+        yield CustodyMismatch("evidence_repointed", sid,
+                              f"{label} kini menunjuk blob {row['sha256']}, padahal log lacak (sejak peristiwa "
+                              f"{exp.seq}) mencatat blob {exp.sha256}: bukti dialihkan ke isi lain")
+    want_nip = exp.link.get("nip", row["nip"])
+    if "nip" in exp.link and row["nip"] != want_nip:
+        yield CustodyMismatch("evidence_reassigned", sid,
+                              f"{label} tercatat atas NIP {row['nip']}, padahal log lacak memberikannya kepada NIP "
+                              f"{want_nip}: bukti dipindahkan ke pegawai lain")
+    changed = [f"{f} {row[f]!r} (log lacak: {exp.link[f]!r})" for f in KEY_FIELDS
+               if f != "nip" and f in exp.link and row[f] != exp.link[f]]
+    if changed:
+        yield CustodyMismatch("link_changed", sid, f"{label} punya tautan yang tidak dicatat log lacak: "
+                                                   + ", ".join(changed))
+    if exp.version is not None and row["version"] != exp.version:
+        yield CustodyMismatch("version_changed", sid, f"{label} berversi {row['version']}, padahal log "
+                                                      f"lacak mencatat versi {exp.version}")
+    if exp.status is not None and row["status"] != exp.status:
+        yield CustodyMismatch("status_changed", sid, f"{label} berstatus {row['status']}, padahal log "
+                                                     f"lacak menjadikannya {exp.status}")
+    if (row["share"], row["relpath"]) != (exp.share, exp.path):
+        yield CustodyMismatch("path_changed", sid, f"{label}: log lacak menempatkannya di "
+                                                  f"{exp.share}/{exp.path}")
+    if bool(row["removed_at"]) != exp.removed:
+        yield CustodyMismatch("removal_changed", sid, f"{label} ditandai " + (
+            "terhapus dari folder bersama tanpa peristiwa removed" if row["removed_at"] else
+            "masih ada di folder bersama, padahal peristiwa removed mencatatnya hilang"))
+
+
+def audit_catalog(catalog: Any) -> list[CustodyMismatch]:
+    """Every difference between the submissions table and what the custody events made of it."""
+    replay = _Replay()
+    for ev in audit.changing_events(catalog):
+        replay.apply(ev)
+    problems: list[CustodyMismatch] = []
+    seen: set[int] = set()
+    for row in audit.audited_submissions(catalog):
+        sid = int(row["id"])
+        seen.add(sid)
+        exp = replay.subs.get(sid)
+        if exp is None:
+            problems.append(CustodyMismatch("submission_unrecorded", str(sid),
+                                            f"{_label(row)} tidak punya peristiwa received di log lacak: "
+                                            "ditambahkan ke katalog di luar archiver"))
+            continue
+        problems.extend(_compare(row, exp))
+    for sid in sorted(set(replay.subs) - seen):
+        exp = replay.subs[sid]
+        problems.append(CustodyMismatch("submission_deleted", str(sid),
+                                        f"kiriman {sid} ({exp.share}/{exp.path}, diterima pada peristiwa {exp.seq}) "
+                                        "ada di log lacak tetapi hilang dari katalog: kiriman dihapus"))
+    return problems
