@@ -22,6 +22,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from .errors import ConfigError
@@ -98,6 +99,18 @@ class IndexSettings(_Section):
     batch_seconds: float = Field(strict=True, default=0.5, gt=0, le=60, description=(
         "Longest time a newly archived file waits for its batch (the watcher writes a file dropped "
         "alone within about this time plus a quarter second)."))
+    writer_process: bool = Field(strict=True, default=True, description=(
+        "Write full batches (a burst of batch_size files or more) in a separate index writer process, "
+        "so storing and cataloguing the next files does not wait for the index (about 1.5x the files per "
+        "second of a burst on 2 cores). false writes every batch in a thread of the ingesting process."))
+    max_words_per_document: int = Field(strict=True, default=5_000, ge=100, le=1_000_000, description=(
+        "Most distinct words one document adds to the index. Beyond it the rarest words are left out "
+        "(words seen once first: random strings, encoded data, OCR noise), so one file cannot make the "
+        "index many times its size (each distinct word costs about 400 bytes). The text is kept whole "
+        "in the catalog; a report of 50 pages holds about 3,000 distinct words."))
+    max_chars_per_document: int = Field(strict=True, default=1_000_000, ge=1_000, le=100_000_000, description=(
+        "Most characters of one document's text that are indexed (about 300 pages); the rest is not "
+        "searchable but stays in the catalog."))
 
     _resolve_path = field_validator("path")(_resolve)
 
@@ -159,6 +172,81 @@ class WatchSettings(_Section):
         "with growing waits, before the file is quarantined."))
 
 
+class AnchorSettings(_Section):
+    tsa_url: str = Field(default="", description=(
+        "URL of an RFC 3161 time-stamping authority (BSrE/BSSN's or any) that timestamps the head of the "
+        "custody chain on a schedule, on every export and on `archiver anchor`. Empty: the head is only "
+        "written to log_path. May be the same TSA as [sign] tsa_url."))
+    tsa_ca_file: str = Field(default="", description=(
+        "PEM file with the TSA's root certificate(s); `archiver verify` checks every token against it. "
+        "Required when tsa_url is set."))
+    tsa_timeout_seconds: float = Field(strict=True, default=30.0, gt=0, le=600, description=(
+        "Longest wait for the TSA's answer; a TSA that fails leaves the anchor in log_path only "
+        "(the next one tries again)."))
+    log_path: Path = Field(default=Path("anchors/anchors.log"), description=(
+        "Append-only anchor log outside the catalog: one hash-chained line per anchor, so that editing "
+        "the database alone (cutting or recomputing the chain) is caught. Keep it (and back it up) apart "
+        "from the catalog; never edit it."))
+    interval_minutes: float = Field(strict=True, default=60.0, ge=1, description=(
+        "How often `archiver watch` anchors the chain head (only when new events arrived)."))
+
+    _resolve_path = field_validator("log_path")(_resolve)
+
+    @field_validator("tsa_ca_file")
+    @classmethod
+    def _ca(cls, v: str, info: ValidationInfo) -> str:
+        return str(_resolve(v, info)) if v else v
+
+    @field_validator("tsa_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v!r} is not an http(s) URL of a time-stamping authority")
+        return v
+
+    @model_validator(mode="after")
+    def _ca_needed(self) -> AnchorSettings:
+        if self.tsa_url and not self.tsa_ca_file:
+            raise ValueError("tsa_url needs tsa_ca_file: the TSA's root certificate (PEM) that tokens are "
+                             "checked against")
+        return self
+
+    @property
+    def tsa_ca_path(self) -> Path | None:
+        return Path(self.tsa_ca_file) if self.tsa_ca_file else None
+
+
+class FixitySettings(_Section):
+    period_days: int = Field(strict=True, default=90, ge=1, le=3650, description=(
+        "`archiver watch` re-hashes part of the archive each day, oldest check first, so that every blob "
+        "is checked again within this many days. A blob that fails is shown in `archiver status` and on "
+        "the web page /masalah."))
+    daily_percent: float = Field(strict=True, default=0.0, ge=0, le=100, description=(
+        "Share of the blobs re-hashed each day; 0 means just enough to meet period_days. More is allowed "
+        "(the checks then come round sooner)."))
+
+
+class WebAppSettings(_Section):
+    metrics_allow: list[str] = Field(default_factory=list, description=(
+        "Addresses (IPs or CIDR networks, e.g. [\"127.0.0.1\", \"10.0.5.0/24\"]) that may read the "
+        "Prometheus metrics at /metrics without logging in (the scraper). Anyone else needs an admin "
+        "session. Behind a reverse proxy the address is the proxy's unless `archiver serve --behind-proxy` "
+        "trusts it. /healthz needs no login and shows no names or paths."))
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network; write e.g. \"10.0.5.7\" "
+                                 "or \"10.0.5.0/24\"") from None
+        return v
+
+
 class ShareSettings(_Section):
     path: Path = Field(description="Folder that staff drop evidence into (a local folder or a mounted SMB/NFS share).")
     pattern: str = Field(default=DEFAULT_PATTERN, description=(
@@ -188,6 +276,58 @@ class ShareSettings(_Section):
         return PathPattern(self.pattern)
 
 
+def _resolve_optional(value: str | Path | None, info: ValidationInfo) -> Path | None:
+    return None if value is None or value == "" else _resolve(value, info)
+
+
+class SignSettings(_Section):
+    tsa_url: str = Field(default="", description=(
+        "URL of an RFC 3161 time-stamping authority (BSrE/BSSN's or any) whose token is added to every "
+        "signature `archiver generate --sign` makes. Empty: signatures carry only the signer's clock."))
+    trust_roots: list[Path] = Field(default_factory=list, description=(
+        "Root certificates (PEM files, e.g. the BSrE root) that signatures on incoming PDFs must lead to; "
+        "a signature under any other root is shown as 'untrusted'."))
+    visible: bool = Field(strict=True, default=True, description=(
+        "Signatures that `generate --sign` makes show a box on the last page (name, time); false: invisible."))
+    check_timeout_seconds: float = Field(strict=True, default=30.0, gt=0, le=600, description=(
+        "Longest time the check of one incoming signed PDF may take (in a separate process under the "
+        "[extract] memory limit); a file that takes longer is recorded as 'error'."))
+
+    @field_validator("trust_roots", mode="before")
+    @classmethod
+    def _roots(cls, v: Any, info: ValidationInfo) -> Any:
+        return [_resolve(x, info) for x in v] if isinstance(v, list) and all(isinstance(x, str) for x in v) else v
+
+
+class SignerSettings(_Section):
+    label: str = Field(default="", description="Role printed in the signature box, e.g. \"Pejabat Penilai Kinerja\".")
+    pkcs12: Path | None = Field(default=None, description="PKCS#12 file (.p12/.pfx) with the key and certificate.")
+    pkcs11_module: Path | None = Field(default=None, description="PKCS#11 library of a token (e.g. libsofthsm2.so).")
+    pkcs11_token: str = Field(default="", description="Label of the PKCS#11 token.")
+    pkcs11_key_label: str = Field(default="", description="Label of the key (and its certificate) on the token.")
+    remote_url: str = Field(default="", description="URL of a remote signing service (BSrE-style API).")
+    remote_user: str = Field(default="", description="The signer's id at the remote service (e.g. NIK).")
+    passphrase_env: str = Field(default="", description=(
+        "Environment variable holding the passphrase (PKCS#12), PIN (PKCS#11) or remote passphrase."))
+    passphrase_file: Path | None = Field(default=None, description=(
+        "File holding it instead (first line; keep it readable by the service user only)."))
+
+    _resolve_paths = field_validator("pkcs12", "pkcs11_module", "passphrase_file", mode="before")(_resolve_optional)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SignerSettings:
+        sources = [k for k, v in (("pkcs12", self.pkcs12), ("pkcs11_module", self.pkcs11_module),
+                                  ("remote_url", self.remote_url)) if v]
+        if len(sources) != 1:
+            raise ValueError("a signer needs exactly one of pkcs12, pkcs11_module or remote_url"
+                             + (f" (found {', '.join(sources)})" if sources else ""))
+        if self.pkcs11_module and not (self.pkcs11_token and self.pkcs11_key_label):
+            raise ValueError("a PKCS#11 signer needs pkcs11_token and pkcs11_key_label")
+        if self.remote_url and not self.remote_user:
+            raise ValueError("a remote signer needs remote_user (the signer's id at the service)")
+        return self
+
+
 class Config(_Section):
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="The archive itself.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Full-text search.")
@@ -195,6 +335,19 @@ class Config(_Section):
     extract: ExtractSettings = Field(default_factory=ExtractSettings, description=(
         "Text extraction for search (runs in a separate worker process under these limits)."))
     watch: WatchSettings = Field(default_factory=WatchSettings, description="The watcher (`archiver watch`).")
+    anchor: AnchorSettings = Field(default_factory=AnchorSettings, description=(
+        "Anchoring the custody chain outside the catalog: RFC 3161 timestamps and the anchor log."))
+    fixity: FixitySettings = Field(default_factory=FixitySettings, description=(
+        "Scheduled fixity: the watcher re-hashes stored blobs every day."))
+    web: WebAppSettings = Field(default_factory=WebAppSettings, description=(
+        "The web app (`archiver serve`): health and metrics for monitoring."))
+    sign: SignSettings = Field(default_factory=SignSettings, description=(
+        "Electronic signatures (PAdES): checking signed evidence, and signing generated documents. Each "
+        "signer is a table [signers.NAME] (e.g. pegawai, pejabat, atasan) with label and one of pkcs12, "
+        "pkcs11_module + pkcs11_token + pkcs11_key_label, or remote_url + remote_user, and the passphrase "
+        "or PIN from passphrase_env or passphrase_file (never written here). See docs/signing.md."))
+    signers: dict[str, SignerSettings] = Field(default_factory=dict, description=(
+        "Signers for `archiver generate --sign NAME`, one table each: [signers.NAME]."))
     shares: dict[str, ShareSettings] = Field(description=(
         "Shared folders, one table each: [shares.NAME]. NAME is short and stable (it is recorded with every file)."))
     source: Path | None = Field(default=None, exclude=True, description="(internal) the file this was loaded from")
@@ -273,8 +426,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The settings model that a table location names: () -> Config, ('shares', 'x') -> ShareSettings."""
     if not loc:
         return Config
-    if loc[0] == "shares":
-        return ShareSettings if len(loc) == 2 else None
+    if loc[0] in ("shares", "signers"):
+        return (ShareSettings if loc[0] == "shares" else SignerSettings) if len(loc) == 2 else None
     ann = Config.model_fields[str(loc[0])].annotation if loc[0] in Config.model_fields else None
     return ann if len(loc) == 1 and isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
@@ -368,7 +521,7 @@ def render_default_config(share_name: str = "drop", share_path: str = "drop") ->
         "# Check it with `archiver status`; a wrong key stops every command with a message naming it.\n"
     )
     out = head
-    for name in ("archive", "index", "limits", "extract", "watch"):
+    for name in ("archive", "index", "limits", "extract", "watch", "anchor", "fixity", "web", "sign"):
         f = Config.model_fields[name]
         model = f.annotation
         assert isinstance(model, type) and issubclass(model, _Section)

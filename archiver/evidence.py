@@ -13,7 +13,9 @@ search``, the web lists and the web search. Its meaning is fixed here, once:
   coverage counts them);
 * ``nip`` selects one pegawai; ``within_nips`` (a user's scope) selects any of a set, and
   both together select the NIP only when it is in the set;
-* ``date_from``/``date_to`` are inclusive UTC dates of archiving.
+* ``date_from``/``date_to`` are inclusive UTC dates of archiving;
+* ``signature`` selects by the signature check of the file (``SIGNATURE_STATES``):
+  ``none`` takes in every file without a signature, PDF or not.
 
 Both values are pure: no SQL, no index. ``archiver.catalog`` turns a ``Filters`` into SQL
 and ``archiver.search`` into index terms.
@@ -33,6 +35,10 @@ from .nip import normalize_nip
 from .periode import MONTHS, normalize_periode, quarter_of
 
 KEY_FIELDS = ("nip", "tahun", "periode", "rhk", "iki")
+#: Results of a signature check (``archiver.signing``): every signature intact and trusted; one
+#: broken, the document changed after signing or a certificate expired; a signer not under a
+#: configured root; no signature; the check itself failed (timeout, crash).
+SIGNATURE_STATES = ("valid", "invalid", "untrusted", "none", "error")
 
 _RHK = re.compile(r"^rhk[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
 _IKI = re.compile(r"^(?:iki|ind|indikator)[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
@@ -118,6 +124,7 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     within_nips: frozenset[str] | None = None
+    signature: str | None = None
 
     def normalized(self) -> Filters:
         """Canonical values (NIP without separators, periode canonical, codes upper-case); raises UsageError."""
@@ -132,10 +139,14 @@ class Filters:
                                  hint="write TW1-TW4, a month 01-12 or TAHUNAN")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise UsageError(f"--from {self.date_from} is after --to {self.date_to}")
+        if self.signature and self.signature not in SIGNATURE_STATES:
+            raise UsageError(f"--signature {self.signature!r}: tidak dikenal",
+                             hint=f"tulis salah satu dari: {', '.join(SIGNATURE_STATES)}")
         return dataclasses.replace(
             self, nip=nip, periode=periode,
             rhk=normalize_rhk(self.rhk) if self.rhk else None, iki=normalize_iki(self.iki) if self.iki else None,
-            type=self.type or None, unit=self.unit or None, status=self.status or None)
+            type=self.type or None, unit=self.unit or None, status=self.status or None,
+            signature=self.signature or None)
 
     def periodes(self) -> tuple[str, ...] | None:
         """The periode values selected (``TW1`` -> TW1, 01, 02, 03), or None for any."""

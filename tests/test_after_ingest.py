@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from skp_sample import STAFF, TAHUN, tables
 
 from archiver.accounts import add_user
-from archiver.ingest import AFTER_INGEST, index_text, resolve_skp
+from archiver.ingest import AFTER_INGEST, check_signature, index_text, resolve_skp
 from archiver.web.app import create_app
 
 
 def test_steps_are_a_plain_ordered_list() -> None:
-    assert AFTER_INGEST == (resolve_skp, index_text)
+    assert AFTER_INGEST == (resolve_skp, index_text, check_signature)
 
 
 def test_a_file_unlinked_by_its_skp_is_found_as_unlinked_in_search_right_after_ingest(ws, tmp_path: Path) -> None:

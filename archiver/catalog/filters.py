@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ..evidence import Filters
 from .schema import skp_pegawai, submissions
+from .signatures import signature_condition
 
 
 def apply_filters(q: sa.Select[Any], f: Filters) -> sa.Select[Any]:
@@ -35,4 +36,6 @@ def apply_filters(q: sa.Select[Any], f: Filters) -> sa.Select[Any]:
         q = q.where(s.received_at >= f.date_from.isoformat())
     if f.date_to:
         q = q.where(s.received_at < (f.date_to + dt.timedelta(days=1)).isoformat())
+    if f.signature:
+        q = q.where(signature_condition(f.signature))
     return q

@@ -51,6 +51,7 @@ submissions = sa.Table(
     sa.Column("iki", sa.String(100)),
     sa.Column("link_problem", sa.Text),
     sa.Column("removed_at", sa.String(32)),
+    sa.Column("relpath_hex", sa.Text),  # original bytes of a non-UTF-8 path (relpath is then readable form)
 )
 
 file_state = sa.Table(
@@ -62,6 +63,7 @@ file_state = sa.Table(
     sa.Column("sha256", sa.String(64)),
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False),
     sa.Column("retry", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("relpath_hex", sa.Text),  # original bytes of a non-UTF-8 path (relpath is then readable form)
 )
 
 events = sa.Table(
@@ -321,4 +323,45 @@ web_login_failures = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("locked_until", sa.String(32)),
     sa.Column("last_at", sa.String(32), nullable=False),
+)
+
+# --------------------------------------------------------------------------- anchors and fixity (0008_anchors)
+
+#: Each anchor of the custody chain: the head (seq, hash) as timestamped by a TSA (``token``,
+#: the RFC 3161 response over ``statement``) and/or written to the anchor log outside the catalog.
+custody_anchors = sa.Table(
+    "custody_anchors", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(20), nullable=False),  # schedule | export | manual
+    sa.Column("statement", sa.Text, nullable=False),     # the exact bytes timestamped (canonical JSON)
+    sa.Column("tsa_url", sa.Text),
+    sa.Column("token", sa.LargeBinary),                  # DER TimeStampResp, or NULL without a TSA
+    sa.Column("gen_time", sa.String(32)),                # the TSA's time
+    sa.Column("log_hash", sa.String(64)),                # the line of the anchor log that records it
+)
+
+#: The latest integrity check of each blob (scheduled fixity, verify, web re-check, download).
+blob_fixity = sa.Table(
+    "blob_fixity", metadata,
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), primary_key=True),
+    sa.Column("checked_at", sa.String(32), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("actual", sa.String(64)),  # what the bytes hashed to when not ok ("" when missing)
+    sa.Column("via", sa.String(20), nullable=False),  # fixity | verify | web | download
+)
+
+# --------------------------------------------------------------------------- signatures (0009_signatures)
+
+signatures = sa.Table(
+    "signatures", metadata,
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), primary_key=True),
+    sa.Column("state", sa.String(12), nullable=False),  # one of archiver.evidence.SIGNATURE_STATES
+    sa.Column("signers", sa.Integer, nullable=False),   # how many signatures the PDF holds
+    sa.Column("summary", sa.Text, nullable=False),      # one line for people (Bahasa Indonesia)
+    sa.Column("detail", sa.Text, nullable=False),       # JSON: one object per signature
+    sa.Column("checked_at", sa.String(32), nullable=False),
+    sa.Index("ix_signatures_state", "state"),
 )

@@ -11,13 +11,15 @@ from .. import ingest as ingest_mod
 from ..catalog import STATUSES
 from ..catalog import core as subs
 from ..config import write_workspace
-from ..evidence import Filters
+from ..evidence import SIGNATURE_STATES, Filters
 from ..filetypes import KNOWN_TYPES
+from ..ingest import CHANGING
 from ..verify import verify as verify_archive
 from .common import AppContext, emit_json, emit_table, pass_app
 from .group import main
 
-_COLOURS = {"archived": "green", "duplicate": "cyan", "unlinked": "yellow", "quarantined": "red", "ignored": "white"}
+_COLOURS = {"archived": "green", "duplicate": "cyan", "unlinked": "yellow", "quarantined": "red", "ignored": "white",
+            CHANGING: "yellow"}
 
 
 @main.command()
@@ -67,14 +69,18 @@ def ingest(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
             bar.update(1)
             if as_json:
                 emit_json({k: v for k, v in r.as_dict().items() if k not in ("share", "relpath", "transient")})
-            else:
+            elif not app.quiet or r.status in ("quarantined", CHANGING):  # -q: only problems, on stderr
                 detail = r.reason or r.key.replace(iki=None).label()
+                out = click.get_text_stream("stderr") if app.quiet else click.get_text_stream("stdout")
                 bar.write(f"{click.style(r.status.ljust(11), fg=_COLOURS.get(r.status))} {r.path}"
-                          + (f"  — {detail}" if detail else ""), file=click.get_text_stream("stdout"))
+                          + (f"  — {detail}" if detail else ""), file=out)
     if not as_json and not app.quiet:
-        summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s]) or "nothing new"
+        summary = ", ".join(f"{counts[s]} {s}" for s in (*STATUSES, CHANGING) if counts[s]) or "nothing new"
         click.echo(f"Ingest finished: {summary}.", err=True)
-    if counts["quarantined"]:
+    if counts[CHANGING]:
+        click.echo(f"{counts[CHANGING]} berkas masih berubah (sedang disalin atau ditulis) dan belum diarsipkan; "
+                   "jalankan `archiver ingest` lagi setelah selesai.", err=True)
+    if counts["quarantined"] or counts[CHANGING]:
         raise SystemExit(1)
 
 
@@ -88,19 +94,22 @@ _LIST_COLUMNS = [("id", "ID", 6), ("status", "STATUS", 11), ("nip", "NIP", 18), 
 @click.option("--tahun", type=int, help="Only this year.")
 @click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN).")
 @click.option("--status", type=click.Choice(STATUSES), help="Only submissions with this status.")
+@click.option("--signature", type=click.Choice(SIGNATURE_STATES),
+              help="Only files whose signature check is: valid, invalid, untrusted, none or error.")
 @click.option("--limit", type=int, help="At most this many (newest first).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines with every field.")
 @pass_app
 def list_(app: AppContext, nip: str | None, tahun: int | None, periode: str | None, status: str | None,
-          limit: int | None, as_json: bool) -> None:
+          signature: str | None, limit: int | None, as_json: bool) -> None:
     """List submissions (every file received, with its status and link).
 
     \b
     Example:
       archiver list --nip 198503152010011002 --periode TW1
       archiver list --status quarantined --json
+      archiver list --signature invalid
     """
-    filters = Filters(nip=nip, tahun=tahun, periode=periode, status=status).normalized()
+    filters = Filters(nip=nip, tahun=tahun, periode=periode, status=status, signature=signature).normalized()
     rows = subs.list_submissions(app.archive.catalog, filters, limit=limit, newest_first=bool(limit))
     if as_json:
         for row in rows:
@@ -149,6 +158,11 @@ def status(app: AppContext, as_json: bool, n_problems: int) -> None:
         click.echo("Latest problems:")
         for p in st["problems"]:
             click.echo(f"  {p['received_at']}  {p['status']:<11} {p['path']}  — {p['reason']}")
+    if st.get("integrity"):
+        click.echo(click.style("Blob tidak utuh (gagal pemeriksaan integritas terakhir):", fg="red"))
+        for f in st["integrity"]:
+            what = f"isinya kini ber-hash {f['actual']}" if f["actual"] else "hilang dari penyimpanan"
+            click.echo(f"  {f['checked_at']}  {f['sha256']}  {f['path']}  — {what} (diperiksa lewat {f['via']})")
 
 
 @main.command()
@@ -176,7 +190,9 @@ def release(app: AppContext, submission: int, note: str) -> None:
 @pass_app
 def verify_cmd(app: AppContext, as_json: bool) -> None:
     """Check the archive's integrity: re-hash every blob, match blobs and catalog rows,
-    walk the custody chain. Reports every problem found; exit 1 if there is any.
+    walk the custody chain, hold every submission to the custody events that made it
+    (re-pointed or re-assigned evidence is named) and the chain to its anchors (TSA
+    tokens, the anchor log). Reports every problem found; exit 1 if there is any.
 
     \b
     Example:
@@ -196,6 +212,8 @@ def verify_cmd(app: AppContext, as_json: bool) -> None:
         for p in report.problems:
             click.echo(click.style("PROBLEM ", fg="red") + f"[{p.kind}] {p.message}")
         click.echo("Archive intact." if report.ok else f"{len(report.problems)} problem(s) found.")
+        if report.not_recorded:
+            click.echo(f"Peringatan: hasil pemeriksaan tidak dicatat di log custody ({report.not_recorded})", err=True)
     if not report.ok:
         raise SystemExit(1)
 

@@ -180,11 +180,14 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Processes that render DOCX, and LibreOffice processes that make PDF, at once "
                    "(default: one per CPU core).")
+@click.option("--sign", "signers", multiple=True, metavar="NAME",
+              help="Sign each PDF as signer NAME ([signers.NAME] in the config); repeat for several signers in "
+                   "order (e.g. --sign pegawai --sign pejabat). Needs --pdf; writes KIND_..._ttd.pdf.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per document with paths and hashes.")
 @pass_app
 def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, tahun: int, periode: str | None,
                  pdf: bool, outdir: Path, tanggal: dt.datetime | None, timeout: float, jobs: int | None,
-                 as_json: bool) -> None:
+                 signers: tuple[str, ...], as_json: bool) -> None:
     """Generate documents from the templates: one pegawai (--nip) or a whole unit (--unit).
 
     The SKP data comes from `archiver skp import`, evaluations from `archiver eval import`;
@@ -198,6 +201,7 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
     Example:
       archiver generate evaluasi --unit "Dinas Kominfo" --tahun 2026 --periode TW1 --pdf -o out/
       archiver generate skp --nip 198503152010011002 --tahun 2026
+      archiver generate evaluasi --nip 198503152010011002 --tahun 2026 --periode TW1 --pdf --sign pegawai --sign pejabat
     """
     from ..documents.generate import plan, run
 
@@ -206,7 +210,8 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
                    signed=tanggal.date() if tanggal else None)
     failed = 0
     with app.progress(total=len(planned), unit="doc", desc=f"generate {kind}") as bar:
-        for g in run(archive, planned, outdir, pdf=pdf, per_document_timeout=timeout, workers=jobs, converters=jobs):
+        for g in run(archive, planned, outdir, pdf=pdf, per_document_timeout=timeout, workers=jobs, converters=jobs,
+                     sign=signers):
             bar.update(1)
             if g.error:
                 failed += 1
@@ -216,7 +221,7 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
                 bar.write(click.style("FAILED ", fg="red") + f"{g.job.label}: {g.error}",
                           file=click.get_text_stream("stderr"))
             else:
-                bar.write(str(g.pdf or g.docx), file=click.get_text_stream("stdout"))
+                bar.write(str(g.signed_pdf or g.pdf or g.docx), file=click.get_text_stream("stdout"))
     if failed:
         raise SystemExit(1)
 

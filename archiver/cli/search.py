@@ -9,7 +9,7 @@ import re
 import click
 
 from .. import search as searching
-from ..evidence import Filters
+from ..evidence import SIGNATURE_STATES, Filters
 from .common import AppContext, emit_json, pass_app
 from .group import main
 
@@ -35,13 +35,15 @@ def _bold(snippet: str) -> str:
               help="Archived on or before this date (YYYY-MM-DD).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
               help="At most this many results.")
+@click.option("--signature", type=click.Choice(SIGNATURE_STATES),
+              help="Only files whose signature check is: valid, invalid, untrusted, none or error.")
 @click.option("--json", "as_json", is_flag=True,
               help="JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet "
                    "(HTML, <b> marks) ...")
 @pass_app
 def search(app: AppContext, query: str, nip: str | None, tahun: int | None, periode: str | None, rhk: str | None,
            type_: str | None, date_from: dt.datetime | None, date_to: dt.datetime | None, limit: int,
-           as_json: bool) -> None:
+           signature: str | None, as_json: bool) -> None:
     """Search the text of archived evidence, best matches first.
 
     Every word must match; Indonesian word forms match each other (melaksanakan finds
@@ -57,7 +59,7 @@ def search(app: AppContext, query: str, nip: str | None, tahun: int | None, peri
     """
     filters = Filters(nip=nip, tahun=tahun, periode=periode, rhk=rhk, type=type_,
                       date_from=date_from.date() if date_from else None,
-                      date_to=date_to.date() if date_to else None)
+                      date_to=date_to.date() if date_to else None, signature=signature)
     res = searching.search(app.archive, query, filters, limit=limit)
     if as_json:
         for r in res.results:

@@ -27,6 +27,7 @@ from ..errors import ArchiverError, NotFound, UsageError
 from ..evaluation.model import CapaianOrganisasi
 from ..evaluation.tindak_lanjut import load_tindak_lanjut
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
+from ..signing.sign import passphrase, sign_pdf, signer_settings
 from ..skp.resolution import link_codes
 from . import context as C
 from .converter import convert_all
@@ -63,13 +64,16 @@ class Generated:
     docx_sha256: str | None = None
     pdf: Path | None = None
     pdf_sha256: str | None = None
+    signed_pdf: Path | None = None  # the PDF signed by the signers of --sign, beside the unsigned one
+    signed_sha256: str | None = None
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.job.kind, "subject": self.job.subject, "tahun": self.job.tahun,
                 "periode": self.job.periode, "docx": str(self.docx) if self.docx else None,
                 "docx_sha256": self.docx_sha256, "pdf": str(self.pdf) if self.pdf else None,
-                "pdf_sha256": self.pdf_sha256, "error": self.error or self.job.error}
+                "pdf_sha256": self.pdf_sha256, "signed_pdf": str(self.signed_pdf) if self.signed_pdf else None,
+                "signed_sha256": self.signed_sha256, "error": self.error or self.job.error}
 
 
 # ----------------------------------------------------------------------------- planning
@@ -231,8 +235,15 @@ class _Recorder:
         with self.archive.catalog.begin() as conn:
             return self._record(conn, job, path, path.read_bytes(), "pdf", self.data_sha.get(source, ""), source_sha)
 
+    def signed(self, job: Job, path: Path, data: bytes, source: Path, pdf_sha: str | None,
+               signers: Sequence[str]) -> str:
+        """Store a signed PDF; its source is the unsigned PDF (custody detail names the signers)."""
+        with self.archive.catalog.begin() as conn:
+            return self._record(conn, job, path, data, "pdf", self.data_sha.get(source, ""), pdf_sha,
+                                signers=list(signers))
+
     def _record(self, conn: Any, job: Job, path: Path, data: bytes, fmt: str, data_sha: str,
-                source_sha: str | None) -> str:
+                source_sha: str | None, signers: list[str] | None = None) -> str:
         archive = self.archive
         assert job.template is not None
         tpl_sha = self.template_cache.get(job.template)
@@ -244,6 +255,8 @@ class _Recorder:
         detail = {"kind": job.kind, "subject": job.subject, "tahun": job.tahun, "periode": job.periode,
                   "format": fmt, "filename": path.name, "template": job.template.name,
                   "template_sha256": tpl_sha, "data_sha256": data_sha, "source_sha256": source_sha}
+        if signers:
+            detail["signers"] = signers
         seq = custody.append(conn, "generated", at=now, actor=archive.actor, sha256=sha, detail=detail)
         docs_q.record_generated(conn, kind=job.kind, subject=job.subject, tahun=job.tahun, periode=job.periode,
                                    format=fmt, filename=path.name, sha256=sha, template=job.template.name,
@@ -255,13 +268,21 @@ class _Recorder:
 def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = False,
         renderer: Renderer | None = None, per_document_timeout: float = 60.0,
         progress: Callable[[Generated], None] | None = None, workers: int | None = None,
-        converters: int | None = None) -> Iterator[Generated]:
+        converters: int | None = None, sign: Sequence[str] = ()) -> Iterator[Generated]:
     """Render (and convert) every job; yields one Generated per job, DOCX first, then PDF.
 
     ``workers`` processes render the DOCX at once and ``converters`` LibreOffice processes make the
     PDFs (each default: one per core); this process stores and records every output. Without PDF
     the results come in the order of ``jobs``; with PDF, as each conversion finishes. A document
-    that fails is reported with its error and the others are still made."""
+    that fails is reported with its error and the others are still made.
+
+    ``sign`` names signers (``[signers.NAME]``) who sign each PDF in turn; the signed copy is
+    written as ``STEM_ttd.pdf`` and recorded beside the unsigned one (``archiver.signing.sign``)."""
+    if sign:
+        if not pdf:
+            raise UsageError("--sign menandatangani PDF: tambahkan --pdf")
+        for name in sign:  # a wrong name or a missing passphrase stops the run before any rendering
+            passphrase(name, signer_settings(archive.config, name))
     outdir.mkdir(parents=True, exist_ok=True)
     recorder = _Recorder(archive)
     tasks = {i: RenderTask(job.template, job.context, job.label, outdir / f"{job.stem}.docx")
@@ -307,9 +328,23 @@ def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = Fals
             assert g.docx is not None
             g.pdf = c.pdf
             g.pdf_sha256 = recorder.pdf(g.job, c.pdf, g.docx, g.docx_sha256)
+            if sign:
+                _sign(archive, recorder, g, sign)
         if progress:
             progress(g)
         yield g
+
+
+def _sign(archive: Archive, recorder: _Recorder, g: Generated, names: Sequence[str]) -> None:
+    assert g.pdf is not None and g.docx is not None
+    try:
+        data = sign_pdf(archive.config, g.pdf.read_bytes(), names)
+        target = g.pdf.with_name(f"{g.pdf.stem}_ttd.pdf")
+        target.write_bytes(data)
+        g.signed_pdf = target
+        g.signed_sha256 = recorder.signed(g.job, target, data, g.docx, g.pdf_sha256, names)
+    except ArchiverError as exc:  # the unsigned PDF stays made and recorded
+        g.error = f"tanda tangan {g.pdf.name}: {exc}" + (f" ({exc.hint})" if exc.hint else "")
 
 
 # ----------------------------------------------------------------------------- proving

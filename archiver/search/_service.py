@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..archive import Archive
+from ..catalog import signatures as csig
 from ..catalog import text as ctext
 from ..errors import UsageError
 from ..evidence import Filters
@@ -43,8 +44,10 @@ def index_filters(archive: Archive, f: Filters) -> dict[str, FilterValue]:
     if f.unit:
         in_unit = ctext.unit_nips(archive.catalog, f.unit)
         nips = in_unit if nips is None else tuple(n for n in nips if n in in_unit)
+    # a signature check belongs to the blob, not the index: the catalog's blobs in that state
+    shas = csig.shas_in_state(archive.catalog, f.signature, nips) if f.signature else None
     return {"nip": nips, "tahun": str(f.tahun) if f.tahun is not None else None, "periode": f.periodes(),
-            "rhk": f.rhk, "type": f.type, "status": f.status}
+            "rhk": f.rhk, "type": f.type, "status": f.status, "sha256": shas}
 
 
 def search(archive: Archive, query: str, filters: Filters | None = None, *, limit: int = 20,

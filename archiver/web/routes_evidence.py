@@ -15,6 +15,8 @@ from ..evidence import Filters, normalize_rhk
 from ..nip import normalize_nip
 from ..periode import ALL as PERIODES
 from ..periode import normalize_periode
+from ..signing.check import stored_check
+from ..signing.model import STATE_LABELS
 from .auth import AnyUser, archive_of, scope_of
 from .downloads import download_response
 from .evidence import (
@@ -81,8 +83,10 @@ async def evidence_detail(request: Request, sha256: str, session: AnyUser) -> Re
     text = None if item.is_image else await run_in_threadpool(preview_text, archive, item)
     base = request.app.state.settings.public_url or str(request.base_url)
     permalink = base.rstrip("/") + f"/e/{item.sha256}"
+    signature = await run_in_threadpool(stored_check, archive, item.sha256)
     return render(request, "evidence.html", session, item=item, preview_text=text, has_image=has_image,
-                  permalink=permalink, integrity=last_integrity(item))
+                  permalink=permalink, integrity=last_integrity(item), signature=signature,
+                  signature_labels=STATE_LABELS)
 
 
 @router.get("/e/{sha256}/unduh")
@@ -92,7 +96,7 @@ async def evidence_download(request: Request, sha256: str, session: AnyUser, s: 
     submission = pick_submission(item, s)
     await run_in_threadpool(record_access, archive, session.user, "downloaded", item,
                             submission_id=submission["id"], detail={"name": submission["name"]})
-    return download_response(archive, item, submission)
+    return download_response(archive, item, submission, actor=session.user.actor)
 
 
 @router.get("/e/{sha256}/pratinjau")

@@ -1,0 +1,174 @@
+"""Sign PDFs (PAdES, pyHanko) with the signers of ``[signers.NAME]``, one after another.
+
+    signed = sign_pdf(config, pdf_bytes, ["pegawai", "pejabat", "atasan"])
+
+Each signer adds one signature as an incremental update, so earlier signatures stay valid
+(``archiver.signing.check`` sees each one intact, the later ones as form filling). The key
+comes from a PKCS#12 file, a PKCS#11 token or a remote signing service (``remote``); the
+passphrase or PIN from ``passphrase_env`` or ``passphrase_file``, never from the config. With
+``[sign] visible`` each signature gets a box on the last page (side by side, in the order
+given); with ``[sign] tsa_url`` each carries an RFC 3161 timestamp from that authority.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, SignerSettings
+from ..errors import ArchiverError, ConfigError
+from .remote import service_for
+
+BOX_W, BOX_H, MARGIN = 170, 62, 36
+STAMP_TEXT = "Ditandatangani secara elektronik\n%(signer)s\n%(label)s\n%(ts)s"
+
+
+class SigningFailed(ArchiverError):
+    """A signature could not be made (key, passphrase, token, service or TSA)."""
+
+
+def signer_settings(config: Config, name: str) -> SignerSettings:
+    try:
+        return config.signers[name]
+    except KeyError:
+        known = ", ".join(config.signers) or "(belum ada)"
+        raise ConfigError(f"--sign {name!r}: penanda tangan tidak dikenal; yang ada: {known}",
+                          hint=f"tambahkan tabel [signers.{name}] di watch_config.toml (docs/signing.md)") from None
+
+
+def passphrase(name: str, s: SignerSettings) -> str | None:
+    """The signer's passphrase/PIN from its environment variable or file (None when neither is set)."""
+    if s.passphrase_env:
+        value = os.environ.get(s.passphrase_env)
+        if value is None:
+            raise ConfigError(f"[signers.{name}] passphrase_env: variabel lingkungan {s.passphrase_env} tidak diisi",
+                              hint=f"export {s.passphrase_env}=... sebelum menjalankan perintah")
+        return value
+    if s.passphrase_file:
+        try:
+            return s.passphrase_file.read_text(encoding="utf-8").splitlines()[0] if s.passphrase_file.stat().st_size \
+                else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"[signers.{name}] passphrase_file: {s.passphrase_file} tidak terbaca ({exc})") from None
+    return None
+
+
+@contextmanager
+def _local_signer(name: str, s: SignerSettings) -> Iterator[Any]:
+    """A pyHanko signer for a PKCS#12 file or a PKCS#11 token (the token session closes afterwards)."""
+    from pyhanko.sign import signers
+
+    secret = passphrase(name, s)
+    if s.pkcs12 is not None:
+        if not s.pkcs12.is_file():
+            raise ConfigError(f"[signers.{name}] pkcs12: berkas {s.pkcs12} tidak ada")
+        signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+            str(s.pkcs12), passphrase=secret.encode() if secret else None)
+        if signer is None:
+            raise SigningFailed(f"[signers.{name}] pkcs12: {s.pkcs12} tidak dapat dibuka",
+                                hint="periksa passphrase (passphrase_env / passphrase_file) dan berkasnya")
+        yield signer
+        return
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign import pkcs11
+
+    assert s.pkcs11_module is not None
+    try:
+        session = pkcs11.open_pkcs11_session(str(s.pkcs11_module), token_criteria=TokenCriteria(label=s.pkcs11_token),
+                                             user_pin=secret)
+    except Exception as exc:  # noqa: BLE001 - python-pkcs11 raises many kinds
+        raise SigningFailed(f"[signers.{name}] token PKCS#11 {s.pkcs11_token!r} tidak dapat dibuka: "
+                            f"{type(exc).__name__} {exc}", hint="periksa pkcs11_module, pkcs11_token dan PIN") from None
+    try:
+        yield pkcs11.PKCS11Signer(session, key_label=s.pkcs11_key_label, cert_label=s.pkcs11_key_label)
+    finally:
+        session.close()
+
+
+def _timestamper(config: Config) -> Any:
+    if not config.sign.tsa_url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(config.sign.tsa_url, timeout=30)
+
+
+def _box(pdf: bytes, index: int) -> tuple[int, int, int, int, int]:
+    """(page, x1, y1, x2, y2): the ``index``-th box in a row along the bottom of the last page."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    last = int(reader.root["/Pages"]["/Count"]) - 1
+    page = reader.find_page_for_modification(last)[0].get_object()  # type: ignore[no-untyped-call]
+    width = float(page["/MediaBox"][2])
+    per_row = max(1, int((width - 2 * MARGIN) // (BOX_W + 8)))
+    col, row = index % per_row, index // per_row
+    x1, y1 = MARGIN + col * (BOX_W + 8), MARGIN + row * (BOX_H + 8)
+    return last, int(x1), int(y1), int(x1 + BOX_W), int(y1 + BOX_H)
+
+
+def _sign_local(config: Config, pdf: bytes, name: str, s: SignerSettings, index: int) -> bytes:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    field = f"TTE_{name}"
+    meta = signers.PdfSignatureMetadata(field_name=field, reason=s.label or name, location="Indonesia")
+    spec = None
+    if config.sign.visible:
+        page, x1, y1, x2, y2 = _box(pdf, index)
+        spec = fields.SigFieldSpec(field, on_page=page, box=(x1, y1, x2, y2))
+    else:
+        spec = fields.SigFieldSpec(field)
+    with _local_signer(name, s) as signer:
+        pdf_signer = signers.PdfSigner(meta, signer, timestamper=_timestamper(config), new_field_spec=spec,
+                                       stamp_style=TextStampStyle(stamp_text=STAMP_TEXT))
+        try:
+            out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
+                                      appearance_text_params={"label": s.label or name})
+        except Exception as exc:  # noqa: BLE001 - pyHanko, the token and the TSA raise many kinds
+            raise SigningFailed(f"tanda tangan {name} gagal: {type(exc).__name__}: {exc}"[:500],
+                                hint="periksa kunci, sertifikat dan [sign] tsa_url") from None
+    data: bytes = out.getvalue()
+    return data
+
+
+def _sign_remote(config: Config, pdf: bytes, name: str, s: SignerSettings) -> bytes:
+    from .check import check_file
+
+    secret = passphrase(name, s) or ""
+    signed = service_for(s.remote_url).sign_pdf(pdf, user=s.remote_user, passphrase=secret,
+                                               visible=config.sign.visible, reason=s.label or name)
+    if not signed.startswith(pdf):
+        raise SigningFailed(f"layanan tanda tangan untuk {name} mengubah isi dokumen (bukan pembaruan inkremental)")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
+        tmp.write(signed)
+        tmp.flush()
+        before_n = _count_signatures(pdf)
+        check = check_file(Path(tmp.name), roots=config.sign.trust_roots,
+                           timeout_s=config.sign.check_timeout_seconds, memory_mb=config.extract.memory_mb)
+    if check.state not in ("valid", "untrusted") or len(check.signatures) != before_n + 1:
+        raise SigningFailed(f"hasil layanan tanda tangan untuk {name} tidak lolos pemeriksaan: {check.summary}")
+    return signed
+
+
+def _count_signatures(pdf: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures) if b"/ByteRange" in pdf else 0
+
+
+def sign_pdf(config: Config, pdf: bytes, names: Sequence[str]) -> bytes:
+    """``pdf`` signed by each named signer in turn (each an incremental update)."""
+    settings = [(n, signer_settings(config, n)) for n in names]  # every name is checked before any signing
+    if len(set(names)) != len(names):
+        raise ConfigError("--sign: setiap penanda tangan hanya sekali per dokumen")
+    start = _count_signatures(pdf)
+    for i, (name, s) in enumerate(settings):
+        pdf = _sign_remote(config, pdf, name, s) if s.remote_url else _sign_local(config, pdf, name, s, start + i)
+    return pdf
