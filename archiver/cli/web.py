@@ -33,11 +33,13 @@ _public = click.option("--public-url", metavar="URL", default="",
 
 
 def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None,
-           public_url: str, workers: int = 1) -> None:
+           public_url: str, workers: int = 1, json_log: bool = False) -> None:
     import uvicorn
 
+    from ..metrics import prepare_workers, remove_folder
     from ..web import app as web_app
     from ..web.auth import WebSettings
+    from .ops import uvicorn_log_config
 
     if public_url and not public_url.startswith(("https://", "http://")):
         raise UsageError(f"--public-url {public_url!r}: write the full address, e.g. https://arsip.example.go.id")
@@ -45,14 +47,22 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
         "host": host, "port": port, "log_level": "warning" if app_ctx.quiet else "info",
         "proxy_headers": proxy_ip is not None, "forwarded_allow_ips": proxy_ip or "127.0.0.1",
         "server_header": False}
-    click.echo(f"Arsip web: http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    log_config = uvicorn_log_config(json_log, app_ctx.quiet)
+    if log_config is not None:
+        common["log_config"] = log_config
+    if log_config is None:  # with --json-log, uvicorn's own JSON line says where it listens
+        click.echo(f"Arsip web: http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     if workers > 1:  # separate processes: searches run in parallel (one process is bound by its GIL)
         if app_ctx.config.source is None:
             raise UsageError("--workers needs a configuration file")
         os.environ[web_app.ENV_CONFIG] = str(app_ctx.config.source)
         os.environ[web_app.ENV_COOKIE_SECURE] = cookie_secure
         os.environ[web_app.ENV_PUBLIC_URL] = public_url
-        uvicorn.run("archiver.web.app:app_from_environment", factory=True, workers=workers, **common)
+        metrics_dir = prepare_workers(workers)  # the workers add up their metrics through files there
+        try:
+            uvicorn.run("archiver.web.app:app_from_environment", factory=True, workers=workers, **common)
+        finally:
+            remove_folder(metrics_dir)
         return
     app = web_app.create_app(app_ctx.config, settings=WebSettings(cookie_secure=cookie_secure, public_url=public_url))
     uvicorn.run(app, **common)
@@ -66,9 +76,10 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
 @_public
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Web server processes; more than one lets searches run in parallel (e.g. one per core).")
+@click.option("--json-log", is_flag=True, help="Log one JSON object per line (requests too), as `watch --json-log`.")
 @pass_app
 def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str,
-          workers: int) -> None:
+          workers: int, json_log: bool) -> None:
     """Start the web app: search, evidence pages, coverage, documents and the JSON API.
 
     Create accounts first with `archiver user add`. Behind an https reverse proxy, pass
@@ -79,7 +90,9 @@ def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: s
       archiver user add admin --role admin --password-stdin < admin-password.txt
       archiver serve --port 8080 --behind-proxy 127.0.0.1 --public-url https://arsip.example.go.id --workers 2
     """
-    _serve(app, host, port, cookie_secure, proxy_ip, public_url, workers)
+    if json_log:
+        configure_logging(True, app.quiet)
+    _serve(app, host, port, cookie_secure, proxy_ip, public_url, workers, json_log)
 
 
 @main.command()
@@ -88,7 +101,8 @@ def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: s
 @_secure
 @_proxy
 @_public
-@click.option("--json-log", is_flag=True, help="Log the watcher's decisions as one JSON object per line.")
+@click.option("--json-log", is_flag=True,
+              help="Log one JSON object per line: the watcher's decisions and the web app's.")
 @pass_app
 def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str,
         json_log: bool) -> None:
@@ -120,7 +134,7 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
     watcher = threading.Thread(target=_watch, args=(config, stop), name="watcher", daemon=True)
     watcher.start()
     try:
-        _serve(app, host, port, cookie_secure, proxy_ip, public_url)
+        _serve(app, host, port, cookie_secure, proxy_ip, public_url, json_log=json_log)
     finally:
         stop.set()
         watcher.join(timeout=30)

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -27,8 +28,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..archive import Archive, Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ArchiverError
-from . import routes_admin, routes_api, routes_auth, routes_evidence
-from .auth import LoginRequired, WebSettings, current_session, login_redirect
+from . import routes_admin, routes_api, routes_auth, routes_evidence, routes_ops
+from .auth import AnyUser, LoginRequired, WebSettings, current_session, login_redirect
 from .pages import STATIC, make_templates, render
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,7 @@ def create_app(config: Config, *, settings: WebSettings | None = None, clock: Cl
     settings = settings or WebSettings()
     app = FastAPI(
         title="archiver", summary="Arsip bukti dukung kinerja ASN (SKP): API baca",
-        version="1", docs_url="/docs" if settings.api_docs else None, redoc_url=None,
-        openapi_url="/openapi.json")
+        version="1", docs_url=None, redoc_url=None, openapi_url=None)  # served below, behind a login
     app.state.archive = archive or Archive.open(config, clock=clock, actor="web")
     app.state.settings = settings
     app.state.templates = make_templates(config.archive.timezone)
@@ -95,6 +95,8 @@ def create_app(config: Config, *, settings: WebSettings | None = None, clock: Cl
     _add_headers(app)
     _add_error_handlers(app)
     _add_routes(app)
+    _add_api_description(app, docs=settings.api_docs)
+    routes_ops.install(app)  # /healthz, /metrics, and the middleware timing searches and counting failed logins
     return app
 
 
@@ -105,6 +107,18 @@ def _add_routes(app: FastAPI) -> None:
                           ("documents", "routes_documents"), ("import", "routes_import")):
         if app.state.features[feature]:
             app.include_router(importlib.import_module(f"archiver.web.{name}").router)
+
+
+def _add_api_description(app: FastAPI, *, docs: bool) -> None:
+    """``/openapi.json`` (and ``/docs`` when ``api_docs``) describe the API to logged-in users only."""
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(_: AnyUser) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    if docs:
+        @app.get("/docs", include_in_schema=False)
+        async def api_docs(_: AnyUser) -> Response:
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="archiver API")
 
 
 def _add_headers(app: FastAPI) -> None:
