@@ -151,7 +151,7 @@ class LocalBlobStore:
                 raise StoreError(f"cannot write to the archive at {self.root}: {exc.strerror or exc}") from exc
             raise
         os.close(fd)
-        os.chmod(tmp, 0o444)
+        os.chmod(tmp, 0o440)  # read-only; readable by the service's user and group only
         return Staged(self, tmp, digest.hexdigest(), size, first[:head_size])
 
     def _commit(self, staged: Staged) -> bool:

@@ -192,7 +192,7 @@ def test_blobs_are_read_only_and_content_addressed(ws) -> None:
     with ws.open() as a:
         p = a.store.path_of(r["sha256"])
         assert p.read_bytes() == data
-        assert stat.S_IMODE(p.stat().st_mode) == 0o444
+        assert stat.S_IMODE(p.stat().st_mode) == 0o440
         assert p.name == hashlib.sha256(data).hexdigest()
         assert list(a.store.tmpdir.iterdir()) == []
 

@@ -26,7 +26,11 @@ from ..errors import NotFound, UsageError
 from .render import make_env
 from .sample import sample_context
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "templates"
+#: An installed archiver carries the templates in the package (setup.py copies them into the
+#: wheel); a checkout uses the repository's top-level ``templates/`` folder.
+_PACKAGED_DIR = Path(__file__).resolve().parent / "shipped_templates"
+_CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "templates"
+SHIPPED_DIR = _PACKAGED_DIR if _PACKAGED_DIR.is_dir() else _CHECKOUT_DIR
 
 #: Document kind -> its template names (without .docx); the first is the default variant.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -58,13 +62,20 @@ def template_dirs(workspace: Path | None) -> list[Path]:
     return [*dirs, SHIPPED_DIR]
 
 
+_MISSING_HINT = (
+    "jalankan `python tools/build_templates.py` untuk membuat ulang templat bawaan"
+    if SHIPPED_DIR == _CHECKOUT_DIR else
+    "pasang ulang archiver (paketnya tidak memuat templat), atau taruh templat sendiri di folder templates/ "
+    "di samping watch_config.toml")
+
+
 def find_template(name: str, workspace: Path | None) -> Path:
     for d in template_dirs(workspace):
         p = d / f"{name}.docx"
         if p.is_file():
             return p
     raise NotFound(f"template {name}.docx not found in " + " or ".join(str(d) for d in template_dirs(workspace)),
-                   hint="regenerate the shipped templates with `python tools/build_templates.py`")
+                   hint=_MISSING_HINT)
 
 
 def all_templates(workspace: Path | None) -> list[Path]:
