@@ -84,20 +84,32 @@ def get_thumbnail(catalog: Catalog, sha256: str) -> bytes | None:
 
 def save_text(catalog: Catalog, rec: TextRecord, *, thumbnail: bytes | None, at: str) -> None:
     """Store (or replace) a blob's text; its submissions become pending when the text changed."""
+    save_texts(catalog, [(rec, thumbnail)], at=at)
+
+
+def save_texts(catalog: Catalog, items: Sequence[tuple[TextRecord, bytes | None]], *, at: str) -> None:
+    """``save_text`` for many blobs in one transaction (a batch takes the write lock once)."""
+    if not items:
+        return
+    with catalog.begin() as conn:
+        for rec, thumbnail in items:
+            _save(conn, rec, thumbnail, at)
+
+
+def _save(conn: Connection, rec: TextRecord, thumbnail: bytes | None, at: str) -> None:
     values = {"status": rec.status, "reason": rec.reason, "text": rec.text,
               "meta": json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
               "pages": rec.pages, "extractor": rec.extractor, "ocr": rec.ocr, "thumbnail": thumbnail,
               "extracted_at": at}
-    with catalog.begin() as conn:
-        old = conn.execute(sa.select(blob_text.c.text, blob_text.c.status)
-                           .where(blob_text.c.sha256 == rec.sha256)).first()
-        if old is None:
-            conn.execute(blob_text.insert().values(sha256=rec.sha256, **values))
-            return
-        conn.execute(blob_text.update().where(blob_text.c.sha256 == rec.sha256).values(**values))
-        if (old.text, old.status) != (rec.text, rec.status):
-            ids = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()
-            conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(ids)))
+    old = conn.execute(sa.select(blob_text.c.text, blob_text.c.status)
+                       .where(blob_text.c.sha256 == rec.sha256)).first()
+    if old is None:
+        conn.execute(blob_text.insert().values(sha256=rec.sha256, **values))
+        return
+    conn.execute(blob_text.update().where(blob_text.c.sha256 == rec.sha256).values(**values))
+    if (old.text, old.status) != (rec.text, rec.status):
+        ids = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()
+        conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(ids)))
 
 
 def digests_to_extract(catalog: Catalog, *, ocr: bool = False, fresh: bool = False) -> list[tuple[str, str]]:

@@ -143,8 +143,10 @@ def _extract_all(archive: Archive, wanted: dict[str, str], *, ocr: bool, fresh: 
         return {sha: ensure_text(archive, sha, t, ocr=ocr, fresh=fresh) for sha, t in wanted.items()}
     workers = min(len(wanted), archive.config.extract.workers or os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
-        futures = {sha: pool.submit(ensure_text, archive, sha, t, ocr=ocr, fresh=fresh) for sha, t in wanted.items()}
-        return {sha: f.result() for sha, f in futures.items()}
+        futures = {sha: pool.submit(_extract, archive, sha, t, ocr=ocr) for sha, t in wanted.items()}
+        got = {sha: f.result() for sha, f in futures.items()}
+    ctext.save_texts(archive.catalog, list(got.values()), at=archive.now())  # one transaction for the batch
+    return {sha: rec for sha, (rec, _thumb) in got.items()}
 
 
 def _docs(archive: Archive, ids: Sequence[int], *, ocr: bool = False, fresh: bool = False,

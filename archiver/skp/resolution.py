@@ -126,7 +126,7 @@ def judge_new_submission(archive: Archive, submission_id: int) -> Resolution | N
     unlinked, with the reason), or None when there was nothing to judge (no link codes,
     not stored as linked evidence, or no SKP yet: kept as parsed, judged at import).
     """
-    with archive.catalog.begin() as conn:
+    def judged(conn: Any) -> tuple[Any, Any] | None:
         row = subs.get(conn, submission_id)
         if row is None or row.status not in ("archived", "duplicate"):
             return None
@@ -135,7 +135,17 @@ def judge_new_submission(archive: Archive, submission_id: int) -> Resolution | N
         skps = q.load_skps(conn, nip=row.nip, tahun=row.tahun)
         if not skps:
             return None  # pending: kept as parsed, judged when the SKP is imported
-        res = resolve(skps[0], *link_codes(row), row.periode)
+        return row, skps[0]
+
+    with archive.catalog.read() as conn:  # most files have nothing to judge: no write lock for them
+        if judged(conn) is None:
+            return None
+    with archive.catalog.begin() as conn:
+        found = judged(conn)  # again under the write lock: an import may have come in between
+        if found is None:
+            return None
+        row, skp = found
+        res = resolve(skp, *link_codes(row), row.periode)
         _apply(archive, conn, row, res)
         return res
 
