@@ -2,8 +2,7 @@
 and invisible, an RFC 3161 timestamp from a TSA on loopback, a stand-in remote signing
 service (BSrE-style API) on loopback, and `archiver generate --pdf --sign` end to end.
 
-PKCS#11 tokens go through the same code path (pyHanko's PKCS11Signer) but are not tested
-here: no SoftHSM2 set-up in this suite yet."""
+PKCS#11 tokens (a real SoftHSM2 token) are tested in tests/test_signing_pkcs11.py."""
 
 from __future__ import annotations
 

@@ -85,9 +85,34 @@ def _local_signer(name: str, s: SignerSettings) -> Iterator[Any]:
         raise SigningFailed(f"[signers.{name}] token PKCS#11 {s.pkcs11_token!r} tidak dapat dibuka: "
                             f"{type(exc).__name__} {exc}", hint="periksa pkcs11_module, pkcs11_token dan PIN") from None
     try:
-        yield pkcs11.PKCS11Signer(session, key_label=s.pkcs11_key_label, cert_label=s.pkcs11_key_label)
+        yield pkcs11.PKCS11Signer(session, key_label=s.pkcs11_key_label, cert_label=s.pkcs11_key_label,
+                                  use_raw_mechanism=_check_token(name, s, session))
     finally:
         session.close()
+
+
+def _check_token(name: str, s: SignerSettings, session: Any) -> bool:
+    """Names a missing key or certificate clearly, and says whether to hash here and sign with plain
+    CKM_ECDSA: when the key is EC and the token has that mechanism (SoftHSM2 and many smart cards
+    have no hash-and-sign ECDSA mechanism; pyHanko would otherwise ask for CKM_ECDSA_SHA256)."""
+    from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+    from pkcs11.exceptions import MultipleObjectsReturned, NoSuchKey
+
+    try:
+        key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=s.pkcs11_key_label)
+    except NoSuchKey:
+        raise SigningFailed(f"[signers.{name}] pkcs11_key_label: kunci {s.pkcs11_key_label!r} tidak ada pada token "
+                            f"{s.pkcs11_token!r}",
+                            hint="kunci privat dan sertifikatnya harus berlabel pkcs11_key_label") from None
+    except MultipleObjectsReturned:
+        raise SigningFailed(f"[signers.{name}] pkcs11_key_label: lebih dari satu kunci berlabel "
+                            f"{s.pkcs11_key_label!r} pada token {s.pkcs11_token!r}",
+                            hint="beri setiap kunci pada token label sendiri") from None
+    if not list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: s.pkcs11_key_label})):
+        raise SigningFailed(f"[signers.{name}] pkcs11_key_label: sertifikat {s.pkcs11_key_label!r} tidak ada pada "
+                            f"token {s.pkcs11_token!r}",
+                            hint="simpan sertifikat penanda tangan pada token dengan label yang sama dengan kuncinya")
+    return bool(key.key_type == KeyType.EC and Mechanism.ECDSA in session.token.slot.get_mechanisms())
 
 
 def _timestamper(config: Config) -> Any:
@@ -126,9 +151,9 @@ def _sign_local(config: Config, pdf: bytes, name: str, s: SignerSettings, index:
     else:
         spec = fields.SigFieldSpec(field)
     with _local_signer(name, s) as signer:
-        pdf_signer = signers.PdfSigner(meta, signer, timestamper=_timestamper(config), new_field_spec=spec,
-                                       stamp_style=TextStampStyle(stamp_text=STAMP_TEXT))
-        try:
+        try:  # the signer reads the token's certificate here already
+            pdf_signer = signers.PdfSigner(meta, signer, timestamper=_timestamper(config), new_field_spec=spec,
+                                           stamp_style=TextStampStyle(stamp_text=STAMP_TEXT))
             out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
                                       appearance_text_params={"label": s.label or name})
         except Exception as exc:  # noqa: BLE001 - pyHanko, the token and the TSA raise many kinds

@@ -16,13 +16,32 @@ from ..archive import Archive
 from ..catalog import evidence as catalog_evidence
 from ..catalog import text as blob_text
 from ..errors import NotFound, UsageError
-from ..evidence import Filters
+from ..evidence import SIGNATURE_STATES, Filters
+from ..signing.model import STATE_LABELS
 from ..store import check_digest
 
 PREVIEW_MAX_BYTES = 30 * 1024 * 1024
 THUMB_SIZE = (480, 480)
 #: Statuses an admin sees on the problems page (files not accepted as linked evidence).
 PROBLEM_STATUSES = ("unlinked", "quarantined")
+
+
+#: The "Tanda tangan elektronik" filter of the lists and the search, as people choose it: each
+#: state of ``SIGNATURE_STATES`` (the value sent) and its label (an empty value means any).
+SIGNATURE_FILTER = dict(STATE_LABELS)  # the same words as the evidence page and `archiver list`
+
+
+def parse_signature(value: str | None, field: str) -> str | None:
+    """The signature filter from the query field ``field``: None when empty; an unknown state is a
+    UsageError (HTTP 400) that names the field and the values it takes."""
+    state = (value or "").strip().lower()
+    if not state:
+        return None
+    if state not in SIGNATURE_STATES:
+        choices = ", ".join(f"{s} ({SIGNATURE_FILTER[s]})" for s in SIGNATURE_STATES)
+        raise UsageError(f"{field} {value!r}: keadaan tanda tangan elektronik tidak dikenal",
+                         hint=f"pilih salah satu dari: {choices}, atau kosongkan untuk semua")
+    return state
 
 
 def list_submissions(archive: Archive, scope: Scope, filters: Filters, *, limit: int = 100,

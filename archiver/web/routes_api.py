@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from .auth import AnyUser, archive_of, scope_of
-from .evidence import get_evidence, list_submissions, record_access
+from .evidence import get_evidence, list_submissions, parse_signature, record_access
 from .routes_evidence import parse_filters
 from .schemas import (
     ErrorOut,
@@ -24,6 +24,8 @@ ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut, "descript
                                               403: {"model": ErrorOut, "description": "role not allowed"},
                                               404: {"model": ErrorOut, "description": "not found or not visible"}}
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+SIGNATURE_HELP = ("The file's electronic signature check: valid, invalid, untrusted, none (no signature, "
+                  "PDF or not) or error; empty: any. Another value answers 400.")
 
 
 @router.get("/me", response_model=UserOut, summary="The logged-in user and what they may see")
@@ -39,9 +41,11 @@ async def evidence_list(request: Request, session: AnyUser, nip: str | None = No
                                                                          "01..12 or TAHUNAN")] = None,
                         rhk: str | None = None, type: Annotated[str | None, Query(max_length=20)] = None,
                         date_from: str | None = None, date_to: str | None = None,
+                        signature: Annotated[str | None, Query(max_length=20, description=SIGNATURE_HELP)] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                         offset: Annotated[int, Query(ge=0)] = 0) -> SubmissionList:
-    filters = parse_filters(nip, str(tahun) if tahun else None, periode, rhk, type, date_from, date_to)
+    filters = parse_filters(nip, str(tahun) if tahun else None, periode, rhk, type, date_from, date_to,
+                            signature=parse_signature(signature, "signature"))
     rows, total = await run_in_threadpool(list_submissions, archive_of(request), scope_of(request, session),
                                           filters, limit=limit, offset=offset)
     return SubmissionList(total=total, items=[SubmissionOut.of(r) for r in rows])

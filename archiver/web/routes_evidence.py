@@ -20,11 +20,13 @@ from ..signing.model import STATE_LABELS
 from .auth import AnyUser, archive_of, scope_of
 from .downloads import download_response
 from .evidence import (
+    SIGNATURE_FILTER,
     check_integrity,
     get_evidence,
     has_preview_image,
     last_integrity,
     list_submissions,
+    parse_signature,
     pick_submission,
     preview_image,
     preview_text,
@@ -43,9 +45,11 @@ async def home(request: Request, session: AnyUser) -> Response:
 
 
 def parse_filters(nip: str | None, tahun: str | None, periode: str | None, rhk: str | None, type_: str | None,
-                  dari: str | None, sampai: str | None, status: str | None = None) -> Filters:
+                  dari: str | None, sampai: str | None, status: str | None = None,
+                  signature: str | None = None) -> Filters:
     """Form fields (all optional strings; empty = no filter) to Filters; odd values are ignored
-    (a periode that is not one selects any periode; the NIP and RHK are normalised as the CLI does)."""
+    (a periode that is not one selects any periode; the NIP and RHK are normalised as the CLI does).
+    ``signature`` is already checked (``parse_signature``): a wrong state is an error, not ignored."""
     def date(v: str | None) -> dt.date | None:
         try:
             return dt.date.fromisoformat(v) if v else None
@@ -56,22 +60,24 @@ def parse_filters(nip: str | None, tahun: str | None, periode: str | None, rhk: 
                    tahun=int(tahun) if tahun and tahun.strip().isdigit() else None,
                    periode=normalize_periode(periode) if periode else None,
                    rhk=normalize_rhk(rhk) or None if rhk else None, type=(type_ or "").strip() or None,
-                   status=status or None, date_from=date(dari), date_to=date(sampai))
+                   status=status or None, date_from=date(dari), date_to=date(sampai), signature=signature or None)
 
 
 @router.get("/bukti")
 async def evidence_list(request: Request, session: AnyUser, nip: str | None = None, tahun: str | None = None,
                         periode: str | None = None, rhk: str | None = None,
                         jenis: Annotated[str | None, Query(max_length=20)] = None, dari: str | None = None,
-                        sampai: str | None = None, hal: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+                        sampai: str | None = None, ttd: Annotated[str | None, Query(max_length=20)] = None,
+                        hal: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     archive = archive_of(request)
-    filters = parse_filters(nip, tahun, periode, rhk, jenis, dari, sampai)
+    filters = parse_filters(nip, tahun, periode, rhk, jenis, dari, sampai, signature=parse_signature(ttd, "ttd"))
     rows, total = await run_in_threadpool(list_submissions, archive, scope_of(request, session), filters,
                                           limit=PAGE, offset=(hal - 1) * PAGE)
     form = {"nip": nip or "", "tahun": tahun or "", "periode": periode or "", "rhk": rhk or "",
-            "jenis": jenis or "", "dari": dari or "", "sampai": sampai or ""}
+            "jenis": jenis or "", "dari": dari or "", "sampai": sampai or "", "ttd": filters.signature or ""}
     return render(request, "evidence_list.html", session, rows=rows, total=total, page=hal, page_size=PAGE,
-                  form=form, periodes=PERIODES, query_for=lambda p: urlencode({**form, "hal": p}))
+                  form=form, periodes=PERIODES, signature_options=SIGNATURE_FILTER,
+                  query_for=lambda p: urlencode({**form, "hal": p}))
 
 
 @router.get("/e/{sha256}")

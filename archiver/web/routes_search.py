@@ -22,8 +22,9 @@ from ..evidence import Filters
 from ..periode import ALL as PERIODES
 from ..search import search
 from .auth import AnyUser, archive_of, scope_of
+from .evidence import SIGNATURE_FILTER, parse_signature
 from .pages import render
-from .routes_api import ERRORS
+from .routes_api import ERRORS, SIGNATURE_HELP
 
 router = APIRouter()
 LIMIT = 50
@@ -74,7 +75,8 @@ def scoped_search(request: Request, session: Session, q: str, form: dict[str, st
     filters = Filters(nip=nip, tahun=int(tahun) if tahun.isdigit() else None,
                       periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
                       type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
-                      date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")))
+                      date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")),
+                      signature=form.get("ttd") or None)
     if scope is not None and nip is None:  # only the NIPs in scope, selected by the index itself
         filters = dataclasses.replace(filters, within_nips=scope.nips)
     if scope is None or (nip is not None and nip == scope.own):
@@ -107,9 +109,10 @@ def marked(snippet: str) -> Markup:
 @router.get("/cari", include_in_schema=False)
 async def search_page(request: Request, session: AnyUser, q: Annotated[str, Query(max_length=500)] = "",
                       nip: str = "", tahun: str = "", periode: str = "", rhk: str = "", jenis: str = "",
-                      unit: str = "", dari: str = "", sampai: str = "") -> Response:
+                      unit: str = "", dari: str = "", sampai: str = "",
+                      ttd: Annotated[str, Query(max_length=20)] = "") -> Response:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": jenis, "unit": unit,
-            "dari": dari, "sampai": sampai}
+            "dari": dari, "sampai": sampai, "ttd": parse_signature(ttd, "ttd") or ""}
     hits: list[dict[str, Any]] = []
     total: int | None = None
     error: ArchiverError | None = None
@@ -122,7 +125,7 @@ async def search_page(request: Request, session: AnyUser, q: Annotated[str, Quer
     for h in hits:
         h["snippet_html"] = marked(h["snippet"] or "")
     return render(request, "search.html", session, q=q, form=form, hits=hits, total=total, error=error,
-                  searched=searched, periodes=PERIODES)
+                  searched=searched, periodes=PERIODES, signature_options=SIGNATURE_FILTER)
 
 
 @router.get("/api/search", response_model=SearchOut, tags=["api"], responses=ERRORS,
@@ -130,9 +133,11 @@ async def search_page(request: Request, session: AnyUser, q: Annotated[str, Quer
 async def search_api(request: Request, session: AnyUser, q: Annotated[str, Query(max_length=500)] = "",
                      nip: str = "", tahun: str = "", periode: str = "", rhk: str = "",
                      type: Annotated[str, Query(max_length=20)] = "", unit: str = "", date_from: str = "",
-                     date_to: str = "", limit: Annotated[int, Query(ge=1, le=200)] = 20) -> SearchOut:
+                     date_to: str = "",
+                     signature: Annotated[str, Query(max_length=20, description=SIGNATURE_HELP)] = "",
+                     limit: Annotated[int, Query(ge=1, le=200)] = 20) -> SearchOut:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": type, "unit": unit,
-            "dari": date_from, "sampai": date_to}
+            "dari": date_from, "sampai": date_to, "ttd": parse_signature(signature, "signature") or ""}
     hits, total = await run_in_threadpool(scoped_search, request, session, q, form, limit)
     return SearchOut(query=q, total=total, results=[SearchHitOut(
         sha256=h["sha256"], submission_id=h["submission_id"], name=h["name"], path=h["path"], nip=h["nip"],
