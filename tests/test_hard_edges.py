@@ -16,13 +16,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import NIP_A, Workspace, make_pdf
+from conftest import NIP_A, Workspace, make_pdf, wait_for
 from fastapi.testclient import TestClient
 
 from archiver import accounts
@@ -58,16 +57,6 @@ def set_key(ws: Workspace, section: str, key: str, value: str) -> None:
     if n == 0:
         text = text.replace(f"[{section}]\n", f"[{section}]\n{key} = {value}\n", 1)
     ws.config_path.write_text(text, encoding="utf-8")
-
-
-def wait_for(pred: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # --------------------------------------------------------------------------- hostile names

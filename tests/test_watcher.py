@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NIP_A, NIP_B, Workspace, make_pdf
+from conftest import NIP_A, NIP_B, Workspace, make_pdf, wait_for
 
 from archiver.catalog import custody
 from archiver.reconcile import SettleTracker, scan_changes
@@ -46,16 +46,6 @@ def configure(ws: Workspace, *, polling: bool = False, settle: float = SETTLE, r
         text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.MULTILINE)
         assert n == 1, key
     ws.config_path.write_text(text, encoding="utf-8")
-
-
-def wait_for(pred: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def db(ws: Workspace) -> sqlite3.Connection:
