@@ -26,9 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type information
-
-from .zipguard import ZipBomb
+from .zipguard import CappedZip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -46,34 +44,6 @@ _INLINE = {_HYPERLINK, W + "ins", W + "smartTag", W + "fldSimple", _SDT, _SDT_CO
            W + "moveTo"}
 _KINDS = (("headerReference", "default"), ("headerReference", "first"), ("headerReference", "even"),
           ("footerReference", "default"), ("footerReference", "first"), ("footerReference", "even"))
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
-
-
-class _Parts:
-    """The package's members, each inflated at most once and all together under ``limit`` bytes."""
-
-    def __init__(self, zf: zipfile.ZipFile, limit: int, limit_mb: int) -> None:
-        self.zf = zf
-        self.left = limit
-        self.limit_mb = limit_mb
-
-    def xml(self, name: str) -> Any:
-        try:
-            info = self.zf.getinfo(name)
-        except KeyError:
-            return None
-        if info.file_size > self.left:
-            raise ZipBomb(f"zip member {name} inflates beyond {self.limit_mb} MB")
-        chunks: list[bytes] = []
-        with self.zf.open(info) as member:
-            while block := member.read(1 << 20):
-                self.left -= len(block)
-                if self.left < 0:
-                    raise ZipBomb(f"zip member {name} inflates beyond {self.limit_mb} MB")
-                chunks.append(block)
-        return etree.fromstring(b"".join(chunks), _PARSER)
-
 
 def _run_text(run: Any) -> str:
     out: list[str] = []
@@ -139,7 +109,7 @@ def _iso(value: str | None) -> str | None:
     return t.isoformat()
 
 
-def _core(parts: _Parts) -> dict[str, str]:
+def _core(parts: CappedZip) -> dict[str, str]:
     root = parts.xml("docProps/core.xml")
     if root is None:
         return {}
@@ -149,7 +119,7 @@ def _core(parts: _Parts) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
-def _related(parts: _Parts) -> dict[str, str]:
+def _related(parts: CappedZip) -> dict[str, str]:
     """Relationship id -> member name, for the main document's headers and footers."""
     rels = parts.xml("word/_rels/document.xml.rels")
     if rels is None:
@@ -168,7 +138,7 @@ def docx_text(path: Path, max_unzipped_mb: int) -> tuple[str, dict[str, str]]:
     """(text, metadata) of a DOCX file. Raises ZipBomb, zipfile.BadZipFile, KeyError (no document
     part), etree.XMLSyntaxError and OSError for files that are not (whole) Word documents."""
     with zipfile.ZipFile(path) as zf:
-        parts = _Parts(zf, max_unzipped_mb * 1024 * 1024, max_unzipped_mb)
+        parts = CappedZip(zf, max_unzipped_mb)
         doc = parts.xml("word/document.xml")
         if doc is None:
             raise KeyError("the file has no word/document.xml part")

@@ -195,46 +195,20 @@ def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
 
 
 def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
-    import openpyxl
+    """Excel: every worksheet's rows read straight from the XML (``xlsx_text``), each part inflated under the cap."""
+    from lxml import etree
 
-    bad = _zip_checked(path, limits, "Excel")
-    if bad:
-        return bad
-    lines: list[str] = []
-    size = 0
-    meta: dict[str, Any] = {}
+    from .xlsx_text import xlsx_text
+
     try:
-        with open(path, "rb") as fh:  # a file object: openpyxl judges a path by its extension, blobs have none
-            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-            try:
-                meta["sheets"] = wb.sheetnames
-                for ws in wb.worksheets:
-                    lines.append(f"[{ws.title}]")
-                    for row in ws.iter_rows(values_only=True):
-                        vals = [_cell(v) for v in row if v is not None and str(v).strip()]
-                        if vals:
-                            line = " | ".join(vals)
-                            lines.append(line)
-                            size += len(line)
-                        if size > limits.max_text_chars:
-                            break
-                    if size > limits.max_text_chars:
-                        meta["truncated_at_sheet"] = ws.title
-                        break
-            finally:
-                wb.close()
-    except Exception as exc:  # openpyxl raises many kinds on broken files
+        lines, meta = xlsx_text(path, limits.max_unzipped_mb, limits.max_text_chars)
+    except ZipBomb as exc:
+        return Extraction("no_text", "", reason=f"no text: {exc}", extractor="zipguard")
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, KeyError, ValueError, IndexError,
+            etree.XMLSyntaxError) as exc:
         return Extraction("failed", "", reason=f"corrupt Excel file: {type(exc).__name__}: {exc}"[:500],
-                          extractor="openpyxl")
-    return _done("\n".join(lines), limits, "openpyxl", meta, pages=len(meta.get("sheets", [])))
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+                          extractor="xlsx-xml")
+    return _done("\n".join(lines), limits, "xlsx-xml", meta, pages=len(meta.get("sheets", [])))
 
 
 _XML_TEXT = {"pptx": ("ppt/slides/", "}t"), "odt": ("content.xml", "}"), "ods": ("content.xml", "}"),
