@@ -52,11 +52,20 @@ class Archive:
     @classmethod
     def open(cls, config: Config, *, clock: Clock = utc_now, actor: str | None = None,
              migrate: bool = True) -> Archive:
+        """Open ``config``'s archive. The catalog is migrated on open (``[archive] migrate_on_open``)
+        or only checked to be current; ``migrate=False`` skips both (`archiver migrate` itself, and
+        processes started by one that has already opened the catalog)."""
         config.archive.path.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(config.archive.resolved_catalog_url)
-        if migrate:
-            catalog.migrate()
-        store = open_store(config.archive.blob_store, config.archive.path)
+        try:  # a catalog newer than this code, or behind it with migrate_on_open = false: exit 2
+            if migrate and config.archive.migrate_on_open:
+                catalog.migrate()
+            elif migrate:
+                catalog.check_current()
+            store = open_store(config.archive.blob_store, config.archive.path, config.s3)
+        except BaseException:
+            catalog.close()
+            raise
         return cls(config, catalog, store, clock, actor or default_actor())
 
     def now(self) -> str:

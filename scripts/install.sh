@@ -32,6 +32,7 @@ APT_PACKAGES=(
     python3-venv systemd
     openssl  # the tests' RFC 3161 time-stamping authority on loopback (openssl ts -reply)
     softhsm2  # PKCS#11 token for `generate --sign` with pkcs11_module (tests/test_signing_pkcs11.py)
+    postgresql  # the tests' throwaway PostgreSQL cluster on loopback (tests/pgcluster.py; a catalog_url server)
 )
 if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -58,6 +58,7 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
         os.environ[web_app.ENV_CONFIG] = str(app_ctx.config.source)
         os.environ[web_app.ENV_COOKIE_SECURE] = cookie_secure
         os.environ[web_app.ENV_PUBLIC_URL] = public_url
+        app_ctx.archive  # noqa: B018 - the catalog migrated (or refused, exit 2) once, before the workers start
         metrics_dir = prepare_workers(workers)  # the workers add up their metrics through files there
         try:
             uvicorn.run("archiver.web.app:app_from_environment", factory=True, workers=workers, **common)
@@ -125,6 +126,9 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
         raise ConfigError(exc.message, hint=f"{exc.hint}; to try it with example data: "
                                             "archiver demo demo && archiver --config demo/watch_config.toml run"
                           ) from None
+    # The catalog is migrated (or refused: newer than this code, exit 2) here, once, before the
+    # watcher thread and the web app each open it.
+    app.archive  # noqa: B018
     configure_logging(json_log, app.quiet)
     stop = threading.Event()
     # SIGTERM (systemd, docker stop) ends the process cleanly like Ctrl+C: uvicorn shuts the

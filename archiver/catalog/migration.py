@@ -1,0 +1,151 @@
+"""Schema migrations: the catalog brought to every feature's newest revision (Alembic "heads").
+
+Several processes may migrate one catalog at once: the servers of a deployment starting
+together on an empty PostgreSQL database, or the web and watcher threads of `archiver run`.
+On PostgreSQL the upgrade runs under a session advisory lock (one fixed key) held for its
+whole length, and the version is read again once the lock is held, so exactly one process
+upgrades and the others find the work done. On SQLite the write transaction (``BEGIN
+IMMEDIATE``) serialises the same way, and the version is read again inside it.
+
+A catalog stamped with a revision this code does not know was migrated by newer code: it is
+refused (exit 2) with a message naming the revision, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from . import Catalog
+
+#: The PostgreSQL advisory lock key every archiver process takes to migrate ("archmigr").
+MIGRATE_LOCK_KEY = 0x617263686D696772
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """What one migration did: the revisions before and after, and those run (oldest first)."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    applied: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"before": list(self.before), "after": list(self.after), "applied": list(self.applied)}
+
+
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    return cfg
+
+
+@functools.cache
+def _script() -> ScriptDirectory:
+    """The migration scripts this code carries (read once per process)."""
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def _ancestry(script: ScriptDirectory, revisions: tuple[str, ...]) -> set[str]:
+    """Every revision at or below ``revisions`` (what a catalog at those revisions has run)."""
+    out: set[str] = set()
+    for rev in revisions:
+        out.update(s.revision for s in script.iterate_revisions(rev, "base"))
+    return out
+
+
+def _version(conn: Connection) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The catalog's revisions and the revisions still to run (oldest first); refuses a newer catalog."""
+    script = _script()
+    current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+    known = {s.revision for s in script.walk_revisions()}
+    unknown = [rev for rev in current if rev not in known]
+    if unknown:
+        raise _too_new(unknown)
+    done = _ancestry(script, current)
+    return current, tuple(rev for rev in _upgrade_order(script) if rev not in done)
+
+
+def _upgrade_order(script: ScriptDirectory) -> list[str]:
+    """Every revision, each after the ones it revises; among those ready, the lowest id first."""
+    below = {s.revision: _as_tuple(s.down_revision) for s in script.walk_revisions()}
+    order: list[str] = []
+    while len(order) < len(below):
+        ready = min(rev for rev, downs in below.items() if rev not in order and all(d in order for d in downs))
+        order.append(ready)
+    return order
+
+
+def _as_tuple(down: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if down is None:
+        return ()
+    return (down,) if isinstance(down, str) else tuple(down)
+
+
+def _too_new(unknown: list[str]) -> UsageError:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = f"archiver {version('archiver')}"
+    except PackageNotFoundError:
+        ours = "archiver ini"
+    return UsageError(f"Katalog ini dimigrasikan oleh archiver yang lebih baru: revisi {', '.join(unknown)} "
+                      f"tidak dikenal oleh {ours}. Katalog tidak diubah.",
+                      hint="pasang di server ini versi archiver yang sama dengan yang memigrasikan katalog "
+                           "(lihat `archiver --version` di server itu), lalu jalankan perintah ini lagi")
+
+
+@contextmanager
+def _migration_lock(catalog: Catalog) -> Iterator[None]:
+    """PostgreSQL: the advisory lock, on its own connection, for the whole upgrade (SQLite: nothing)."""
+    if catalog.engine.dialect.name != "postgresql":
+        yield
+        return
+    with catalog.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATE_LOCK_KEY})
+
+
+def upgrade(catalog: Catalog) -> MigrationReport:
+    """Bring the catalog to every head, under the lock; a catalog already there costs one read."""
+    with catalog.read() as conn:  # up to date: no lock, no write transaction (which a full disk refuses)
+        before, pending = _version(conn)
+    if not pending:
+        return MigrationReport(before, before, ())
+    with _migration_lock(catalog), catalog.begin() as conn:
+        before, pending = _version(conn)  # again, under the lock: another process may have done it
+        if pending:
+            cfg = _alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+        after = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+    return MigrationReport(before, after, pending)
+
+
+def check_current(catalog: Catalog) -> None:
+    """For ``[archive] migrate_on_open = false``: refuse a catalog that is behind (or newer)."""
+    with catalog.read() as conn:
+        _, pending = _version(conn)
+    if pending:
+        raise UsageError(f"Katalog belum dimigrasikan ke versi archiver ini (revisi yang belum dijalankan: "
+                         f"{', '.join(pending)}) dan [archive] migrate_on_open = false: "
+                         "jalankan `archiver migrate` lebih dulu.",
+                         hint="di penerapan beberapa server, jalankan `archiver migrate` sekali dari satu server, "
+                              "lalu mulai ulang node-node")

@@ -1,0 +1,40 @@
+"""`archiver migrate`: upgrade the catalog's schema on purpose (a deployment of several servers)."""
+
+from __future__ import annotations
+
+import click
+
+from ..archive import Archive
+from .common import AppContext, emit_json, pass_app
+from .group import main
+
+
+@main.command("migrate")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: revisions before, after, and those run.")
+@pass_app
+def migrate_cmd(app: AppContext, as_json: bool) -> None:
+    """Upgrade the catalog to this version's schema (every feature's newest revision).
+
+    Safe to run from several servers at once: on PostgreSQL the upgrade holds a database
+    lock (an advisory lock) and the others wait, then find it done. A catalog migrated by
+    a newer archiver is refused with exit 2 and left unchanged. By default every command
+    migrates the catalog when it opens it; a deployment of several servers sets
+    `[archive] migrate_on_open = false` and, during an upgrade, runs this once before
+    restarting the nodes.
+
+    \b
+    Example:
+      archiver --config /srv/arsip/watch_config.toml migrate
+      archiver migrate --json
+    """
+    with Archive.open(app.config, migrate=False) as archive:
+        report = archive.catalog.migrate()
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    now = ", ".join(report.after) or "-"
+    if report.applied:
+        click.echo(f"Katalog dimigrasikan: {len(report.applied)} revisi dijalankan ({', '.join(report.applied)}).")
+        click.echo(f"Revisi katalog sekarang: {now}.")
+    else:
+        click.echo(f"Katalog sudah mutakhir (revisi: {now}); tidak ada migrasi yang dijalankan.")
