@@ -154,20 +154,21 @@ def _compare(row: dict[str, Any], exp: _Expected) -> Iterator[CustodyMismatch]:
 def audit_catalog(catalog: Any) -> list[CustodyMismatch]:
     """Every difference between the submissions table and what the custody events made of it."""
     replay = _Replay()
-    for ev in audit.changing_events(catalog):
-        replay.apply(ev)
     problems: list[CustodyMismatch] = []
     seen: set[int] = set()
-    for row in audit.audited_submissions(catalog):
-        sid = int(row["id"])
-        seen.add(sid)
-        exp = replay.subs.get(sid)
-        if exp is None:
-            problems.append(CustodyMismatch("submission_unrecorded", str(sid),
-                                            f"{_label(row)} tidak punya peristiwa received di log lacak: "
-                                            "ditambahkan ke katalog di luar archiver"))
-            continue
-        problems.extend(_compare(row, exp))
+    with catalog.read() as conn:  # one snapshot: events and submissions as of the same moment
+        for ev in audit.changing_events(conn):
+            replay.apply(ev)
+        for row in audit.audited_submissions(conn):
+            sid = int(row["id"])
+            seen.add(sid)
+            exp = replay.subs.get(sid)
+            if exp is None:
+                problems.append(CustodyMismatch("submission_unrecorded", str(sid),
+                                                f"{_label(row)} tidak punya peristiwa received di log lacak: "
+                                                "ditambahkan ke katalog di luar archiver"))
+                continue
+            problems.extend(_compare(row, exp))
     for sid in sorted(set(replay.subs) - seen):
         exp = replay.subs[sid]
         problems.append(CustodyMismatch("submission_deleted", str(sid),

@@ -6,6 +6,7 @@ The result is itself recorded as a ``verified`` custody event.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -67,11 +68,10 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
                                            f"blob {sha256} was modified: its bytes now hash to {actual}"))
         elif store.size(sha256) != size:
             report.problems.append(Problem("blob_size", sha256, f"blob {sha256} has a different size than catalogued"))
-    for sha256 in store.digests():
-        if sha256 not in cataloged:
-            report.problems.append(Problem("orphan_blob", sha256,
-                                           f"blob {sha256} is in the store but not in the catalog "
-                                           "(an interrupted ingest: run `archiver ingest` again)"))
+    for sha256 in _orphans(archive, [sha for sha in store.digests() if sha not in cataloged]):
+        report.problems.append(Problem("orphan_blob", sha256,
+                                       f"blob {sha256} is in the store but not in the catalog "
+                                       "(an interrupted ingest: run `archiver ingest` again)"))
     for row in subs.submissions_without_blob(archive.catalog):
         report.problems.append(Problem("submission_without_blob", str(row["id"]),
                                        f"submission {row['id']} ({row['share']}/{row['relpath']}) names blob "
@@ -91,6 +91,24 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
         except DiskFull as exc:  # the check itself is done: report it, say what was not recorded
             report.not_recorded = exc.message
     return report
+
+
+#: How long a blob may be in the store without its catalog row before it counts as orphaned:
+#: an ingest running now stores the blob first and commits its row a moment later.
+ORPHAN_GRACE_S = 2.0
+
+
+def _orphans(archive: Archive, candidates: list[str]) -> list[str]:
+    """The blobs (not in the catalog snapshot read above) that are still not catalogued after the
+    grace time: never an ingest in flight (running now, perhaps on another node)."""
+    deadline = time.monotonic() + ORPHAN_GRACE_S
+    while candidates:
+        known = subs.known_blobs(archive.catalog, candidates)
+        candidates = [sha for sha in candidates if sha not in known]
+        if not candidates or time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
+    return candidates
 
 
 def _audit_custody(archive: Archive, report: VerifyReport) -> None:

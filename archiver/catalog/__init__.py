@@ -17,13 +17,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import ConfigError, disk_full
 from .schema import STATUSES, STORED
+
+if TYPE_CHECKING:
+    from .migration import MigrationReport
 
 __all__ = ["STATUSES", "STORED", "Catalog", "dumps", "make_engine"]
 
@@ -72,22 +75,18 @@ class Catalog:
         self.url = url
         self.engine = make_engine(url)
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision of every feature (alembic 'heads')."""
-        from alembic import command
-        from alembic.config import Config as AlembicConfig
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
+    def migrate(self) -> MigrationReport:
+        """Bring the schema to the newest revision of every feature (alembic 'heads'), under a
+        lock on PostgreSQL; a catalog migrated by newer code is refused (``catalog.migration``)."""
+        from .migration import upgrade
 
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
-        with self.read() as conn:  # up to date: no write transaction (which a full disk refuses)
-            if set(MigrationContext.configure(conn).get_current_heads()) == \
-                    set(ScriptDirectory.from_config(cfg).get_heads()):
-                return
-        with self.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+        return upgrade(self)
+
+    def check_current(self) -> None:
+        """Refuse a catalog that is behind this code (``[archive] migrate_on_open = false``) or newer."""
+        from .migration import check_current
+
+        check_current(self)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -102,8 +101,14 @@ class Catalog:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only snapshot (never takes the write lock on SQLite)."""
+        """A read-only snapshot (never takes the write lock on SQLite).
+
+        On PostgreSQL a REPEATABLE READ, READ ONLY transaction: every query in the block sees
+        the catalog as of its first one (READ COMMITTED would let ``verify`` see the events of
+        a chain but a newer head, and report tampering that did not happen)."""
         with self.engine.connect().execution_options(archiver_read=True) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             yield conn
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import Catalog
+from .concurrency import insert_missing
 from .schema import web_login_failures, web_sessions, web_users
 
 # --------------------------------------------------------------------------- users
@@ -105,24 +106,34 @@ def locked_until(catalog: Catalog, keys: Iterable[str]) -> list[str]:
     return [str(until) for (until,) in rows if until]
 
 
+def failure_count(catalog: Catalog, key: str) -> int:
+    """How many failures a throttling key holds (0 when none)."""
+    with catalog.read() as conn:
+        n = conn.execute(sa.select(web_login_failures.c.failures).where(web_login_failures.c.key == key)).scalar()
+    return int(n or 0)
+
+
 def add_failure(catalog: Catalog, keys: Iterable[str], *, at: str,
                 lock: Callable[[str, int], str | None], decay: Callable[[int, str], int] | None = None) -> None:
     """Count one more failure on each key, in one transaction; ``lock(key, failures)`` gives the
     key's new ``locked_until`` (None: not locked); ``decay(failures, last_at)`` how many of the
     earlier failures still count."""
     with catalog.begin() as conn:
-        for key in keys:
-            row = conn.execute(sa.select(web_login_failures.c.failures, web_login_failures.c.last_at)
-                               .where(web_login_failures.c.key == key)).first()
-            before = int(row.failures) if row else 0
-            if row and decay is not None:
+        for key in sorted(set(keys)):  # one order of row locks: two requests never deadlock
+            # Not read-then-write: the key's row is made to exist (a zero count, never seen
+            # outside this transaction) and locked, so concurrent failures (PostgreSQL) each
+            # wait for the one before and all count.
+            row = None
+            while row is None:  # again when a successful login cleared the key in between
+                new = insert_missing(conn, web_login_failures, {"key": key, "failures": 0, "last_at": at})
+                row = conn.execute(sa.select(web_login_failures.c.failures, web_login_failures.c.last_at)
+                                   .where(web_login_failures.c.key == key).with_for_update()).first()
+            before = int(row.failures)
+            if not new and decay is not None:
                 before = decay(before, str(row.last_at))
             failures = before + 1
-            values = {"failures": failures, "locked_until": lock(key, failures), "last_at": at}
-            if row:
-                conn.execute(web_login_failures.update().where(web_login_failures.c.key == key).values(**values))
-            else:
-                conn.execute(web_login_failures.insert().values(key=key, **values))
+            conn.execute(web_login_failures.update().where(web_login_failures.c.key == key).values(
+                failures=failures, locked_until=lock(key, failures), last_at=at))
 
 
 def clear_failures(catalog: Catalog, key: str) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from . import Catalog
 from .schema import events, submissions
 
 #: Event kinds that create or change a submission's bytes, place, link, version or status.
@@ -19,17 +19,17 @@ AUDITED = ("id", "share", "relpath", "sha256", "version", "status", "nip", "tahu
            "removed_at")
 
 
-def changing_events(catalog: Catalog) -> Iterator[dict[str, Any]]:
+def changing_events(conn: Connection) -> Iterator[dict[str, Any]]:
     """Every event that creates or changes a submission, by sequence number."""
     q = (sa.select(events.c.seq, events.c.kind, events.c.submission_id, events.c.sha256, events.c.detail)
          .where(events.c.kind.in_(CHANGING), events.c.submission_id.is_not(None)).order_by(events.c.seq))
-    with catalog.read() as conn:
-        for row in conn.execute(q).yield_per(2000):
-            yield dict(row._mapping)
+    for row in conn.execute(q).yield_per(2000):
+        yield dict(row._mapping)
 
 
-def audited_submissions(catalog: Catalog) -> Iterator[dict[str, Any]]:
+def audited_submissions(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Every submission's audited columns. Read in the same snapshot as ``changing_events``
+    (``catalog.read()``): a submission committed in between would otherwise look unrecorded."""
     q = sa.select(*(submissions.c[c] for c in AUDITED)).order_by(submissions.c.id)
-    with catalog.read() as conn:
-        for row in conn.execute(q).yield_per(2000):
-            yield dict(row._mapping)
+    for row in conn.execute(q).yield_per(2000):
+        yield dict(row._mapping)

@@ -16,6 +16,8 @@ from sqlalchemy.engine import Connection, Row
 from ..evidence import EvidenceKey, Filters
 from ..names import from_catalog, raw_hex, readable
 from . import Catalog
+from .concurrency import insert_missing
+from .concurrency import lock_path as lock_path  # ingest locks a path before it reads its state
 from .filters import apply_filters
 from .schema import STORED, blobs, file_state, submissions
 
@@ -79,14 +81,23 @@ def blob_known(conn: Connection, sha256: str) -> bool:
     return conn.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256 == sha256)).first() is not None
 
 
-def add_blob(conn: Connection, sha256: str, *, size: int, mime: str, type_name: str, at: str) -> None:
-    conn.execute(blobs.insert().values(sha256=sha256, size=size, mime=mime, type=type_name, stored_at=at))
+def add_blob(conn: Connection, sha256: str, *, size: int, mime: str, type_name: str, at: str) -> bool:
+    """The blob's row unless it exists; True when this call added it (two writers storing the same
+    new bytes at once: the second waits for the first, then finds it, on PostgreSQL too)."""
+    return insert_missing(conn, blobs, {"sha256": sha256, "size": size, "mime": mime, "type": type_name,
+                                        "stored_at": at})
 
 
 def blob(catalog: Catalog, sha256: str) -> dict[str, Any] | None:
     with catalog.read() as conn:
         row = conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256)).first()
         return dict(row._mapping) if row else None
+
+
+def known_blobs(catalog: Catalog, sha256s: list[str]) -> set[str]:
+    """Which of these blobs the catalog holds now (a fresh snapshot)."""
+    with catalog.read() as conn:
+        return {str(r.sha256) for r in conn.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256.in_(sha256s)))}
 
 
 def blob_digests(catalog: Catalog) -> Iterator[tuple[str, int]]:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import dumps
+from .concurrency import insert_missing
 from .schema import custody_head, events
 
 GENESIS = "0" * 64
@@ -42,17 +43,20 @@ def append(conn: Connection, kind: str, *, at: str, actor: str, submission_id: i
     """Append one event inside the caller's transaction. Returns its sequence number."""
     if kind not in KINDS:
         raise ValueError(f"unknown custody event kind {kind!r}")
-    head = conn.execute(sa.select(custody_head.c.seq, custody_head.c.hash)
-                        .where(custody_head.c.id == 1).with_for_update()).first()
-    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
+    head_q = sa.select(custody_head.c.seq, custody_head.c.hash).where(custody_head.c.id == 1).with_for_update()
+    head = conn.execute(head_q).first()
+    if head is None:
+        # The very first event: two writers may both find no head. The head row is created
+        # (the second insert waits for the first and does nothing), then locked like any other;
+        # seq 0 never outlives this transaction, which updates it below.
+        insert_missing(conn, custody_head, {"id": 1, "seq": 0, "hash": GENESIS})
+        head = conn.execute(head_q).one()
+    seq, prev = int(head.seq) + 1, str(head.hash)
     text = dumps(detail or {})
     h = event_hash(seq, at, kind, actor, submission_id, sha256, text, prev)
     conn.execute(events.insert().values(seq=seq, at=at, kind=kind, actor=actor, submission_id=submission_id,
                                         sha256=sha256, detail=text, prev_hash=prev, hash=h))
-    if head:
-        conn.execute(custody_head.update().where(custody_head.c.id == 1).values(seq=seq, hash=h))
-    else:
-        conn.execute(custody_head.insert().values(id=1, seq=seq, hash=h))
+    conn.execute(custody_head.update().where(custody_head.c.id == 1).values(seq=seq, hash=h))
     return seq
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import Catalog
+from .concurrency import insert_missing
 from .schema import STORED, blob_text, index_queue, search_indexed, skp_pegawai, submissions
 
 CHUNK = 500
@@ -101,11 +102,12 @@ def _save(conn: Connection, rec: TextRecord, thumbnail: bytes | None, at: str) -
               "meta": json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
               "pages": rec.pages, "extractor": rec.extractor, "ocr": rec.ocr, "thumbnail": thumbnail,
               "extracted_at": at}
-    old = conn.execute(sa.select(blob_text.c.text, blob_text.c.status)
-                       .where(blob_text.c.sha256 == rec.sha256)).first()
-    if old is None:
-        conn.execute(blob_text.insert().values(sha256=rec.sha256, **values))
-        return
+    old = None
+    while old is None:  # two nodes extracting the same new blob at once: the second replaces (PostgreSQL)
+        if insert_missing(conn, blob_text, {"sha256": rec.sha256, **values}):
+            return
+        old = conn.execute(sa.select(blob_text.c.text, blob_text.c.status)
+                           .where(blob_text.c.sha256 == rec.sha256).with_for_update()).first()
     conn.execute(blob_text.update().where(blob_text.c.sha256 == rec.sha256).values(**values))
     if (old.text, old.status) != (rec.text, rec.status):
         ids = sa.select(submissions.c.id).where(submissions.c.sha256 == rec.sha256).scalar_subquery()

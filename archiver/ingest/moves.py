@@ -48,6 +48,11 @@ def record_move(archive: Archive, share: str, relpath: str, st: os.stat_result,
     link = archive.config.share(share).path_pattern.parse(readable(relpath))
     now = archive.now()
     with archive.catalog.begin() as conn:
+        subs.lock_path(conn, share, relpath)  # two ingesters seeing the same move: the second finds it done
+        found = _move_source(conn, root, share, relpath, sha256)
+        if found is None:
+            return None
+        subs.lock_path(conn, share, found[0])  # and its source (a removal of it may run at the same time)
         found = _move_source(conn, root, share, relpath, sha256)
         if found is None:
             return None
@@ -83,6 +88,7 @@ def record_removal(archive: Archive, share: str, relpath: str) -> IngestResult |
         return None
     now = archive.now()
     with archive.catalog.begin() as conn:
+        subs.lock_path(conn, share, relpath)  # one removal when several ingesters see it
         state = subs.file_state_of(conn, share, relpath)
         if state is None or os.path.lexists(full):
             return None

@@ -219,12 +219,16 @@ def _record(archive: Archive, share: str, relpath: str, st: os.stat_result, sha2
             link: Link, problem: Quarantine | None) -> IngestResult | None:
     now = archive.now()
     with archive.catalog.begin() as conn:
+        # Several ingesters (processes, nodes) may see the same change: the path lock makes the
+        # second wait for the first and then read its file state (PostgreSQL; SQLite's write
+        # transaction holds the whole database already). Same bytes there now: nothing to record.
+        subs.lock_path(conn, share, relpath)
         state = subs.file_state_of(conn, share, relpath)
         if state and state.sha256 == sha256 and not state.retry:
             return None  # another ingester got here first
-        known_blob = subs.blob_known(conn, sha256)
-        if not known_blob:
-            subs.add_blob(conn, sha256, size=st.st_size, mime=ftype.mime, type_name=ftype.name, at=now)
+        # The same new bytes at two paths at once: whoever adds the blob row is "archived".
+        known_blob = not subs.add_blob(conn, sha256, size=st.st_size, mime=ftype.mime, type_name=ftype.name,
+                                       at=now)
         status: str
         code: str | None
         reason: str | None
@@ -255,6 +259,7 @@ def _record_problem(archive: Archive, share: str, relpath: str, st: os.stat_resu
         return IngestResult(share, relpath, status, reason=reason, reason_code=code, size=size, transient=True)
     now = archive.now()
     with archive.catalog.begin() as conn:
+        subs.lock_path(conn, share, relpath)  # as in _record: one report when several ingesters see it
         state = subs.problem_state_of(conn, share, relpath)
         if state and state.sha256 is None and state.reason_code == code and \
                 (state.size, state.mtime_ns) == (size, mtime_ns):
