@@ -60,9 +60,13 @@ class ArchiveSettings(_Section):
     catalog_url: str = Field(default="", description=(
         "SQLAlchemy URL of the catalog. Empty means sqlite:///<archive path>/catalog.sqlite. "
         "For a large deployment: postgresql+psycopg://user@host/archiver"))
-    blob_store: Literal["local"] = Field(default="local", description=(
-        "Where blobs live. 'local' keeps them under the archive path (the only store so far; "
-        "others plug in behind archiver.store.BlobStore)."))
+    migrate_on_open: bool = Field(strict=True, default=True, description=(
+        "Upgrade the catalog's schema when a command opens it (right for the embedded SQLite catalog). "
+        "Several servers on one PostgreSQL catalog set it false and run `archiver migrate` once during an "
+        "upgrade, then restart the nodes; a catalog that is behind then stops every command with exit 2."))
+    blob_store: Literal["local", "s3"] = Field(default="local", description=(
+        "Where blobs live. 'local' keeps them under the archive path; 's3' puts them in an "
+        "S3-compatible object store set in [s3] (temporary files stay under the archive path)."))
     timezone: str = Field(default="Asia/Jakarta", description=(
         "Office time zone for display: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT). "
         "Times are stored in UTC."))
@@ -216,6 +220,45 @@ class AnchorSettings(_Section):
         return Path(self.tsa_ca_file) if self.tsa_ca_file else None
 
 
+class S3Settings(_Section):
+    endpoint_url: str = Field(default="", description=(
+        "URL of the S3-compatible server (MinIO, Ceph radosgw, Garage, ...), e.g. https://s3.bkd.example:9000. "
+        "Empty means Amazon S3 itself in `region`. Used only when [archive] blob_store = \"s3\"."))
+    bucket: str = Field(default="", description=(
+        "Bucket holding the blobs (created beforehand by the storage administrator; turn on its Object Lock "
+        "in compliance mode where the server offers it, so no one can overwrite or delete an archived blob)."))
+    prefix: str = Field(default="blobs/", pattern=r"^([^/]+/)*$", description=(
+        "Start of every object name, empty or ending in '/': a blob is <prefix>ab/cd/<sha256>. Several "
+        "archives may share a bucket with different prefixes."))
+    region: str = Field(default="", description=(
+        "Region name for request signing (e.g. us-east-1); empty: the SDK's default."))
+    credentials_file: str = Field(default="", description=(
+        "File holding the access key in the AWS credentials format ([default] with aws_access_key_id and "
+        "aws_secret_access_key; readable by the service user only). Empty: the environment "
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or the SDK's usual places. "
+        "Keys are never written in this file."))
+    credentials_profile: str = Field(default="default", description="Section of credentials_file to use.")
+    part_size_mb: int = Field(strict=True, default=8, ge=5, le=512, description=(
+        "Size of each part of a multipart upload (files larger than this are uploaded in parts, one part "
+        "in memory at a time; S3 requires at least 5)."))
+    verify_reads_bytes: bool = Field(strict=True, default=False, description=(
+        "false: `archiver verify` and fixity compare each object with the SHA-256 checksum the server "
+        "stored when it received the bytes (a HEAD request; a full read where the server keeps none). "
+        "true: download and re-hash every object (slow, and the server may bill the transfer)."))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_keys(cls, data: Any) -> Any:
+        secret = [str(k) for k in (data if isinstance(data, dict) else ()) if any(
+            w in str(k).lower() for w in ("key_id", "secret", "token"))]
+        if secret:
+            raise ValueError(f"kunci akses tidak boleh ditulis di berkas konfigurasi ({', '.join(secret)}); hapus "
+                             "dan berikan lewat AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY atau credentials_file")
+        return data
+
+    _resolve_creds = field_validator("credentials_file")(lambda v, info: str(_resolve(v, info)) if v else v)
+
+
 class FixitySettings(_Section):
     period_days: int = Field(strict=True, default=90, ge=1, le=3650, description=(
         "`archiver watch` re-hashes part of the archive each day, oldest check first, so that every blob "
@@ -335,6 +378,9 @@ class Config(_Section):
     extract: ExtractSettings = Field(default_factory=ExtractSettings, description=(
         "Text extraction for search (runs in a separate worker process under these limits)."))
     watch: WatchSettings = Field(default_factory=WatchSettings, description="The watcher (`archiver watch`).")
+    s3: S3Settings = Field(default_factory=S3Settings, description=(
+        "S3-compatible blob store, used when [archive] blob_store = \"s3\". Access keys come from the "
+        "environment or credentials_file, never from this file."))
     anchor: AnchorSettings = Field(default_factory=AnchorSettings, description=(
         "Anchoring the custody chain outside the catalog: RFC 3161 timestamps and the anchor log."))
     fixity: FixitySettings = Field(default_factory=FixitySettings, description=(
@@ -521,7 +567,7 @@ def render_default_config(share_name: str = "drop", share_path: str = "drop") ->
         "# Check it with `archiver status`; a wrong key stops every command with a message naming it.\n"
     )
     out = head
-    for name in ("archive", "index", "limits", "extract", "watch", "anchor", "fixity", "web", "sign"):
+    for name in ("archive", "s3", "index", "limits", "extract", "watch", "anchor", "fixity", "web", "sign"):
         f = Config.model_fields[name]
         model = f.annotation
         assert isinstance(model, type) and issubclass(model, _Section)
