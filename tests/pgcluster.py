@@ -60,8 +60,8 @@ class Cluster:
         out = subprocess.run([*self._as, str(self.bindir / program), *args], capture_output=True, text=True,
                              timeout=120, check=False, cwd=self.root)
         if out.returncode != 0:
-            log = (self.root / "server.log").read_text(errors="replace")[-2000:] if (self.root / "server.log").exists() \
-                else ""
+            server_log = self.root / "server.log"
+            log = server_log.read_text(errors="replace")[-2000:] if server_log.exists() else ""
             raise RuntimeError(f"{program} failed ({out.returncode}): {out.stderr[-2000:]}\n{log}")
         return out.stdout
 
