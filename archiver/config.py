@@ -17,14 +17,22 @@ from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from .config_sections import (
+    AnchorSettings,
+    FixitySettings,
+    S3Settings,
+    SignerSettings,
+    SignSettings,
+    WorkSettings,
+)
+from .config_sections import Section as _Section
+from .config_sections import resolve_path as _resolve
 from .errors import ConfigError
 from .pathpattern import DEFAULT_PATTERN, PathPattern, PatternError
 
@@ -41,16 +49,6 @@ DEFAULT_IGNORE = [
     "Thumbs.db", "desktop.ini", ".DS_Store", "._*", ".Trashes", ".TemporaryItems",
     "$RECYCLE.BIN", "System Volume Information", ".stfolder", ".git",
 ]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
-def _resolve(value: str | Path, info: ValidationInfo) -> Path:
-    base = (info.context or {}).get("base", Path.cwd())
-    p = Path(os.path.expanduser(str(value)))
-    return p if p.is_absolute() else (Path(base) / p).resolve()
 
 
 class ArchiveSettings(_Section):
@@ -90,6 +88,11 @@ class ArchiveSettings(_Section):
 
 
 class IndexSettings(_Section):
+    backend: Literal["whoosh", "postgres"] = Field(default="whoosh", description=(
+        "Where the full-text index lives. 'whoosh': files in the path folder below, one index per "
+        "server. 'postgres': tables in the PostgreSQL catalog ([archive] catalog_url), one index that "
+        "every server writes and searches (a file archived on one is found on all at once); needs a "
+        "PostgreSQL catalog. After changing it run `archiver reindex`."))
     path: Path = Field(default=Path("index"), description=(
         "Folder of the full-text index (Whoosh). Derived data: `archiver reindex` rebuilds it "
         "from the catalog and the blobs."))
@@ -176,99 +179,6 @@ class WatchSettings(_Section):
         "with growing waits, before the file is quarantined."))
 
 
-class AnchorSettings(_Section):
-    tsa_url: str = Field(default="", description=(
-        "URL of an RFC 3161 time-stamping authority (BSrE/BSSN's or any) that timestamps the head of the "
-        "custody chain on a schedule, on every export and on `archiver anchor`. Empty: the head is only "
-        "written to log_path. May be the same TSA as [sign] tsa_url."))
-    tsa_ca_file: str = Field(default="", description=(
-        "PEM file with the TSA's root certificate(s); `archiver verify` checks every token against it. "
-        "Required when tsa_url is set."))
-    tsa_timeout_seconds: float = Field(strict=True, default=30.0, gt=0, le=600, description=(
-        "Longest wait for the TSA's answer; a TSA that fails leaves the anchor in log_path only "
-        "(the next one tries again)."))
-    log_path: Path = Field(default=Path("anchors/anchors.log"), description=(
-        "Append-only anchor log outside the catalog: one hash-chained line per anchor, so that editing "
-        "the database alone (cutting or recomputing the chain) is caught. Keep it (and back it up) apart "
-        "from the catalog; never edit it."))
-    interval_minutes: float = Field(strict=True, default=60.0, ge=1, description=(
-        "How often `archiver watch` anchors the chain head (only when new events arrived)."))
-
-    _resolve_path = field_validator("log_path")(_resolve)
-
-    @field_validator("tsa_ca_file")
-    @classmethod
-    def _ca(cls, v: str, info: ValidationInfo) -> str:
-        return str(_resolve(v, info)) if v else v
-
-    @field_validator("tsa_url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if v and not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} is not an http(s) URL of a time-stamping authority")
-        return v
-
-    @model_validator(mode="after")
-    def _ca_needed(self) -> AnchorSettings:
-        if self.tsa_url and not self.tsa_ca_file:
-            raise ValueError("tsa_url needs tsa_ca_file: the TSA's root certificate (PEM) that tokens are "
-                             "checked against")
-        return self
-
-    @property
-    def tsa_ca_path(self) -> Path | None:
-        return Path(self.tsa_ca_file) if self.tsa_ca_file else None
-
-
-class S3Settings(_Section):
-    endpoint_url: str = Field(default="", description=(
-        "URL of the S3-compatible server (MinIO, Ceph radosgw, Garage, ...), e.g. https://s3.bkd.example:9000. "
-        "Empty means Amazon S3 itself in `region`. Used only when [archive] blob_store = \"s3\"."))
-    bucket: str = Field(default="", description=(
-        "Bucket holding the blobs (created beforehand by the storage administrator; turn on its Object Lock "
-        "in compliance mode where the server offers it, so no one can overwrite or delete an archived blob)."))
-    prefix: str = Field(default="blobs/", pattern=r"^([^/]+/)*$", description=(
-        "Start of every object name, empty or ending in '/': a blob is <prefix>ab/cd/<sha256>. Several "
-        "archives may share a bucket with different prefixes."))
-    region: str = Field(default="", description=(
-        "Region name for request signing (e.g. us-east-1); empty: the SDK's default."))
-    credentials_file: str = Field(default="", description=(
-        "File holding the access key in the AWS credentials format ([default] with aws_access_key_id and "
-        "aws_secret_access_key; readable by the service user only). Empty: the environment "
-        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or the SDK's usual places. "
-        "Keys are never written in this file."))
-    credentials_profile: str = Field(default="default", description="Section of credentials_file to use.")
-    part_size_mb: int = Field(strict=True, default=8, ge=5, le=512, description=(
-        "Size of each part of a multipart upload (files larger than this are uploaded in parts, one part "
-        "in memory at a time; S3 requires at least 5)."))
-    verify_reads_bytes: bool = Field(strict=True, default=False, description=(
-        "false: `archiver verify` and fixity compare each object with the SHA-256 checksum the server "
-        "stored when it received the bytes (a HEAD request; a full read where the server keeps none). "
-        "true: download and re-hash every object (slow, and the server may bill the transfer)."))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_keys(cls, data: Any) -> Any:
-        secret = [str(k) for k in (data if isinstance(data, dict) else ()) if any(
-            w in str(k).lower() for w in ("key_id", "secret", "token"))]
-        if secret:
-            raise ValueError(f"kunci akses tidak boleh ditulis di berkas konfigurasi ({', '.join(secret)}); hapus "
-                             "dan berikan lewat AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY atau credentials_file")
-        return data
-
-    _resolve_creds = field_validator("credentials_file")(lambda v, info: str(_resolve(v, info)) if v else v)
-
-
-class FixitySettings(_Section):
-    period_days: int = Field(strict=True, default=90, ge=1, le=3650, description=(
-        "`archiver watch` re-hashes part of the archive each day, oldest check first, so that every blob "
-        "is checked again within this many days. A blob that fails is shown in `archiver status` and on "
-        "the web page /masalah."))
-    daily_percent: float = Field(strict=True, default=0.0, ge=0, le=100, description=(
-        "Share of the blobs re-hashed each day; 0 means just enough to meet period_days. More is allowed "
-        "(the checks then come round sooner)."))
-
-
 class WebAppSettings(_Section):
     metrics_allow: list[str] = Field(default_factory=list, description=(
         "Addresses (IPs or CIDR networks, e.g. [\"127.0.0.1\", \"10.0.5.0/24\"]) that may read the "
@@ -319,58 +229,6 @@ class ShareSettings(_Section):
         return PathPattern(self.pattern)
 
 
-def _resolve_optional(value: str | Path | None, info: ValidationInfo) -> Path | None:
-    return None if value is None or value == "" else _resolve(value, info)
-
-
-class SignSettings(_Section):
-    tsa_url: str = Field(default="", description=(
-        "URL of an RFC 3161 time-stamping authority (BSrE/BSSN's or any) whose token is added to every "
-        "signature `archiver generate --sign` makes. Empty: signatures carry only the signer's clock."))
-    trust_roots: list[Path] = Field(default_factory=list, description=(
-        "Root certificates (PEM files, e.g. the BSrE root) that signatures on incoming PDFs must lead to; "
-        "a signature under any other root is shown as 'untrusted'."))
-    visible: bool = Field(strict=True, default=True, description=(
-        "Signatures that `generate --sign` makes show a box on the last page (name, time); false: invisible."))
-    check_timeout_seconds: float = Field(strict=True, default=30.0, gt=0, le=600, description=(
-        "Longest time the check of one incoming signed PDF may take (in a separate process under the "
-        "[extract] memory limit); a file that takes longer is recorded as 'error'."))
-
-    @field_validator("trust_roots", mode="before")
-    @classmethod
-    def _roots(cls, v: Any, info: ValidationInfo) -> Any:
-        return [_resolve(x, info) for x in v] if isinstance(v, list) and all(isinstance(x, str) for x in v) else v
-
-
-class SignerSettings(_Section):
-    label: str = Field(default="", description="Role printed in the signature box, e.g. \"Pejabat Penilai Kinerja\".")
-    pkcs12: Path | None = Field(default=None, description="PKCS#12 file (.p12/.pfx) with the key and certificate.")
-    pkcs11_module: Path | None = Field(default=None, description="PKCS#11 library of a token (e.g. libsofthsm2.so).")
-    pkcs11_token: str = Field(default="", description="Label of the PKCS#11 token.")
-    pkcs11_key_label: str = Field(default="", description="Label of the key (and its certificate) on the token.")
-    remote_url: str = Field(default="", description="URL of a remote signing service (BSrE-style API).")
-    remote_user: str = Field(default="", description="The signer's id at the remote service (e.g. NIK).")
-    passphrase_env: str = Field(default="", description=(
-        "Environment variable holding the passphrase (PKCS#12), PIN (PKCS#11) or remote passphrase."))
-    passphrase_file: Path | None = Field(default=None, description=(
-        "File holding it instead (first line; keep it readable by the service user only)."))
-
-    _resolve_paths = field_validator("pkcs12", "pkcs11_module", "passphrase_file", mode="before")(_resolve_optional)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> SignerSettings:
-        sources = [k for k, v in (("pkcs12", self.pkcs12), ("pkcs11_module", self.pkcs11_module),
-                                  ("remote_url", self.remote_url)) if v]
-        if len(sources) != 1:
-            raise ValueError("a signer needs exactly one of pkcs12, pkcs11_module or remote_url"
-                             + (f" (found {', '.join(sources)})" if sources else ""))
-        if self.pkcs11_module and not (self.pkcs11_token and self.pkcs11_key_label):
-            raise ValueError("a PKCS#11 signer needs pkcs11_token and pkcs11_key_label")
-        if self.remote_url and not self.remote_user:
-            raise ValueError("a remote signer needs remote_user (the signer's id at the service)")
-        return self
-
-
 class Config(_Section):
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="The archive itself.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Full-text search.")
@@ -378,6 +236,8 @@ class Config(_Section):
     extract: ExtractSettings = Field(default_factory=ExtractSettings, description=(
         "Text extraction for search (runs in a separate worker process under these limits)."))
     watch: WatchSettings = Field(default_factory=WatchSettings, description="The watcher (`archiver watch`).")
+    work: WorkSettings = Field(default_factory=WorkSettings, description=(
+        "Work spread over nodes: text extraction and indexing jobs, and each process's heartbeat."))
     s3: S3Settings = Field(default_factory=S3Settings, description=(
         "S3-compatible blob store, used when [archive] blob_store = \"s3\". Access keys come from the "
         "environment or credentials_file, never from this file."))
@@ -397,6 +257,13 @@ class Config(_Section):
     shares: dict[str, ShareSettings] = Field(description=(
         "Shared folders, one table each: [shares.NAME]. NAME is short and stable (it is recorded with every file)."))
     source: Path | None = Field(default=None, exclude=True, description="(internal) the file this was loaded from")
+
+    @model_validator(mode="after")
+    def _postgres_index(self) -> Config:
+        if self.index.backend == "postgres" and not self.archive.resolved_catalog_url.startswith("postgres"):
+            raise ValueError("[index] backend = \"postgres\" needs a PostgreSQL catalog: set [archive] catalog_url "
+                             "= \"postgresql+psycopg://user@host/db\", or [index] backend = \"whoosh\"")
+        return self
 
     @field_validator("shares")
     @classmethod
@@ -480,6 +347,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 def _describe(err: Any) -> str:
     loc = tuple(err["loc"])
+    if not loc:  # a check of the whole file (it names its keys itself)
+        return str(err["msg"]).removeprefix("Value error, ")
     table, key = _key(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -567,7 +436,7 @@ def render_default_config(share_name: str = "drop", share_path: str = "drop") ->
         "# Check it with `archiver status`; a wrong key stops every command with a message naming it.\n"
     )
     out = head
-    for name in ("archive", "s3", "index", "limits", "extract", "watch", "anchor", "fixity", "web", "sign"):
+    for name in ("archive", "s3", "index", "limits", "extract", "watch", "work", "anchor", "fixity", "web", "sign"):
         f = Config.model_fields[name]
         model = f.annotation
         assert isinstance(model, type) and issubclass(model, _Section)

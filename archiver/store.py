@@ -32,7 +32,7 @@ from .store_files import check_digest as check_digest
 from .store_files import process_alive as process_alive
 
 if TYPE_CHECKING:
-    from .config import S3Settings
+    from .config_sections import S3Settings
 
 
 class BlobStore(Protocol):

@@ -50,7 +50,7 @@ from .errors import NotFound, StoreError
 from .store_files import CHUNK, Staged, check_digest, cleanup_tempdir, stage_file, temp_name
 
 if TYPE_CHECKING:
-    from .config import S3Settings
+    from .config_sections import S3Settings
 
 _HEX = frozenset("0123456789abcdef")
 META_SHA256 = "sha256"  # x-amz-meta-sha256: the blob's name, so an object describes itself

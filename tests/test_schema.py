@@ -1,6 +1,7 @@
 """The tables declared in archiver/catalog/schema.py match what the migrations create.
 
-A fresh SQLite catalog is migrated to every head and read back with SQLAlchemy's inspector;
+A fresh catalog (SQLite; PostgreSQL on the cluster test stack) is migrated to every head and
+read back with SQLAlchemy's inspector;
 each table, column (type family, length, nullability) and primary key must agree with
 ``archiver.catalog.schema.metadata``. Adding a table or column to one side only fails here.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import CLUSTER
 from sqlalchemy.engine.reflection import Inspector
 
 from archiver.catalog import Catalog
@@ -24,8 +26,13 @@ BOOKKEEPING = {"alembic_version"}
 
 @pytest.fixture(scope="module")
 def inspector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inspector]:
-    path: Path = tmp_path_factory.mktemp("schema") / "catalog.sqlite"
-    catalog = Catalog(f"sqlite:///{path}")
+    if CLUSTER:
+        from pgcluster import session_cluster
+
+        catalog = Catalog(session_cluster().new_database("schema_check"))
+    else:
+        path: Path = tmp_path_factory.mktemp("schema") / "catalog.sqlite"
+        catalog = Catalog(f"sqlite:///{path}")
     catalog.migrate()
     try:
         yield sa.inspect(catalog.engine)
@@ -69,9 +76,10 @@ def test_same_columns(inspector: Inspector) -> None:
             problems.append(f"{name}.{col}: declared in schema.py but no migration creates it")
         for col in sorted(set(declared) & set(reflected)):
             want, got = declared[col], reflected[col]
-            if (_family(want.type), getattr(want.type, "length", None)) != \
+            want_type = want.type.dialect_impl(inspector.bind.dialect)  # a type's variant for this database
+            if (_family(want_type), getattr(want_type, "length", None)) != \
                     (_family(got["type"]), getattr(got["type"], "length", None)):
-                problems.append(f"{name}.{col}: schema.py says {_describe(want.type)}, "
+                problems.append(f"{name}.{col}: schema.py says {_describe(want_type)}, "
                                 f"the migrations create {got['type']} ({_describe(got['type'])})")
             if bool(want.nullable) != bool(got["nullable"]):
                 problems.append(f"{name}.{col}: schema.py says nullable={want.nullable}, "

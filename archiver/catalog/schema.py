@@ -10,6 +10,7 @@ Only modules of the ``archiver.catalog`` package import this one: every query li
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = sa.MetaData()
 
@@ -102,11 +103,45 @@ blob_text = sa.Table(
     sa.Column("extracted_at", sa.String(32), nullable=False),
 )
 
+#: Which submissions each search index holds (0010_search_nodes: one set of markers per index,
+#: so several nodes' indexes never undo each other's work). ``index_id``: the PostgreSQL index
+#: (one for every node) or the id of a Whoosh folder (kept in the folder).
 search_indexed = sa.Table(
     "search_indexed", metadata,
+    sa.Column("index_id", sa.String(40), primary_key=True),
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), primary_key=True),
     sa.Column("generation", sa.String(40), nullable=False),
     sa.Column("indexed_at", sa.String(32), nullable=False),
+)
+
+#: The PostgreSQL full-text index (0010_search_nodes): one row per submission and index
+#: generation; ``terms`` is a ``tsvector`` with a GIN index on PostgreSQL (text elsewhere,
+#: where the table stays empty). Filter columns have btree indexes (see the migration).
+search_docs = sa.Table(
+    "search_docs", metadata,
+    sa.Column("generation", sa.String(40), primary_key=True),
+    sa.Column("key", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("nip", sa.String(40)),
+    sa.Column("tahun", sa.String(8)),
+    sa.Column("periode", sa.String(20)),
+    sa.Column("rhk", sa.String(100)),
+    sa.Column("type", sa.String(40)),
+    sa.Column("unit", sa.Text),
+    sa.Column("status", sa.String(20)),
+    sa.Column("received", sa.DateTime, nullable=False),   # naive UTC, as the Whoosh index keeps it
+    sa.Column("created", sa.DateTime),
+    sa.Column("terms", sa.Text().with_variant(TSVECTOR(), "postgresql"), nullable=False),
+)
+
+#: The live generation of the PostgreSQL full-text index (one row, ``name`` = "postgres").
+search_live = sa.Table(
+    "search_live", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("generation", sa.String(40), nullable=False),
+    sa.Column("switched_at", sa.String(32), nullable=False),
 )
 
 #: Submissions whose index write failed (busy or broken index): the next batch retries them
@@ -364,4 +399,47 @@ signatures = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),       # JSON: one object per signature
     sa.Column("checked_at", sa.String(32), nullable=False),
     sa.Index("ix_signatures_state", "state"),
+)
+
+# --------------------------------------------------------------------------- work queue and nodes (0011_work_queue)
+
+#: States of a job; a job is open (at most one per kind and submission) until it is done.
+JOB_STATES = ("queued", "running", "done", "failed")
+
+#: Jobs any node may take (``archiver work``): a submission's text extraction + indexing.
+#: ``lease_until`` and ``run_after`` are seconds since the epoch on the database's clock
+#: (PostgreSQL) so that nodes with skewed clocks agree on when a lease has expired.
+work_jobs = sa.Table(
+    "work_jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("node", sa.String(200)),          # the node holding it (running) or that last held it
+    sa.Column("lease_until", sa.Float),
+    sa.Column("run_after", sa.Float, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Index("ux_work_jobs_open", "kind", "submission_id", unique=True,
+             sqlite_where=sa.text("state <> 'done'"), postgresql_where=sa.text("state <> 'done'")),
+    sa.Index("ix_work_jobs_state", "state", "run_after"),
+)
+
+#: Every process that works on the archive (watch, run, work, serve) and its heartbeat.
+nodes = sa.Table(
+    "nodes", metadata,
+    sa.Column("name", sa.String(200), primary_key=True),  # NAME/role/pid
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("started_at", sa.String(32), nullable=False),
+    sa.Column("heartbeat_at", sa.String(32), nullable=False),
+    sa.Column("heartbeat", sa.Float, nullable=False),  # epoch seconds (database clock on PostgreSQL)
+    sa.Column("interval", sa.Float, nullable=False),   # the node's heartbeat interval
+    sa.Column("jobs_done", sa.Integer, nullable=False),
+    sa.Column("jobs_failed", sa.Integer, nullable=False),
 )

@@ -5,10 +5,10 @@
 twice are read once), with its status (ok, no_text, pending_ocr, encrypted, failed),
 metadata, page count and a JPEG thumbnail for the web app.
 
-``search_indexed``: which submissions the index holds, and in which index generation. A
-submission with stored bytes and no row for the live generation is *pending*: the next
-indexing pass adds it (the writer lock was busy, the index was rebuilt or lost, its text
-changed after OCR).
+``search_indexed``: which submissions each index holds (``index_id``: a node's Whoosh folder,
+or the PostgreSQL index all nodes share), and in which index generation. A submission with
+stored bytes and no row for the live generation is *pending*: the next indexing pass adds
+it (the writer lock was busy, the index was rebuilt or lost, its text changed after OCR).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from . import Catalog
@@ -154,19 +155,37 @@ def pending_ids(catalog: Catalog, generation: str | None, *, limit: int | None =
         return [r[0] for r in conn.execute(q)]
 
 
-def mark_indexed(catalog: Catalog, ids: Sequence[int], generation: str, at: str, *, replace_all: bool = False) -> None:
-    """Record that ``generation`` holds these submissions (``replace_all``: and nothing else)."""
+def mark_indexed(catalog: Catalog, ids: Sequence[int], generation: str, at: str, *, index_id: str,
+                 replace_all: bool = False) -> None:
+    """Record that index ``index_id`` holds these submissions in ``generation`` (``replace_all``:
+    and nothing else). Markers of other indexes (other nodes' Whoosh folders) are left alone;
+    several nodes marking the same submissions at once each upsert their row."""
     with catalog.begin() as conn:
         if replace_all:
-            conn.execute(search_indexed.delete())
-            conn.execute(index_queue.delete())
+            conn.execute(search_indexed.delete().where(search_indexed.c.index_id == index_id))
         for i in range(0, len(ids), CHUNK):
-            chunk = list(ids[i:i + CHUNK])
-            if not replace_all:
-                conn.execute(search_indexed.delete().where(search_indexed.c.submission_id.in_(chunk)))
-            conn.execute(search_indexed.insert(),
-                         [{"submission_id": s, "generation": generation, "indexed_at": at} for s in chunk])
+            chunk = sorted(set(ids[i:i + CHUNK]))  # one lock order for every writer (no deadlock)
+            if not chunk:
+                continue
+            rows = [{"index_id": index_id, "submission_id": s, "generation": generation, "indexed_at": at}
+                    for s in chunk]
+            _upsert_markers(conn, rows)
             conn.execute(index_queue.delete().where(index_queue.c.submission_id.in_(chunk)))
+
+
+def _upsert_markers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        ins = (postgresql.insert(search_indexed) if dialect == "postgresql" else sqlite.insert(search_indexed))
+        stmt = ins.on_conflict_do_update(index_elements=["index_id", "submission_id"],
+                                         set_={"generation": ins.excluded.generation,
+                                               "indexed_at": ins.excluded.indexed_at})
+        conn.execute(stmt, rows)
+        return
+    ids = [r["submission_id"] for r in rows]
+    conn.execute(search_indexed.delete().where(search_indexed.c.index_id == rows[0]["index_id"],
+                                               search_indexed.c.submission_id.in_(ids)))
+    conn.execute(search_indexed.insert(), rows)
 
 
 def enqueue(catalog: Catalog, ids: Sequence[int], at: str) -> None:

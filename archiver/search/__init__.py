@@ -7,6 +7,7 @@ The public surface is what this module exports; everything else is private:
 
     _backend     the SearchBackend protocol, index documents, hits, pages, index errors
     _whoosh/     the Whoosh backend, the only package that imports Whoosh (with its fast path)
+    _postgres/   the PostgreSQL full-text backend (``[index] backend = "postgres"``; SQL in catalog.fts)
     _analysis    Indonesian analysis: words -> index terms (``_stemming``: PySastrawi, ``_accents``)
     _query       checks of query text shared by backends
     _snippets    the marked window of a hit's text

@@ -1,7 +1,7 @@
 """What a search backend is: the protocol the indexing and the search service use, and the
 values that cross it (index documents, hits, pages, index errors).
 
-The Whoosh backend (``_whoosh``) implements it; a PostgreSQL full-text backend can too.
+The Whoosh backend (``_whoosh``) and the PostgreSQL full-text backend (``_postgres``) implement it.
 """
 
 from __future__ import annotations
@@ -94,6 +94,11 @@ class SearchBackend(Protocol):
     @property
     def location(self) -> str:
         """Where the index is, for messages."""
+
+    @property
+    def index_id(self) -> str:
+        """This index's id in the catalog's markers (``search_indexed``): one per Whoosh folder
+        (each node its own), one for the PostgreSQL index (shared by every node)."""
 
     def generation(self) -> str | None:
         """The live generation, or None when no index was ever built. Raises IndexCorrupt."""

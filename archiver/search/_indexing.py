@@ -47,7 +47,12 @@ Progress = Callable[[int], object]  # a progress bar's update(n)
 
 
 def backend_of(archive: Archive) -> SearchBackend:
-    """The archive's search index (Whoosh, in the ``[index] path`` folder)."""
+    """The archive's search index: ``[index] backend`` "whoosh" (the ``[index] path`` folder,
+    one per node) or "postgres" (in the PostgreSQL catalog, shared by every node)."""
+    if archive.config.index.backend == "postgres":
+        from ._postgres import PostgresBackend
+
+        return PostgresBackend(archive.catalog)
     return WhooshBackend(archive.config.index.path)
 
 
@@ -197,7 +202,8 @@ def index_submissions(archive: Archive, ids: Sequence[int], *, timeout: float = 
             for d in docs:
                 w.put(d)
             generation = w.generation
-        ctext.mark_indexed(archive.catalog, [int(d.key) for d in docs], generation, archive.now())
+        ctext.mark_indexed(archive.catalog, [int(d.key) for d in docs], generation, archive.now(),
+                           index_id=fti.index_id)
         done += len(docs)
         if progress:
             progress(len(chunk))
@@ -283,7 +289,8 @@ def reindex(archive: Archive, *, ocr: bool = False, fresh: bool = False, procs: 
             yield d
 
     def on_switch(generation: str) -> None:
-        ctext.mark_indexed(archive.catalog, built, generation, archive.now(), replace_all=True)
+        ctext.mark_indexed(archive.catalog, built, generation, archive.now(), index_id=fti.index_id,
+                         replace_all=True)
 
     generation, n = fti.rebuild(docs(), procs=procs, on_switch=on_switch)
     report = ReindexReport(n, before, generation)

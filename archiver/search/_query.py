@@ -8,8 +8,10 @@ Syntax: words (all must match; morphological variants match), ``"a phrase"``, ``
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ..errors import UsageError
+from ._backend import FilterValue
 
 #: Keyword fields usable as filters (exact match).
 FILTER_FIELDS = ("nip", "tahun", "periode", "rhk", "type", "unit", "sha256", "name", "status")
@@ -17,6 +19,25 @@ FILTER_FIELDS = ("nip", "tahun", "periode", "rhk", "type", "unit", "sha256", "na
 QUERY_FIELDS = frozenset(FILTER_FIELDS) | {"content"}
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 32
+
+
+
+def exact_filters(filters: Mapping[str, FilterValue] | None) -> dict[str, tuple[str, ...]] | None:
+    """Each filter's values, sorted and distinct (filters without a value left out), or None when
+    a filter selects nothing (an empty collection: no hit can match). Raises UsageError for an
+    unknown filter."""
+    exact: dict[str, tuple[str, ...]] = {}
+    for fname, value in (filters or {}).items():
+        if fname not in FILTER_FIELDS:
+            raise UsageError(f"unknown search filter {fname!r}; known: {', '.join(FILTER_FIELDS)}")
+        if value is None or value == "":
+            continue
+        values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        exact[fname] = tuple(sorted({str(v) for v in values}))
+        if not exact[fname]:
+            return None
+    return exact
+
 
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?!//)")
 

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, SignerSettings
+from ..config import Config
+from ..config_sections import SignerSettings
 from ..errors import ArchiverError, ConfigError
 from .remote import service_for
 

@@ -7,6 +7,7 @@ the same bytes submitted by two pegawai are found under each one's filter.
 Layout of the ``[index] path`` folder::
 
     CURRENT                  {"name": "g20261123t031000x1a2b"}  the live index generation
+    IDENTITY                 this folder's id in the catalog's index markers (one per node's folder)
     _g2026..._3.toc, g2026..._*.seg, g2026..._WRITELOCK     Whoosh files of that generation
 
 A rebuild writes a new generation next to the live one and switches ``CURRENT``
@@ -45,10 +46,9 @@ from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
 from whoosh.reading import SegmentReader  # type: ignore[import-untyped]
 from whoosh.writing import NO_MERGE  # type: ignore[import-untyped]
 
-from ...errors import UsageError
 from .. import _stemming
 from .._backend import FilterValue, Hit, IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, Page
-from .._query import FILTER_FIELDS
+from .._query import exact_filters
 from . import fastpath
 from .codec import Codec, codec
 from .query import content_terms, parse_query
@@ -58,6 +58,8 @@ from .searchers import pool_for
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
+#: The file holding the folder's index id (``index_id``).
+INDEX_ID = "IDENTITY"
 
 
 def _legacy_pickle_names() -> None:
@@ -84,6 +86,28 @@ class WhooshBackend:
     @property
     def location(self) -> str:
         return str(self.path)
+
+    @property
+    def index_id(self) -> str:
+        """This folder's id for the catalog's index markers (``search_indexed``), kept in the
+        folder: every node's folder is its own index. A folder written before ids existed
+        adopts its live generation's name (what the 0010 migration gave its markers)."""
+        target = self.path / INDEX_ID
+        try:
+            return target.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            pass
+        new = self._generation_or_none() or "w" + uuid.uuid4().hex
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.path / f".{INDEX_ID}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
+        tmp.write_text(new, encoding="utf-8")
+        try:
+            os.link(tmp, target)  # never replaces an id another process wrote first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return target.read_text(encoding="utf-8").strip()
 
     # -- generations -------------------------------------------------------
     def storage(self) -> FileStorage:
@@ -280,7 +304,8 @@ class WhooshBackend:
         target = self.path.with_name(f"{self.path.name}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
         target.mkdir()
         for f in self.path.iterdir():
-            shutil.move(str(f), target / f.name)
+            if f.name != INDEX_ID:  # the folder stays the same index: its markers are replaced by the rebuild
+                shutil.move(str(f), target / f.name)
         log.warning("moved the unreadable search index to %s; it is being rebuilt", target)
         return str(target)
 
@@ -324,17 +349,11 @@ class WhooshBackend:
         limit = max(1, min(int(limit), 10_000))
         user_q = parse_query(text)
         parts: list[Any] = []
-        exact: dict[str, tuple[str, ...]] = {}
-        for fname, value in (filters or {}).items():
-            if fname not in FILTER_FIELDS:
-                raise UsageError(f"unknown search filter {fname!r}; known: {', '.join(FILTER_FIELDS)}")
-            if value is None or value == "":
-                continue
-            values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
-            exact[fname] = tuple(sorted({str(v) for v in values}))
-            if not exact[fname]:
-                return Page([], 0, text, [])
-            terms = [wq.Term(fname, v) for v in exact[fname]]
+        exact = exact_filters(filters)
+        if exact is None:
+            return Page([], 0, text, [])
+        for fname, values in exact.items():
+            terms = [wq.Term(fname, v) for v in values]
             parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
         start = dt.datetime.combine(date_from, dt.time.min) if date_from else None
         end = dt.datetime.combine(date_to, dt.time.max) if date_to else None

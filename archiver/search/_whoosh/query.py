@@ -56,3 +56,32 @@ def content_terms(q: Any) -> set[str]:
         if isinstance(leaf, wq.Prefix) and leaf.fieldname == "content":
             out.add(leaf.text + "*")
     return out
+
+
+def query_tree(q: Any) -> tuple[Any, ...]:
+    """The parsed query as plain tuples, for backends that do not run Whoosh (``_postgres``)::
+
+        ("and", [nodes]) ("or", [nodes]) ("not", node) ("term", field, text)
+        ("phrase", field, [terms]) ("prefix", field, text) ("all",)
+
+    Raises UsageError for a query shape other backends cannot answer (``?`` wildcards, ranges).
+    """
+    if isinstance(q, wq.And):
+        return ("and", [query_tree(c) for c in q.subqueries])
+    if isinstance(q, wq.Or):
+        return ("or", [query_tree(c) for c in q.subqueries])
+    if isinstance(q, wq.AndNot):
+        return ("and", [query_tree(q.a), ("not", query_tree(q.b))])
+    if isinstance(q, wq.Not):
+        return ("not", query_tree(q.query))
+    if isinstance(q, wq.Phrase):
+        return ("phrase", q.fieldname, [str(w) for w in q.words])
+    if isinstance(q, wq.Prefix):
+        return ("prefix", q.fieldname, str(q.text))
+    if isinstance(q, wq.Term):
+        t = q.text
+        return ("term", q.fieldname, t.decode("utf-8") if isinstance(t, bytes) else str(t))
+    if isinstance(q, wq.Every):
+        return ("all",)
+    raise UsageError(f"this search index cannot answer {q!r} (use words, \"phrases\", OR, NOT, field:value, "
+                     "prefix*)", hint="write lap* instead of a ? wildcard")
