@@ -1,4 +1,5 @@
-"""The state of an archive at a glance: counts, size, latest ingests and problems, watcher state."""
+"""The state of an archive at a glance: counts, size, latest ingests and problems, watcher state,
+every node's heartbeat and the work queue."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 from .archive import Archive
 from .catalog import anchors as catalog_anchors
 from .catalog import core as subs
+from .catalog import jobs
 from .store import process_alive
+from .work import MISSED_BEATS
 
 WATCHER_STATE = "watcher.json"
 
@@ -39,4 +42,23 @@ def archive_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
     integrity = [{"sha256": f["sha256"], "checked_at": f["checked_at"], "via": f["via"],
                   "path": f"{f['share']}/{f['relpath']}", "actual": f["actual"]} for f in failed]
     return {"counts": subs.counts_by_status(cat), "blobs": int(n_blobs), "bytes": int(total),
-            "latest": shape(latest), "problems": shape(bad), "watcher": watcher, "integrity": integrity}
+            "latest": shape(latest), "problems": shape(bad), "watcher": watcher, "integrity": integrity,
+            **node_status(archive, problems=problems)}
+
+
+def node_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
+    """Every node (process) of the archive with its heartbeat, the work queue's depth and failed jobs.
+
+    A node whose last heartbeat is older than ``MISSED_BEATS`` of its intervals is "not responding"."""
+    cat = archive.catalog
+    rows, now = jobs.list_nodes(cat)
+    for r in rows:
+        age = now - r.pop("heartbeat")
+        r["seconds_since_heartbeat"] = round(max(0.0, age), 1)
+        r["responding"] = r["state"] == "stopped" or age <= MISSED_BEATS * r["interval"]
+        if not r["responding"]:
+            r["state"] = "not responding"
+    failed = [{"job": f["id"], "kind": f["kind"], "submission_id": f["submission_id"], "attempts": f["attempts"],
+               "node": f["node"], "at": f["updated_at"], "path": f"{f['share']}/{f['relpath']}",
+               "reason": f["last_error"]} for f in jobs.failed_jobs(cat, limit=problems)]
+    return {"nodes": rows, "work": {"mode": archive.config.work.mode, **jobs.counts(cat)}, "failed_jobs": failed}

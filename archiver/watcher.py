@@ -46,6 +46,7 @@ from .reconcile import Candidate, Change, SettleTracker, scan_changes
 from .search import IndexBatch, batched, index_pending
 from .status import WATCHER_STATE
 from .upkeep import Upkeep
+from .work import enqueue_pending, queue_mode
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,10 @@ class Watcher:
     def _after_reconcile(self) -> None:
         """Derived work that rides on each pass (the search index catches up)."""
         try:
-            index_pending(self.archive, timeout=5.0)
+            if queue_mode(self.archive):  # the nodes' workers index; only what nothing queued is queued
+                enqueue_pending(self.archive)
+            else:
+                index_pending(self.archive, timeout=5.0)
         except Exception as exc:  # noqa: BLE001 - the index is derived; archiving goes on
             log.warning("search index pass failed: %s", exc)
 

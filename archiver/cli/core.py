@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -150,6 +151,7 @@ def status(app: AppContext, as_json: bool, n_problems: int) -> None:
             w = st[key]
             click.echo(f"{title}: {w.get('state')} (pid {w.get('pid')}), queue {w.get('queue')}, "
                        f"updated {w.get('updated_at')}")
+    _echo_nodes(st)
     if st["latest"]:
         click.echo("Latest ingests:")
         for p in st["latest"]:
@@ -163,6 +165,24 @@ def status(app: AppContext, as_json: bool, n_problems: int) -> None:
         for f in st["integrity"]:
             what = f"isinya kini ber-hash {f['actual']}" if f["actual"] else "hilang dari penyimpanan"
             click.echo(f"  {f['checked_at']}  {f['sha256']}  {f['path']}  — {what} (diperiksa lewat {f['via']})")
+
+
+def _echo_nodes(st: dict[str, Any]) -> None:
+    """Every node with its heartbeat, the work queue and its failed jobs (`archiver status`)."""
+    w = st["work"]
+    if st["nodes"] or w["mode"] == "queue" or any(w[k] for k in ("queued", "running", "failed")):
+        click.echo(f"Antrean kerja ({w['mode']}): {w['queued']} menunggu, {w['running']} berjalan, "
+                   f"{w['failed']} gagal, {w['done']} selesai")
+    if st["nodes"]:
+        click.echo("Node:")
+    for n in st["nodes"]:
+        state = n["state"] if n["responding"] else click.style("tidak merespons", fg="red")
+        click.echo(f"  {n['name']:<40} {state:<15} detak terakhir {n['heartbeat_at']} "
+                   f"({n['seconds_since_heartbeat']:g} dtk lalu), {n['jobs_done']} selesai, {n['jobs_failed']} gagal")
+    if st["failed_jobs"]:
+        click.echo(click.style("Pekerjaan gagal (tidak dicoba lagi):", fg="red"))
+        for f in st["failed_jobs"]:
+            click.echo(f"  {f['at']}  {f['path']}  — {f['reason']} ({f['attempts']} percobaan, node {f['node']})")
 
 
 @main.command()

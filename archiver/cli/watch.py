@@ -67,6 +67,7 @@ def watch(app: AppContext, json_log: bool) -> None:
       archiver --config /srv/arsip/watch_config.toml watch --json-log
     """
     from ..watcher import Watcher
+    from ..work import heartbeat
 
     configure_logging(json_log, app.quiet)
     watcher = Watcher(app.archive)
@@ -78,4 +79,5 @@ def watch(app: AppContext, json_log: bool) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    watcher.run(stop)
+    with heartbeat(app.archive, "watch"):  # `archiver status` lists every node by its heartbeat
+        watcher.run(stop)

@@ -91,9 +91,12 @@ def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: s
       archiver user add admin --role admin --password-stdin < admin-password.txt
       archiver serve --port 8080 --behind-proxy 127.0.0.1 --public-url https://arsip.example.go.id --workers 2
     """
+    from ..work import heartbeat
+
     if json_log:
         configure_logging(True, app.quiet)
-    _serve(app, host, port, cookie_secure, proxy_ip, public_url, workers, json_log)
+    with heartbeat(app.archive, "serve"):  # `archiver status` lists every node by its heartbeat
+        _serve(app, host, port, cookie_secure, proxy_ip, public_url, workers, json_log)
 
 
 @main.command()
@@ -135,12 +138,18 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
     # server down and hands the signal back; the watcher is then stopped below, as `archiver
     # watch` stops, instead of dying in the middle of a file.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    from ..work import heartbeat, start_workers, stop_workers, worker_count
+
     watcher = threading.Thread(target=_watch, args=(config, stop), name="watcher", daemon=True)
     watcher.start()
+    # [work] mode = "queue": this node's workers take text and index jobs, in processes of their own.
+    workers = start_workers(config, worker_count(config)) if config.work.mode == "queue" else []
     try:
-        _serve(app, host, port, cookie_secure, proxy_ip, public_url, json_log=json_log)
+        with heartbeat(app.archive, "run"):
+            _serve(app, host, port, cookie_secure, proxy_ip, public_url, json_log=json_log)
     finally:
         stop.set()
+        stop_workers(workers)
         watcher.join(timeout=30)
 
 

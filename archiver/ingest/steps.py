@@ -27,6 +27,7 @@ from ..errors import DiskFull
 from ..search import index_new_submission
 from ..signing.check import check_new_pdf
 from ..skp.resolution import REASON_CODE, UNKNOWN, judge_new_submission
+from ..work import enqueue, queue_mode
 from .result import IngestResult
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,13 @@ def resolve_skp(archive: Archive, result: IngestResult) -> IngestResult:
 
 
 def index_text(archive: Archive, result: IngestResult) -> IngestResult:
-    """Extract the text and index the submission now (a busy index leaves it pending for the next pass)."""
+    """Extract the text and index the submission now (a busy index leaves it pending for the next pass);
+    with ``[work] mode = "queue"``, queue a job for any node's `archiver work` instead."""
     if result.status in STORED and result.sha256 and result.submission_id is not None:
-        index_new_submission(archive, result.submission_id, result.sha256, result.type)
+        if queue_mode(archive):
+            enqueue(archive, result.submission_id, result.sha256)
+        else:
+            index_new_submission(archive, result.submission_id, result.sha256, result.type)
     return result
 
 
