@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What CI checks, in order: lint (ruff), strict types (mypy --strict), then the whole test suite.
+# What CI checks, in order: lint (ruff), strict types (mypy --strict), then the whole test suite twice:
+# on the embedded default (SQLite, local blobs) and on PostgreSQL + S3.
 #   bash scripts/check.sh            # everything
 #   bash scripts/check.sh -k search  # extra arguments go to pytest
 set -euo pipefail
@@ -18,5 +19,9 @@ echo "== ruff check" >&2
 "$PY" -m ruff check archiver tests bench tools
 echo "== mypy --strict (configured in pyproject.toml)" >&2
 "$PY" -m mypy
-echo "== pytest" >&2
+echo "== pytest (embedded default)" >&2
 "$PY" -m pytest -q "$@"
+# The whole suite again with every test workspace on PostgreSQL + S3: a throwaway cluster from
+# Debian's postgresql package and moto's S3 server, both on loopback (tests/conftest.py).
+echo "== pytest (PostgreSQL + S3)" >&2
+ARCHIVER_TEST_STACK=cluster "$PY" -m pytest -q -rfEs "$@"

@@ -4,6 +4,9 @@ listening on 127.0.0.1 on a free port, trust authentication, stopped at the end.
     from pgcluster import pg_cluster                      # a session fixture (re-exported by a test module)
     url = pg_cluster.new_database("ingest_race")          # postgresql+psycopg://archiver@127.0.0.1:PORT/ingest_race
 
+One cluster per session (``session_cluster()``), shared with the cluster test stack
+(``ARCHIVER_TEST_STACK=cluster``, see conftest.py), stopped when the session ends.
+
 PostgreSQL refuses to run as root, so under root the cluster runs as the ``postgres`` system
 user (made by Debian's postgresql package, which .ci/run installs). A missing server fails
 the test in CI (``require_program`` semantics) and skips it elsewhere.
@@ -80,8 +83,8 @@ class Cluster:
             pass
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
+def _require_server() -> Path:
+    """The folder of PostgreSQL's server programs; fails in CI (``.ci/run`` installs them), skips elsewhere."""
     bindir = _bin_dir()
     if bindir is None:
         if IN_CI:
@@ -93,11 +96,37 @@ def pg_cluster() -> Iterator[Cluster]:
         if IN_CI:
             pytest.fail("psycopg is not installed, but the test extra installs it")
         pytest.skip("psycopg is not installed")
-    root = Path(tempfile.mkdtemp(prefix="archiver-pg-"))
-    os.chmod(root, 0o755)
-    cluster = Cluster(bindir, root)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    return bindir
+
+
+_session: Cluster | None = None
+
+
+def session_cluster() -> Cluster:
+    """The session's cluster, started on first use and stopped by ``stop_session_cluster``
+    (conftest's ``pytest_sessionfinish``): the ``pg_cluster`` fixture and the cluster test
+    stack (``ARCHIVER_TEST_STACK=cluster``) share it."""
+    global _session
+    if _session is None:
+        bindir = _require_server()
+        root = Path(tempfile.mkdtemp(prefix="archiver-pg-"))
+        os.chmod(root, 0o755)
+        try:
+            _session = Cluster(bindir, root)
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+    return _session
+
+
+def stop_session_cluster() -> None:
+    global _session
+    if _session is not None:
+        _session.stop()
+        shutil.rmtree(_session.root, ignore_errors=True)
+        _session = None
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    yield session_cluster()

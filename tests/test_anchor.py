@@ -9,18 +9,18 @@ import hashlib
 import json
 import shutil
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import NIP_A, Workspace, make_docx, make_pdf, require_program
+from conftest import NIP_A, CatalogRows, Workspace, make_docx, make_pdf, require_program
 
 from archiver.catalog.custody import event_hash
 from archiver.upkeep import Upkeep
@@ -117,8 +117,8 @@ def _configure(ws: Workspace, url: str, ca: Path) -> None:
     assert ws.config.anchor.tsa_url == url
 
 
-def _db(ws: Workspace) -> sqlite3.Connection:
-    return sqlite3.connect(ws.root / "archive" / "catalog.sqlite")
+def _db(ws: Workspace) -> AbstractContextManager[CatalogRows]:
+    return ws.db()
 
 
 def _ingest(ws: Workspace) -> list[dict]:

@@ -2,7 +2,9 @@
 restored archive verifies, holds the same rows, blobs and custody chain, and searches.
 
 The catalog files are read here with sqlite3 directly (the tests are not the library: the
-house rule keeps SQL inside archiver/catalog/, not inside tests).
+house rule keeps SQL inside archiver/catalog/, not inside tests). Backup and restore are of
+the embedded default's folder; PostgreSQL and S3 have their own tools (pg_dump, bucket
+replication), so those two tests run on the embedded stack only.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import NIP_A, Workspace, make_pdf
+import pytest
+from conftest import NIP_A, Workspace, make_pdf, set_config_value
 
 from archiver.config import write_workspace
 
@@ -41,6 +44,7 @@ def _drop(ws: Workspace, i: int) -> None:
     ws.put(f"{NIP_A}/2026/TW1/RHK-01/laporan-{i:03d}.pdf", make_pdf(f"Laporan pengawasan gedung nomor {i}"))
 
 
+@pytest.mark.embedded("backup/restore of the local archive folder: its SQLite file and blob files")
 def test_backup_while_the_watcher_ingests_then_restore_verifies_identical(ws: Workspace, tmp_path: Path) -> None:
     ws.config_path.write_text(ws.config_path.read_text().replace("settle_seconds = 2.0", "settle_seconds = 0.2"))
     (ws.root / "templates").mkdir()
@@ -113,6 +117,7 @@ def test_backup_while_the_watcher_ingests_then_restore_verifies_identical(ws: Wo
     assert len(hits.stdout.splitlines()) == len(backed["submissions"])
 
 
+@pytest.mark.embedded("backup/restore of the local archive folder: its SQLite file and blob files")
 def test_restore_refuses_a_used_folder_and_a_damaged_or_unfinished_backup(ws: Workspace, tmp_path: Path) -> None:
     for i in range(3):
         _drop(ws, i)
@@ -150,6 +155,7 @@ def test_restore_refuses_a_used_folder_and_a_damaged_or_unfinished_backup(ws: Wo
     assert (linked / src_blob.relative_to(ws.root / "archive")).stat().st_ino == src_blob.stat().st_ino
 
 
+@pytest.mark.embedded("checks of `archiver backup` for the local folder; a PostgreSQL catalog is refused before them")
 def test_backup_refuses_postgres_and_unsafe_destinations(ws: Workspace, tmp_path: Path) -> None:
     res = ws.cli("backup", str(ws.root / "archive" / "cadangan"))
     assert res.exit_code == 2 and "[archive] path" in res.output
@@ -162,7 +168,7 @@ def test_backup_refuses_postgres_and_unsafe_destinations(ws: Workspace, tmp_path
     assert res.exit_code == 2 and "bukan folder cadangan" in res.output
 
     pg = write_workspace(tmp_path / "pg")
-    pg.write_text(pg.read_text().replace('catalog_url = ""', 'catalog_url = "postgresql+psycopg://arsip@db/arsip"'))
+    pg.write_text(set_config_value(pg.read_text(), "archive", "catalog_url", '"postgresql+psycopg://arsip@db/arsip"'))
     res = _archiver("backup", str(tmp_path / "pg-cadangan"), config=pg)
     assert res.returncode == 2
     assert "pg_dump" in res.stderr and "pg_restore" in res.stderr and "Traceback" not in res.stderr

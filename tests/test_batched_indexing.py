@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx
+from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx, set_config_value
 from test_extract import slow_pdf
 
 from archiver import extract as ex_mod
@@ -24,6 +24,9 @@ def _commits(ws: Workspace) -> int:
 def _set(ws: Workspace, **values: str) -> None:
     text = ws.config_path.read_text(encoding="utf-8")
     for key, value in values.items():
+        if key == "workers":  # [extract] workers, not [work] workers
+            text = set_config_value(text, "extract", key, value)
+            continue
         text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.MULTILINE)
         assert n == 1, key
     ws.config_path.write_text(text, encoding="utf-8")

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -44,8 +43,10 @@ def test_kill_minus_nine_at_random_points_then_exactly_once(ws) -> None:
     final = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr
 
-    db = sqlite3.connect(ws.root / "archive" / "catalog.sqlite")
-    rows = db.execute("select relpath, sha256, status from submissions").fetchall()
+    with ws.db() as db:
+        rows = db.execute("select relpath, sha256, status from submissions").fetchall()
+        blob_count = db.execute("select count(*) from blobs").fetchone()[0]
+        statuses = [s for s, in db.execute("select status from submissions")]
     per_path: dict[str, list[tuple[str, str]]] = {}
     for relpath, sha, status in rows:
         per_path.setdefault(relpath, []).append((sha, status))
@@ -58,8 +59,8 @@ def test_kill_minus_nine_at_random_points_then_exactly_once(ws) -> None:
         assert status in ("archived", "duplicate")
         assert sha == hashlib.sha256(expected[rel]).hexdigest()
     unique = {hashlib.sha256(b).hexdigest() for b in expected.values()}
-    assert db.execute("select count(*) from blobs").fetchone()[0] == len(unique)
-    assert sum(1 for s, in db.execute("select status from submissions") if s == "archived") == len(unique)
+    assert blob_count == len(unique)
+    assert sum(1 for s in statuses if s == "archived") == len(unique)
 
     verify = subprocess.run([*cmd[:-1], "verify", "--json"], capture_output=True, text=True, timeout=300)
     report = json.loads(verify.stdout)

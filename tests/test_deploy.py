@@ -169,6 +169,7 @@ def test_entrypoint_installs_the_config_once_and_runs_archiver(tmp_path: Path) -
 
 # ----------------------------------------------------------------------------- file modes
 
+@pytest.mark.embedded("file modes of the local catalog file, blob files and index folder")
 def test_workspace_files_are_0640_and_folders_0750_after_ingest(tmp_path: Path) -> None:
     """Even under a permissive umask (022), the catalog, blobs and index are not world-readable."""
     ws = tmp_path / "ws"

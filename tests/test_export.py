@@ -327,11 +327,10 @@ def test_safe_component_limits() -> None:
 def test_a_damaged_blob_stops_the_export_and_is_named(ws: Workspace, evidence: dict[str, bytes],
                                                       tmp_path: Path) -> None:
     sha = hashlib.sha256(evidence[f"{BASE_A}/TW1/RHK-02/notulen.docx"]).hexdigest()
-    with ws.open() as archive, archive.store.local_path(sha) as blob:
-        blob.chmod(0o644)  # bit rot on the archive disk
-        data = bytearray(blob.read_bytes())
-        data[10] ^= 0xFF
-        blob.write_bytes(bytes(data))
+    with ws.open() as archive, archive.store.open(sha) as fh:
+        data = bytearray(fh.read())
+    data[10] ^= 0xFF
+    ws.replace_blob(sha, bytes(data))  # bit rot on the archive disk (or in the bucket)
     out = tmp_path / "rusak.zip"
     res = ws.cli("export", "--nip", NIP_A, "--tahun", "2026", "-o", str(out))
     assert res.exit_code == 1 and sha in res.output and "notulen.docx" in res.output

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 import pytest
 from conftest import NIP_A, FixedClock, Workspace, make_docx, make_pdf
@@ -19,13 +18,6 @@ from archiver.ingest import scan
 from archiver.upkeep import Upkeep
 
 RHK1 = f"{NIP_A}/2026/TW1/RHK-01"
-
-
-def _flip(path) -> None:  # type: ignore[no-untyped-def]
-    path.chmod(0o644)
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
 
 
 def _set(ws: Workspace, key: str, value: str) -> None:
@@ -58,7 +50,7 @@ def test_each_day_checks_the_oldest_share_and_every_blob_comes_round(ws: Workspa
         clock.advance(86_400)
         day3 = run_fixity(archive)
     assert day2.checked == 2 and day3.checked == 2
-    with sqlite3.connect(ws.root / "archive" / "catalog.sqlite") as db:
+    with ws.db() as db:
         checked = db.execute("select sha256, checked_at from blob_fixity order by sha256").fetchall()
         events = db.execute("select sha256, detail from events where kind = 'verified'").fetchall()
     assert len(checked) == 4  # every blob within the 2-day period
@@ -72,8 +64,7 @@ def test_a_damaged_blob_is_a_problem_in_status_and_fixity_exits_1(ws: Workspace)
     ws.put(f"{RHK1}/b.docx", make_docx("dua"))
     rows = ws.cli_json("ingest")
     bad = rows[0]["sha256"]
-    with ws.open() as archive:
-        _flip(archive.store.path_of(bad))
+    ws.damage_blob(bad)
     res = ws.cli("fixity")
     assert res.exit_code == 1 and bad in res.output and "tidak utuh" in res.output
     st = json.loads(ws.cli("status", "--json").stdout)
@@ -81,9 +72,8 @@ def test_a_damaged_blob_is_a_problem_in_status_and_fixity_exits_1(ws: Workspace)
     human = ws.cli("status").output
     assert "Blob tidak utuh" in human and bad in human
     # Restored from a backup: the next check clears the problem.
+    ws.damage_blob(bad)
     with ws.open() as archive:
-        path = archive.store.path_of(bad)
-        _flip(path)
         from archiver.fixity import check_blob
 
         assert check_blob(archive, bad, via="verify")[0]
@@ -95,7 +85,7 @@ def test_the_watcher_runs_fixity_while_idle(ws: Workspace) -> None:
     ws.cli("ingest")
     with ws.open() as archive:
         Upkeep(archive, clock=lambda: 0.0).tick()
-    with sqlite3.connect(ws.root / "archive" / "catalog.sqlite") as db:
+    with ws.db() as db:
         assert db.execute("select via, ok from blob_fixity").fetchall() == [("fixity", 1)]
 
 
@@ -107,12 +97,11 @@ def site(ws: Workspace, clock: FixedClock) -> Site:
 def test_download_of_a_damaged_blob_ends_with_an_error_and_is_recorded(site: Site) -> None:
     sha = site.sha["laporan sosialisasi.pdf"]
     with site.ws.open() as archive:
-        path = archive.store.path_of(sha)
-        size = path.stat().st_size
+        size = archive.store.size(sha)
     client = site.client("ani")
     good = client.get(f"/e/{sha}/unduh")
     assert good.status_code == 200 and len(good.content) == size  # intact: served whole
-    _flip(path)
+    site.ws.damage_blob(sha)
     # The server ends the response with an error (the app's handlers cannot answer once it started).
     with pytest.raises((StoreError, RuntimeError)):
         client.get(f"/e/{sha}/unduh")

@@ -10,7 +10,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import string
 import subprocess
 import sys
@@ -76,7 +75,7 @@ def test_a_name_that_is_not_utf8_is_archived_with_its_bytes_and_the_others_too(w
     assert bad["relpath"] == f"{FOLDER}/bad\\xff\\xfe.txt" and bad["nip"] == NIP_A
     assert bytes.fromhex(bad["relpath_hex"]) == os.fsencode(FOLDER) + b"/" + BAD  # the original bytes
     assert all(row["relpath_hex"] is None for row in rows if row is not bad)
-    with sqlite3.connect(ws.root / "archive" / "catalog.sqlite") as conn:  # the custody detail survived too
+    with ws.db() as conn:  # the custody detail survived too
         details = [json.loads(d) for (d,) in conn.execute(
             "select detail from events where submission_id = ? order by seq", (bad["id"],))]
     assert [d["path"] for d in details] == [bad["relpath"]] * 2
@@ -169,6 +168,7 @@ def fill(disk: Path) -> None:
             pass
 
 
+@pytest.mark.embedded("a full disk under the SQLite catalog and the local blobs")
 def test_a_full_disk_ends_every_command_clearly_and_leaves_search_and_verify_working(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk") as disk:
         cfg = write_workspace(disk / "ws")

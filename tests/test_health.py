@@ -14,7 +14,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,6 +57,34 @@ def _start_watcher(ws: Workspace) -> subprocess.Popen[str]:
         time.sleep(0.1)
 
 
+@contextmanager
+def _store_unreachable(ws: Workspace) -> Iterator[None]:
+    """The blob store gone for real: the local blob folder moved away, or the S3 bucket deleted
+    (its objects kept aside and put back after)."""
+    with ws.open() as archive:
+        store: Any = archive.store
+    if hasattr(store, "path_of"):
+        blobs = ws.root / "archive" / "blobs"
+        blobs.rename(blobs.with_name("blobs.moved"))
+        try:
+            yield
+        finally:
+            blobs.with_name("blobs.moved").rename(blobs)
+        return
+    client, bucket = store.client, store.bucket
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    saved = {key: client.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+    for key in keys:
+        client.delete_object(Bucket=bucket, Key=key)
+    client.delete_bucket(Bucket=bucket)
+    try:
+        yield
+    finally:
+        client.create_bucket(Bucket=bucket)
+        for key, body in saved.items():
+            client.put_object(Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm="SHA256")
+
+
 def test_healthz_names_the_failing_part_and_no_paths(ws: Workspace) -> None:
     _seed(ws)
     c = _app(ws)
@@ -76,15 +107,11 @@ def test_healthz_names_the_failing_part_and_no_paths(ws: Workspace) -> None:
     r = c.get("/healthz", params=[("check", "index")])
     assert r.status_code == 503 and r.json()["checks"]["index"]["ok"] is False
     current.write_bytes(saved)
-    blobs = ws.root / "archive" / "blobs"
-    blobs.rename(blobs.with_name("blobs.moved"))
-    try:
+    with _store_unreachable(ws):
         r = c.get("/healthz", params=[("check", "store"), ("check", "catalog")])
         assert r.status_code == 503
         assert r.json()["checks"] == {"catalog": {"ok": True}, "store": {
             "ok": False, "reason": "penyimpanan berkas tidak dapat dibaca"}}
-    finally:
-        blobs.with_name("blobs.moved").rename(blobs)
     assert str(ws.root) not in r.text and "blobs" not in r.text
 
 
@@ -133,9 +160,8 @@ def test_metrics_need_an_admin_and_count_from_the_catalog(ws: Workspace) -> None
     assert re.search(r'archiver_search_seconds_count\{endpoint="api"\} [1-9]', text)
 
     # A damaged blob: the next verify fails, and the metric says so.
-    blob = next(p for p in (ws.root / "archive" / "blobs").rglob("*") if p.is_file())
-    blob.chmod(0o644)
-    blob.write_bytes(b"diubah")
+    with ws.open() as archive:
+        ws.replace_blob(next(iter(archive.store.digests())), b"diubah")
     assert ws.cli("verify").exit_code == 1
     text = admin.get("/metrics").text
     assert "archiver_verify_runs_total 2.0" in text and "archiver_verify_failures_total 1.0" in text

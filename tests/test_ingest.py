@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from conftest import NIP_A, NIP_B, make_docx, make_exe, make_pdf, make_png, make_xlsx
 
 from archiver.catalog import core as subs
@@ -185,6 +186,7 @@ def test_ingest_given_paths_only(ws, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "not inside a configured share" in res.output
 
 
+@pytest.mark.embedded("file modes and names of local blob files")
 def test_blobs_are_read_only_and_content_addressed(ws) -> None:
     data = make_pdf("isi")
     ws.put(f"{RHK1}/a.pdf", data)

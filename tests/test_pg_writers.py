@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NIP_A, NIP_B, Workspace
+from conftest import NIP_A, NIP_B, Workspace, set_config_value
 from pgcluster import Cluster, pg_cluster  # noqa: F401
 
 from archiver import accounts
@@ -31,8 +35,7 @@ FILES = 60
 def _workspace(tmp_path: Path, cluster: Cluster, name: str, *, second_share: bool = False) -> Workspace:
     cfg = write_workspace(tmp_path / "ws")
     text = cfg.read_text()
-    assert 'catalog_url = ""' in text
-    text = text.replace('catalog_url = ""', f'catalog_url = "{cluster.new_database(name)}"', 1)
+    text = set_config_value(text, "archive", "catalog_url", f'"{cluster.new_database(name)}"')
     if second_share:
         (cfg.parent / "drop2").mkdir()
         text += '\n[shares.drop2]\npath = "drop2"\npattern = "{nip}/{tahun}/{periode}/{rhk}/..."\n'
@@ -196,3 +199,102 @@ def test_concurrent_failed_logins_all_count(tmp_path: Path, pg_cluster: Cluster)
         assert accounts.locked_for(archive.catalog, "budi", "10.0.0.7", now) > 0
     finally:
         archive.close()
+
+
+def _settle_quickly(ws: Workspace) -> None:
+    """Small watcher intervals, through the configuration file as an operator would set them."""
+    text = ws.config_path.read_text(encoding="utf-8")
+    for key, value in (("settle_seconds", "0.3"), ("reconcile_interval_seconds", "5.0")):
+        text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.MULTILINE)
+        assert n == 1, key
+    ws.config_path.write_text(text, encoding="utf-8")
+
+
+def _catalog_now(ws: Workspace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    archive = ws.open()
+    try:
+        with archive.catalog.read() as conn:
+            events = custody.history(conn)
+        return list(subs.list_submissions(archive.catalog)), events
+    finally:
+        archive.close()
+
+
+def _wait_until(ws: Workspace, done: Callable[[list[dict[str, Any]], list[dict[str, Any]]], bool],
+                what: str, procs: list[subprocess.Popen[str]], timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for p in procs:
+            assert p.poll() is None, f"a watcher stopped: {p.communicate()[1][-3000:]}"
+        if done(*_catalog_now(ws)):
+            return
+        time.sleep(0.3)
+    rows, events = _catalog_now(ws)
+    raise AssertionError(f"timed out waiting for {what}: {len(rows)} submissions, "
+                         f"{Counter(e['kind'] for e in events)}")
+
+
+def _stopped(p: subprocess.Popen[str]) -> tuple[str, str]:
+    """The output of a watcher asked to stop; one that does not stop in 120 s is killed and reported."""
+    try:
+        return p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return out, err + "\n(did not stop within 120 s of SIGTERM; killed)"
+
+
+@pytest.mark.parametrize("watchers", [2, 4])
+def test_watchers_on_one_share_record_rewrites_moves_and_removals_once(
+        tmp_path: Path, pg_cluster: Cluster, watchers: int) -> None:  # noqa: F811
+    """N `archiver watch` processes on the same share: new files, rewrites, renames and deletions
+    each become exactly one submission, version, `moved` or `removed` event."""
+    ws = _workspace(tmp_path, pg_cluster, f"watchers_{watchers}")
+    _settle_quickly(ws)
+    n_files, rewritten, moved, removed = 40, range(0, 20), range(20, 30), range(30, 35)
+    with VerifyLoop(ws) as loop:
+        procs = [_start(ws, "watch") for _ in range(watchers)]
+        try:
+            for i in range(n_files):
+                ws.put(_relpath(i), _content(i, 1))
+            _wait_until(ws, lambda rows, _: len(rows) == n_files, "the first files", procs)
+            for i in rewritten:
+                ws.put(_relpath(i), _content(i, 2))
+            for i in moved:
+                src = ws.drop / _relpath(i)
+                src.rename(src.with_name(f"dipindah-{i:02d}.txt"))
+            for i in removed:
+                (ws.drop / _relpath(i)).unlink()
+
+            def settled(rows: list[dict[str, Any]], events: list[dict[str, Any]]) -> bool:
+                kinds = Counter(e["kind"] for e in events)
+                return (len(rows) == n_files + len(rewritten) and kinds["moved"] >= len(moved)
+                        and kinds["removed"] >= len(removed))
+
+            _wait_until(ws, settled, "the rewrites, moves and removals", procs)
+            time.sleep(3)  # a late duplicate would show up now
+        finally:
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+            outs = [_stopped(p) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-3000:]
+        assert "Traceback" not in err, err[-3000:]
+
+    assert loop.problems() == []
+    rows = _check_chain_and_custody(ws)
+    _, events = _catalog_now(ws)
+    by_path: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_path.setdefault(row["relpath"], []).append(row)
+    for i in rewritten:
+        assert sorted(r["version"] for r in by_path[_relpath(i)]) == [1, 2], by_path[_relpath(i)]
+    moves = [e["detail"] for e in events if e["kind"] == "moved"]
+    assert sorted((m["from"], m["to"]) for m in moves) == sorted(
+        (_relpath(i), _relpath(i).rsplit("/", 1)[0] + f"/dipindah-{i:02d}.txt") for i in moved)
+    for i in moved:
+        assert _relpath(i) not in by_path
+    gone = [e["detail"]["path"] for e in events if e["kind"] == "removed"]
+    assert sorted(gone) == sorted(_relpath(i) for i in removed)
+    assert all(by_path[_relpath(i)][0]["removed_at"] for i in removed)
+    _final_verify(ws)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from contextlib import AbstractContextManager
 
-from conftest import NIP_A, make_docx, make_pdf
+from conftest import NIP_A, CatalogRows, make_docx, make_pdf
 
 RHK1 = f"{NIP_A}/2026/TW1/RHK-01"
 
@@ -22,8 +22,8 @@ def _verify(ws) -> tuple[int, dict]:
     return res.exit_code, json.loads(res.stdout)
 
 
-def _db(ws) -> sqlite3.Connection:
-    return sqlite3.connect(ws.root / "archive" / "catalog.sqlite")
+def _db(ws) -> AbstractContextManager[CatalogRows]:
+    return ws.db()
 
 
 def test_clean_archive_verifies_and_records_an_event(ws) -> None:
@@ -38,14 +38,8 @@ def test_clean_archive_verifies_and_records_an_event(ws) -> None:
 
 def test_flipped_byte_deleted_blob_and_edited_event_are_all_named(ws) -> None:
     a, b, c = _ingest_three(ws)
-    with ws.open() as arc:
-        pa = arc.store.path_of(a["sha256"])
-        pb = arc.store.path_of(b["sha256"])
-    pa.chmod(0o644)
-    data = bytearray(pa.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    pa.write_bytes(bytes(data))
-    pb.unlink()
+    ws.damage_blob(a["sha256"])
+    ws.remove_blob(b["sha256"])
     with _db(ws) as db:
         db.execute("update events set detail = replace(detail, 'c.docx', 'x.docx') where seq = 6")
     code, rep = _verify(ws)
@@ -98,8 +92,7 @@ def test_orphan_blob_and_row_without_blob(ws) -> None:
     _ingest_three(ws)
     with ws.open() as arc:
         sha, _ = arc.store.put_bytes(b"bytes nobody catalogued")
-    with _db(ws) as db:
-        db.execute("pragma foreign_keys=off")
+    with ws.db(foreign_keys=False) as db:
         db.execute("update submissions set sha256 = ? where id = 1", ("f" * 64,))
     code, rep = _verify(ws)
     kinds = {p["kind"] for p in rep["problems"]}

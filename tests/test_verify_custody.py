@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from contextlib import AbstractContextManager
 
-from conftest import NIP_A, NIP_B, Workspace, make_docx, make_exe, make_pdf
+from conftest import NIP_A, NIP_B, CatalogRows, Workspace, make_docx, make_exe, make_pdf
 
 from archiver.ingest import record_removal, release
 from archiver.skp.resolution import relink
@@ -18,8 +18,8 @@ def _verify(ws: Workspace) -> tuple[int, dict]:
     return res.exit_code, json.loads(res.stdout)
 
 
-def _db(ws: Workspace) -> sqlite3.Connection:
-    return sqlite3.connect(ws.root / "archive" / "catalog.sqlite")
+def _db(ws: Workspace) -> AbstractContextManager[CatalogRows]:
+    return ws.db()
 
 
 def _archive_with_history(ws: Workspace) -> dict[str, dict]:

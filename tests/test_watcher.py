@@ -9,18 +9,17 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NIP_A, NIP_B, Workspace, make_pdf, wait_for
+from conftest import NIP_A, NIP_B, CatalogRows, Row, Workspace, make_pdf, wait_for
 
 from archiver.catalog import custody
 from archiver.reconcile import SettleTracker, scan_changes
@@ -48,13 +47,11 @@ def configure(ws: Workspace, *, polling: bool = False, settle: float = SETTLE, r
     ws.config_path.write_text(text, encoding="utf-8")
 
 
-def db(ws: Workspace) -> sqlite3.Connection:
-    conn = sqlite3.connect(ws.root / "archive" / "catalog.sqlite", timeout=30)
-    conn.row_factory = sqlite3.Row
-    return conn
+def db(ws: Workspace) -> AbstractContextManager[CatalogRows]:
+    return ws.db(read=True)
 
 
-def submissions(ws: Workspace, relpath: str | None = None) -> list[sqlite3.Row]:
+def submissions(ws: Workspace, relpath: str | None = None) -> list[Row]:
     with db(ws) as conn:
         if relpath is None:
             return conn.execute("select * from submissions order by id").fetchall()
@@ -79,9 +76,12 @@ def running(ws: Workspace, before: Callable[[], None] | None = None, **kw: Any) 
 
     def target() -> None:
         try:
+            # A PostgreSQL catalog and an S3 store are reached over the network: open them before
+            # `before` drops privileges (the S3 SDK reads its data files from the root-only Python).
+            early = None if ws.config.archive.resolved_catalog_url.startswith("sqlite") else ws.open()
             if before is not None:
                 before()
-            with ws.open() as archive:
+            with early or ws.open() as archive:
                 box["watcher"] = Watcher(archive, check_writers=True, **kw)
                 box["watcher"].run(stop)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
@@ -358,7 +358,7 @@ def test_sigkill_mid_burst_then_restart_archives_everything_exactly_once(ws: Wor
                for d in decisions)
 
     rows = submissions(ws)
-    per_path: dict[str, list[sqlite3.Row]] = {}
+    per_path: dict[str, list[Row]] = {}
     for r in rows:
         per_path.setdefault(r["relpath"], []).append(r)
     assert set(per_path) == set(expected)

@@ -415,9 +415,7 @@ def test_evidence_detail_shows_versions_preview_and_integrity(site: Site) -> Non
     assert "Utuh" in ani.get(f"/e/{sha}").text
     first = ani.get(f"/e/{sha}/unduh?s={first_id}")
     assert "laporan%20sosialisasi.pdf" in first.headers["content-disposition"]
-    blob = site.ws.config.archive.path / "blobs" / sha[:2] / sha[2:4] / sha
-    blob.chmod(0o644)
-    blob.write_bytes(v2)
+    site.ws.replace_blob(sha, v2)
     ani.post(f"/e/{sha}/periksa", data={"csrf_token": token})
     assert "RUSAK" in ani.get(f"/e/{sha}").text  # (downloading it now ends with an error: tests/test_fixity.py)
 
