@@ -116,6 +116,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if CLUSTER and mark is not None:
         why = mark.args[0] if mark.args else "about the embedded default"
         pytest.skip(f"embedded default only: {why}")
+    whoosh = item.get_closest_marker("whoosh")
+    if whoosh is not None and CLUSTER and os.environ.get("ARCHIVER_TEST_SEARCH") == "postgres":
+        pytest.skip(f"Whoosh index only: {whoosh.args[0] if whoosh.args else 'about the Whoosh index itself'}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx, set_config_value
 from test_extract import slow_pdf
 
@@ -32,6 +33,7 @@ def _set(ws: Workspace, **values: str) -> None:
     ws.config_path.write_text(text, encoding="utf-8")
 
 
+@pytest.mark.whoosh("counts Whoosh commits")
 def test_a_looping_pdf_among_50_good_files_stalls_nothing_and_one_commit_holds_them(ws: Workspace) -> None:
     _set(ws, timeout_seconds="1.0", ocr="false", workers="2")
     base = f"{NIP_A}/2026/TW1/RHK-01"
@@ -64,6 +66,7 @@ def _generation(ws: Workspace) -> str:
     return gen
 
 
+@pytest.mark.whoosh("Whoosh segments and merges")
 def test_batches_follow_batch_size_and_the_pass_merges(ws: Workspace) -> None:
     _set(ws, batch_size="10", ocr="false")
     for i in range(35):

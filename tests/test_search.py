@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from conftest import NIP_A, NIP_B, Workspace, make_docx, make_pdf, make_xlsx
 
@@ -155,6 +156,7 @@ def _result_view(ws: Workspace, *args: str) -> list[tuple[Any, ...]]:
     return [(h["path"], h["sha256"], round(h["score"], 3), h["snippet"]) for h in ws.cli_json("search", *args)]
 
 
+@pytest.mark.whoosh("index generations are Whoosh folders")
 def test_reindex_rebuilds_the_same_results_from_catalog_and_blobs(ws: Workspace) -> None:
     seed(ws)
     queries = [("melaksanakan",), ("rapat",), ("kegiatan",), ("", "--nip", NIP_A), ("pelayanan", "--tahun", "2026")]
@@ -210,6 +212,7 @@ def _pending(ws: Workspace) -> list[int]:
         return textstore.pending_ids(archive.catalog, WhooshBackend(ws.config.index.path).generation())
 
 
+@pytest.mark.whoosh("Whoosh's writer lock")
 def test_busy_writer_never_blocks_ingest_and_the_next_pass_indexes(ws: Workspace) -> None:
     seed(ws)
     holder = _hold_writer(ws.config.index.path)
@@ -243,6 +246,7 @@ def test_writer_killed_mid_write_leaves_a_usable_index(ws: Workspace) -> None:
     assert len(paths(ws, "", "--limit", "100")) == 4
 
 
+@pytest.mark.whoosh("a corrupt Whoosh folder")
 def test_corrupt_index_is_moved_aside_and_rebuilt(ws: Workspace) -> None:
     seed(ws)
     index_dir = ws.config.index.path
@@ -277,6 +281,7 @@ _SEARCH_LOOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.whoosh("Whoosh segments written while searched")
 def test_searches_run_while_documents_are_written(ws: Workspace) -> None:
     seed(ws)
     searcher = subprocess.Popen([sys.executable, "-c", _SEARCH_LOOP, str(ws.config.index.path), "6"],

@@ -106,6 +106,7 @@ def test_home_goes_to_search_and_bad_queries_explain(searchable: Site) -> None:
     assert r.status_code == 200 and 'role="alert"' in r.text and "18 digits" in r.text
 
 
+@pytest.mark.whoosh("the app's Whoosh searchers and generations")
 def test_web_search_sees_new_files_and_a_reindex(searchable: Site) -> None:
     """The app keeps its searchers open between requests: a file indexed after the first
     search is found by the next one, and a rebuild (a new index generation) is picked up."""
