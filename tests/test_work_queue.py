@@ -246,8 +246,7 @@ def test_poisoned_job_fails_after_max_attempts(tmp_path: Path, pg_cluster: Clust
     _put_files(ws, 3)
     _ingest(ws)
     victim = _jobs(ws)[1]
-    blob = ws.root / "archive" / "blobs" / victim["sha256"][:2] / victim["sha256"][2:4] / victim["sha256"]
-    blob.unlink()
+    ws.remove_blob(victim["sha256"])
 
     out = ws.run("work", "--once", "--workers", "1", timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
