@@ -77,7 +77,8 @@ def upgrade() -> None:
         op.create_index("ix_search_docs_terms", "search_docs", ["terms"], postgresql_using="gin")
         for col in FILTER_COLUMNS:
             op.create_index(f"ix_search_docs_{col}", "search_docs", ["generation", col])
-        op.create_index("ix_search_docs_tahun_periode", "search_docs", ["generation", "tahun", "periode"])
+        # received last: a query filtered by tahun + periode walks its newest matches in that range only
+        op.create_index("ix_search_docs_tahun_periode", "search_docs", ["generation", "tahun", "periode", "received"])
 
 
 def downgrade() -> None:
