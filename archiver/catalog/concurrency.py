@@ -18,6 +18,7 @@ writers run one after the other. PostgreSQL runs them at once (READ COMMITTED), 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,8 +46,9 @@ def lock_path(conn: Connection, share: str, relpath: str) -> None:
 
 
 def insert_missing(conn: Connection, table: sa.Table, values: dict[str, Any]) -> bool:
-    """Insert the row unless its primary key exists (committed or being inserted by another
-    transaction, which is waited for). True when this call inserted it."""
+    """Insert the row unless it collides with a row under a unique key, the primary key or a
+    partial unique index (committed or being inserted by another transaction, which is waited
+    for). True when this call inserted it."""
     dialect = conn.dialect.name
     stmt: Any
     if dialect == "postgresql":  # RETURNING: the row count of a skipped insert is not reliable through SQLAlchemy
@@ -61,3 +63,19 @@ def insert_missing(conn: Connection, table: sa.Table, values: dict[str, Any]) ->
             return False
         stmt = table.insert().values(**values)
     return bool(conn.execute(stmt).rowcount)
+
+
+def upsert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Insert ``rows``, or update their other columns where a row with the same ``keys`` (a
+    unique key) exists: one statement, safe with several writers at once."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        set_ = {c: ins.excluded[c] for c in rows[0] if c not in keys}
+        conn.execute(ins.on_conflict_do_update(index_elements=list(keys), set_=set_), list(rows))
+        return
+    for row in rows:  # another database: one writer at a time is assumed (as before)
+        conn.execute(table.delete().where(*(table.c[k] == row[k] for k in keys)))
+    conn.execute(table.insert(), list(rows))

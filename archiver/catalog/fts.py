@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from . import Catalog
-from .concurrency import is_postgresql
+from .concurrency import is_postgresql, upsert
 from .schema import search_docs, search_live
 
 #: The two-key advisory lock of the search index (writers shared, the generation switch exclusive).
@@ -91,11 +91,8 @@ def _upsert(conn: Connection, generation: str, rows: Sequence[dict[str, Any]]) -
     """Rows (``terms``: a tsvector literal) upserted in key order (one lock order for every node)."""
     ordered = sorted(rows, key=lambda r: int(r["key"]))
     for i in range(0, len(ordered), CHUNK):
-        values = [{**r, "generation": generation} for r in ordered[i:i + CHUNK]]
-        ins = postgresql.insert(search_docs)
-        cols = {c.name: ins.excluded[c.name] for c in search_docs.columns if c.name not in ("generation", "key")}
-        conn.execute(ins.on_conflict_do_update(index_elements=["generation", "key"], set_=cols), values)
-
+        upsert(conn, search_docs, [{**r, "generation": generation} for r in ordered[i:i + CHUNK]],
+               keys=("generation", "key"))
 
 def write_live(catalog: Catalog, name: str, rows: Sequence[dict[str, Any]], deletes: Iterable[int]) -> str | None:
     """Upsert and delete documents of the live generation in one transaction; which generation

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from . import Catalog
-from .concurrency import is_postgresql
+from .concurrency import insert_missing, is_postgresql
 from .schema import JOB_STATES, nodes, submissions, work_jobs
 
 #: The one kind of job so far: extract a submission's text (once per blob) and index it.
@@ -61,18 +60,9 @@ def enqueue(catalog: Catalog, items: list[tuple[int, str]], at: str, *, kind: st
     with catalog.begin() as conn:
         now = db_now(conn)
         for submission_id, sha256 in items:
-            values = {"kind": kind, "submission_id": submission_id, "sha256": sha256, "state": "queued",
-                      "attempts": 0, "run_after": now, "created_at": at, "updated_at": at}
-            stmt: Any
-            if is_postgresql(conn):
-                stmt = postgresql.insert(work_jobs).values(**values).on_conflict_do_nothing(
-                    index_elements=["kind", "submission_id"], index_where=work_jobs.c.state != "done"
-                ).returning(work_jobs.c.id)
-                added += conn.execute(stmt).first() is not None
-            else:
-                stmt = sqlite.insert(work_jobs).values(**values).on_conflict_do_nothing(
-                    index_elements=["kind", "submission_id"], index_where=work_jobs.c.state != "done")
-                added += conn.execute(stmt).rowcount
+            added += insert_missing(conn, work_jobs, {
+                "kind": kind, "submission_id": submission_id, "sha256": sha256, "state": "queued",
+                "attempts": 0, "run_after": now, "created_at": at, "updated_at": at})
     return added
 
 
@@ -207,10 +197,7 @@ def beat(catalog: Catalog, *, name: str, host: str, role: str, pid: int, state: 
                   "heartbeat_at": at, "heartbeat": db_now(conn), "interval": interval}
         r = conn.execute(nodes.update().where(nodes.c.name == name).values(**values))
         if not r.rowcount:
-            stmt: Any = (postgresql.insert(nodes) if is_postgresql(conn) else sqlite.insert(nodes)).values(
-                name=name, jobs_done=0, jobs_failed=0, **values)
-            conn.execute(stmt.on_conflict_do_nothing())
-
+            insert_missing(conn, nodes, {"name": name, "jobs_done": 0, "jobs_failed": 0, **values})
 
 def list_nodes(catalog: Catalog) -> tuple[list[dict[str, Any]], float]:
     """Every node's row (by name) and the database's clock now (to judge the heartbeats)."""

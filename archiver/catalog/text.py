@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from . import Catalog
-from .concurrency import insert_missing
+from .concurrency import insert_missing, upsert
 from .schema import STORED, blob_text, index_queue, search_indexed, skp_pegawai, submissions
 
 CHUNK = 500
@@ -169,23 +168,8 @@ def mark_indexed(catalog: Catalog, ids: Sequence[int], generation: str, at: str,
                 continue
             rows = [{"index_id": index_id, "submission_id": s, "generation": generation, "indexed_at": at}
                     for s in chunk]
-            _upsert_markers(conn, rows)
+            upsert(conn, search_indexed, rows, keys=("index_id", "submission_id"))
             conn.execute(index_queue.delete().where(index_queue.c.submission_id.in_(chunk)))
-
-
-def _upsert_markers(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    dialect = conn.dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        ins = (postgresql.insert(search_indexed) if dialect == "postgresql" else sqlite.insert(search_indexed))
-        stmt = ins.on_conflict_do_update(index_elements=["index_id", "submission_id"],
-                                         set_={"generation": ins.excluded.generation,
-                                               "indexed_at": ins.excluded.indexed_at})
-        conn.execute(stmt, rows)
-        return
-    ids = [r["submission_id"] for r in rows]
-    conn.execute(search_indexed.delete().where(search_indexed.c.index_id == rows[0]["index_id"],
-                                               search_indexed.c.submission_id.in_(ids)))
-    conn.execute(search_indexed.insert(), rows)
 
 
 def enqueue(catalog: Catalog, ids: Sequence[int], at: str) -> None:

@@ -29,8 +29,8 @@ from ...catalog import Catalog, fts
 from ...errors import UsageError
 from .._backend import FilterValue, Hit, IndexDoc, IndexMissing, Page
 from .._query import exact_filters
-from .._whoosh.query import parse_query, query_tree
-from .tsquery import condition, highlight_terms, rank_query, tsvector_literal
+from .._whoosh.query import content_terms, parse_query, query_tree
+from .tsquery import condition, rank_query, tsvector_literal
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class PostgresBackend:
             cond = condition(tree)
             ranked = rank_query(tree)
             rank = " | ".join(ranked) if ranked else None
-            terms = highlight_terms(tree)
+            terms = sorted(content_terms(parsed))  # what snippets mark, as the Whoosh backend gives them
         found, total = fts.search(self.catalog, generation, cond, rank=rank, filters=exact,
                                   received=(start, end), limit=limit)
         hits = [Hit(str(f["key"]), score, {**f, "key": str(f["key"])}) for score, f in found]

@@ -102,23 +102,3 @@ def rank_query(node: tuple[Any, ...], *, negated: bool = False) -> list[str]:
         return [quote(node[2]) + ":*"]
     return [quote(w) for w in node[2]]
 
-
-def highlight_terms(node: tuple[Any, ...]) -> list[str]:
-    """The content terms snippets mark (``prefix*`` for a prefix), as the Whoosh backend gives them."""
-    out: set[str] = set()
-
-    def walk(n: tuple[Any, ...]) -> None:
-        if n[0] in ("and", "or"):
-            for c in n[1]:
-                walk(c)
-        elif n[0] == "not":
-            walk(n[1])
-        elif n[0] in ("term", "phrase", "prefix") and _content(n[1]):
-            if n[0] == "term":
-                out.add(n[2])
-            elif n[0] == "prefix":
-                out.add(n[2] + "*")
-            else:
-                out.update(n[2])
-    walk(node)
-    return sorted(out)
