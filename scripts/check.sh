@@ -5,6 +5,10 @@
 #   bash scripts/check.sh -k search  # extra arguments go to pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# These are the checks CI runs: a system program the tests need and scripts/install.sh installs
+# (PostgreSQL, LibreOffice, Tesseract, Chromium, ...) fails its tests when missing, never skips
+# (tests/conftest.py: require_program; a bare `pytest` outside CI skips them with a message).
+export CI=true
 # The Python of archiver's virtual environment when `scripts/install.sh --dev` made it for this
 # checkout (editable, with the test tools); otherwise python3 as found on PATH.
 # shellcheck source=scripts/venv-paths.sh
