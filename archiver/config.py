@@ -68,6 +68,10 @@ class ArchiveSettings(_Section):
     timezone: str = Field(default="Asia/Jakarta", description=(
         "Office time zone for display: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT). "
         "Times are stored in UTC."))
+    language: Literal["id", "en"] = Field(default="id", description=(
+        "Language of what people read: CLI output, errors, web pages ('id' Bahasa Indonesia, 'en' English). "
+        "`--lang` or ARCHIVER_LANG overrides it for a command; on the web a user's choice, then the "
+        "browser's Accept-Language, come first. Generated official documents are always Indonesian."))
 
     _resolve_path = field_validator("path")(_resolve)
 

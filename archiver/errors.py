@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import errno
 
+from .i18n import _
+
 
 class ArchiverError(Exception):
     exit_code = 1
@@ -33,7 +35,7 @@ class ArchiverError(Exception):
         if self.details:
             text += "\n" + "\n".join(f"  - {d}" for d in self.details)
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += "\n  " + _("hint: {hint}").format(hint=self.hint)
         return text
 
 
@@ -74,6 +76,6 @@ DISK_FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", 
 
 def disk_full(what: str) -> DiskFull:
     """The one message for a full disk (``what``: what could not be written)."""
-    return DiskFull(f"Disk penuh: {what} tidak dapat ditulis.",
-                    hint="kosongkan ruang disk atau naikkan kuota, lalu jalankan perintah ini lagi; "
-                         "arsip yang sudah ada tetap utuh, dapat dicari dan diverifikasi")
+    return DiskFull(_("Disk full: {what} cannot be written.").format(what=what),
+                    hint=_("free disk space or raise the quota, then run this command again; the existing "
+                           "archive stays intact, searchable and verifiable"))

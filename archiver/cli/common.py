@@ -11,14 +11,17 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from .. import i18n
 from ..archive import Archive
 from ..config import Config, load_config
+from ..errors import ArchiverError
 
 
 @dataclass
 class AppContext:
     config_path: str | None = None
     quiet: bool = False
+    language_fixed: bool = False  # --lang or ARCHIVER_LANG given: the configuration's language does not apply
     _config: Config | None = field(default=None, repr=False)
     _archive: Archive | None = field(default=None, repr=False)
 
@@ -26,6 +29,8 @@ class AppContext:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            if not self.language_fixed:
+                i18n.set_language(self._config.archive.language)
         return self._config
 
     @property
@@ -38,6 +43,14 @@ class AppContext:
                  unit_scale: bool = False) -> tqdm[Any]:
         return tqdm(total=total, unit=unit, desc=desc, unit_scale=unit_scale, file=sys.stderr,
                     disable=True if self.quiet else None, leave=False, dynamic_ncols=True)
+
+    def apply_configured_language(self) -> None:
+        """Speak the configuration's language from the start (even for errors in the arguments),
+        when there is a readable configuration; a broken one is reported by the command that needs it."""
+        try:
+            self.config  # noqa: B018 - loads it and applies [archive] language
+        except ArchiverError:
+            self._config = None
 
     def close(self) -> None:
         if self._archive is not None:

@@ -6,15 +6,23 @@ and attaches its commands to it; ``archiver.cli`` imports them all.
 
 from __future__ import annotations
 
+import contextvars
+import inspect
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
+from .. import i18n
 from ..errors import DISK_FULL_ERRNOS, ArchiverError, disk_full
+from ..i18n import N_, _
 from .common import AppContext
+
+i18n.install_click()
 
 
 def restrict_umask() -> None:
@@ -26,32 +34,93 @@ def restrict_umask() -> None:
     os.umask(os.umask(0o027) | 0o027)
 
 
-class ArchiverGroup(click.Group):
+@contextmanager
+def _translated_help(params: list[click.Parameter]) -> Iterator[None]:
+    """Option help is marked with N_() at import time, before the language is known: show it
+    translated while the help page is written."""
+    saved = [(p, getattr(p, "help", None)) for p in params]
+    try:
+        for p, text in saved:
+            if text:
+                p.help = _(text)  # type: ignore[attr-defined]
+        yield
+    finally:
+        for p, text in saved:
+            p.help = text  # type: ignore[attr-defined]
+
+
+def _help_text(cmd: click.Command) -> str:
+    """The command's docstring as Click shows it, translated (the catalog's msgid is exactly that)."""
+    return _(inspect.cleandoc(cmd.help).partition("\f")[0]) if cmd.help else ""
+
+
+class ArchiverCommand(click.Command):
+    """A command whose help (docstring, option help) is shown in the reader's language."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        text = _help_text(self)
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        if self.short_help:
+            return _(inspect.cleandoc(self.short_help)).strip()
+        return click.utils.make_default_short_help(_help_text(self), limit).strip() if self.help else ""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self.get_params(ctx)):
+            super().format_options(ctx, formatter)
+
+
+class ArchiverGroup(ArchiverCommand, click.Group):
+    command_class = ArchiverCommand
+    group_class = type  # subgroups are ArchiverGroups too
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # the language chosen for this run does not outlive it (tests invoke the CLI in-process)
+        return contextvars.copy_context().run(super().main, *args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ArchiverError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(_("Error: {message}").format(message=exc), err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             if exc.errno not in DISK_FULL_ERRNOS:
                 raise
-            full = disk_full(f"{exc.filename}" if exc.filename else "data")
-            click.echo(f"Error: {full}", err=True)
+            full = disk_full(f"{exc.filename}" if exc.filename else _("data"))
+            click.echo(_("Error: {message}").format(message=full), err=True)
             ctx.exit(full.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo(_("Interrupted."), err=True)
             ctx.exit(130)
 
 
+def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--lang / ARCHIVER_LANG, applied as soon as it is parsed (it is eager: `--lang en --help` works)."""
+    if value:
+        language = i18n.normalize_language(value)
+        if language is None:
+            raise click.BadParameter(_("write one of: {choices}").format(choices=", ".join(i18n.LANGUAGES)))
+        i18n.set_language(language)
+    return value
+
+
 @click.group(cls=ArchiverGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--lang", "language", metavar="id|en", envvar="ARCHIVER_LANG", is_eager=True, expose_value=True,
+              callback=_set_language,
+              help=N_("Language of messages: id (Bahasa Indonesia, the default) or en; default from "
+                      "[archive] language, or $ARCHIVER_LANG."))
 @click.option("--config", "config_path", metavar="PATH", envvar="ARCHIVER_CONFIG",
               help="Configuration file (default ./watch_config.toml, or $ARCHIVER_CONFIG).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars; only errors on stderr.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="archiver")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, quiet: bool, verbose: int) -> None:
+def main(ctx: click.Context, language: str | None, config_path: str | None, quiet: bool, verbose: int) -> None:
     """archiver: a trustworthy archive of ASN performance evidence (bukti dukung kinerja).
 
     Staff drop files into shared folders; archiver stores each one write-once under its
@@ -66,7 +135,9 @@ def main(ctx: click.Context, config_path: str | None, quiet: bool, verbose: int)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
-    ctx.obj = AppContext(config_path=config_path, quiet=quiet)
+    ctx.obj = AppContext(config_path=config_path, quiet=quiet, language_fixed=bool(language))
+    if not language:
+        ctx.obj.apply_configured_language()
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from .. import i18n
 from ..archive import Archive, Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ArchiverError
@@ -93,6 +94,7 @@ def create_app(config: Config, *, settings: WebSettings | None = None, clock: Cl
     app.state.skp_source = skp_source
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_headers(app)
+    _add_language(app, config.archive.language)
     _add_error_handlers(app)
     _add_routes(app)
     _add_api_description(app, docs=settings.api_docs)
@@ -129,6 +131,28 @@ def _add_headers(app: FastAPI) -> None:
             response.headers.setdefault(k, v)
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+#: The cookie holding a user's language choice (set by /bahasa).
+LANG_COOKIE = "archiver_lang"
+
+
+def request_language(request: Request, default: str) -> str:
+    """The user's choice (cookie), else the browser's Accept-Language, else the configuration."""
+    return (i18n.normalize_language(request.cookies.get(LANG_COOKIE))
+            or i18n.negotiate(request.headers.get("accept-language"), default))
+
+
+def _add_language(app: FastAPI, default: str) -> None:
+    @app.middleware("http")
+    async def language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        chosen = request_language(request, default)
+        with i18n.use_language(chosen):
+            response = await call_next(request)
+        response.headers.setdefault("Content-Language", chosen)
+        vary = response.headers.get("Vary")
+        response.headers["Vary"] = f"{vary}, Accept-Language, Cookie" if vary else "Accept-Language, Cookie"
         return response
 
 

@@ -13,6 +13,7 @@ from fastapi import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from .. import i18n
 from ..accounts import Session
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,7 +39,11 @@ def make_templates(timezone: str) -> Jinja2Templates:
         autoescape=True,  # every template, whatever its name: file names and reasons come from staff
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # {{ _("Search") }}, {{ _("%(n)s files", n=n) }}, {% trans %}: the request's language (i18n's ContextVar)
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,  # type: ignore[attr-defined]
+                                  pgettext=i18n.pgettext)
     zone = ZoneInfo(timezone)
     label = _ZONE_LABEL.get(timezone, timezone)
 
@@ -70,5 +75,6 @@ def render(request: Request, name: str, session: Session | None, status_code: in
            **context: Any) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
     base = {"user": session.user if session else None, "csrf_token": session.csrf if session else "",
-            "features": request.app.state.features, "path": request.url.path}
+            "features": request.app.state.features, "path": request.url.path,
+            "lang": i18n.current_language(), "languages": i18n.LANGUAGE_NAMES}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

@@ -1,0 +1,145 @@
+"""Messages in the reader's language: one gettext message catalog, Bahasa Indonesia by default.
+
+Every sentence a person reads (CLI output, errors and hints, web pages, import reports,
+custody descriptions) is written in the code in English and wrapped::
+
+    from archiver.i18n import _, N_, ngettext
+    raise UsageError(_("No SKP for NIP {nip} in {tahun}.").format(nip=nip, tahun=tahun))
+    click.echo(ngettext("{n} file archived", "{n} files archived", n).format(n=n))
+    LABEL = N_("archived")        # marked at import time, translated where it is shown: _(LABEL)
+
+The Indonesian translations live in ``archiver/locale/id/LC_MESSAGES/<part>.po`` (one part per
+area, so translators and developers do not edit one huge file), compiled beside them to
+``.mo`` by ``python tools/i18n.py compile``; English is the source text itself.
+``tests/test_i18n.py`` fails on any wrapped message without an Indonesian translation, on any
+user-facing literal left unwrapped, and on a ``.mo`` older than its ``.po``.
+
+The language is per context (a ``ContextVar``): the CLI sets it once from ``--lang`` /
+``ARCHIVER_LANG`` / ``[archive] language``; the web sets it per request from the user's
+choice (cookie), the browser's ``Accept-Language``, or the configuration. Generated official
+documents are always Indonesian: they follow the regulation's forms, not the reader.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.core import negotiate_locale
+from babel.support import Translations
+
+#: Languages with a catalog ("en" is the source text). The first is the default.
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_language: ContextVar[str] = ContextVar("archiver_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """All parts of ``language``'s catalog merged into one (English: the source text)."""
+    merged: Translations | None = None
+    for mo in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.mo")):
+        with mo.open("rb") as fp:
+            part = Translations(fp, domain="archiver")
+        merged = part if merged is None else merged.merge(part)
+    return merged if merged is not None else _gettext.NullTranslations()
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def normalize_language(value: str | None) -> str | None:
+    """``"id"``, ``"en"`` (also ``id_ID``, ``en-US``, ``Indonesia`` ...) or None when unknown/empty."""
+    if not value:
+        return None
+    v = value.strip().lower().replace("_", "-")
+    if v in ("id", "in", "ind", "indonesia", "indonesian", "bahasa", "bahasa indonesia") \
+            or v.startswith(("id-", "in-")):
+        return "id"
+    if v in ("en", "eng", "english", "inggris") or v.startswith("en-"):
+        return "en"
+    return None
+
+
+def set_language(language: str) -> None:
+    """Use ``language`` for the rest of this context (the CLI: the whole process)."""
+    _language.set(normalize_language(language) or DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def use_language(language: str) -> Iterator[None]:
+    token = _language.set(normalize_language(language) or DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """The language to answer a browser in, from its ``Accept-Language`` header (RFC 9110 q-values)."""
+    if not accept_language:
+        return default
+    ranked: list[tuple[float, int, str]] = []
+    for i, item in enumerate(accept_language.split(",")):
+        tag, _sep, params = item.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            k, _eq, v = p.strip().partition("=")
+            if k.strip() == "q":
+                try:
+                    q = float(v)
+                except ValueError:
+                    q = 0.0
+        if tag.strip() and q > 0:
+            ranked.append((-q, i, tag.strip().replace("-", "_")))
+    preferred = [tag for _q, _i, tag in sorted(ranked)]
+    chosen = negotiate_locale(preferred, [*LANGUAGES, "id_ID", "en_US", "en_GB"])
+    return normalize_language(chosen) or default
+
+
+def gettext(message: str) -> str:
+    """``message`` (English source text) in the current language."""
+    return translations(_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for ``n`` (Indonesian has one form; English two)."""
+    return translations(_language.get()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` where the same English word needs different translations (e.g. a status vs a verb)."""
+    return translations(_language.get()).pgettext(context, message)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog without translating it now (module-level labels)."""
+    return message
+
+
+#: Click's own messages ("Usage:", "Missing option", "Show this message and exit." ...): Click
+#: calls the stdlib ``gettext`` it imported by name, so those names are pointed at ours.
+_CLICK_MODULES = ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
+                  "click.types", "click.termui", "click.utils", "click.shell_completion")
+
+
+def install_click() -> None:
+    """Make Click's built-in texts follow the current language (idempotent)."""
+    for name in _CLICK_MODULES:
+        mod = importlib.import_module(name)
+        if hasattr(mod, "_"):
+            mod._ = gettext  # type: ignore[attr-defined]
+        if hasattr(mod, "ngettext"):
+            mod.ngettext = ngettext  # type: ignore[attr-defined]
