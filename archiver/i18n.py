@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import importlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -127,6 +128,32 @@ _ = gettext
 def N_(message: str) -> str:
     """Mark ``message`` for the catalog without translating it now (module-level labels)."""
     return message
+
+
+def deferred(message: str, **args: object) -> str:
+    """A message to store now (a quarantine or unlinked reason, a custody description) and show
+    later in the reader's language: ``render()`` translates it when shown. ``message`` must be a
+    literal (the extractor finds ``deferred("...")`` like ``_("...")``); ``args`` are JSON values,
+    and may themselves be ``deferred(...)`` texts."""
+    return json.dumps({"i18n": message, "args": args}, ensure_ascii=False, sort_keys=True)
+
+
+def render(stored: str | None) -> str:
+    """A stored message in the current language. Text stored before messages were deferred (or
+    by hand) is shown as it is."""
+    if not stored or not stored.startswith('{"'):
+        return stored or ""
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(data, dict) or not isinstance(data.get("i18n"), str):
+        return stored
+    args = {k: render(v) if isinstance(v, str) else v for k, v in (data.get("args") or {}).items()}
+    try:
+        return gettext(data["i18n"]).format(**args)
+    except (KeyError, IndexError, ValueError):
+        return data["i18n"]
 
 
 #: Click's own messages ("Usage:", "Missing option", "Show this message and exit." ...): Click

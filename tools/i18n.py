@@ -34,6 +34,10 @@ METHOD_MAP = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "p
 OPTIONS_MAP = {"**/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
 
 
+#: Babel's keywords plus archiver.i18n.deferred (a message stored now, translated when shown).
+KEYWORDS = {**DEFAULT_KEYWORDS, "deferred": None}
+
+
 @dataclass(frozen=True)
 class Message:
     msgid: str | tuple[str, str]
@@ -50,7 +54,7 @@ def extracted() -> list[Message]:
     """Every message the code and templates ask the catalog for."""
     out: list[Message] = []
     for filename, lineno, msgid, _comments, context in extract_from_dir(
-            str(PACKAGE), METHOD_MAP, OPTIONS_MAP, keywords=DEFAULT_KEYWORDS):
+            str(PACKAGE), METHOD_MAP, OPTIONS_MAP, keywords=KEYWORDS):
         if not msgid or (isinstance(msgid, tuple) and not msgid[0]):
             continue
         out.append(Message(msgid, context, f"archiver/{filename}:{lineno}"))
