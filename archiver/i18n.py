@@ -153,7 +153,7 @@ def render(stored: str | None) -> str:
     try:
         return gettext(data["i18n"]).format(**args)
     except (KeyError, IndexError, ValueError):
-        return data["i18n"]
+        return str(data["i18n"])
 
 
 #: Click's own messages ("Usage:", "Missing option", "Show this message and exit." ...): Click
