@@ -44,16 +44,17 @@ from .archive import Archive, iso
 from .catalog import Catalog
 from .catalog import accounts as rows
 from .errors import NotFound, UsageError
+from .i18n import N_, _
 from .nip import NipError, parse_nip
 from .skp.tree import newest_skp_years, subordinates_by_year
 
 ROLES = ("pegawai", "atasan", "auditor", "admin")
 #: What each role may do, shown in `user list` and the users page.
 ROLE_HELP = {
-    "pegawai": "sees only their own evidence (by NIP)",
-    "atasan": "sees their own and their subordinates' evidence (below them in each year's SKP tree)",
-    "auditor": "sees everything, read-only; every view and download is recorded in the custody log",
-    "admin": "sees everything; imports, generates documents, relinks files and manages users",
+    "pegawai": N_("sees only their own evidence (by NIP)"),
+    "atasan": N_("sees their own and their subordinates' evidence (below them in each year's SKP tree)"),
+    "auditor": N_("sees everything, read-only; every view and download is recorded in the custody log"),
+    "admin": N_("sees everything; imports, generates documents, relinks files and manages users"),
 }
 #: Roles that see every pegawai's evidence.
 SEE_ALL = ("auditor", "admin")
@@ -105,21 +106,22 @@ def check_new_user(name: str, role: str, nip: str | None, password: str) -> str 
     """Validate a new account; returns the normalised NIP."""
     problems = []
     if not _NAME.match(name):
-        problems.append(f"user name {name!r}: 2-100 letters, digits, '.', '_', '-' or '@', "
-                        "starting with a letter or digit")
+        problems.append(_("user name {name!r}: 2-100 letters, digits, '.', '_', '-' or '@', "
+                          "starting with a letter or digit").format(name=name))
     if role not in ROLES:
-        problems.append(f"role {role!r}: choose one of {', '.join(ROLES)}")
+        problems.append(_("role {role!r}: choose one of {roles}").format(role=role, roles=", ".join(ROLES)))
     if role in ("pegawai", "atasan") and not nip:
-        problems.append(f"a {role} account needs --nip (the 18-digit NIP whose evidence it may see)")
+        problems.append(_("a {role} account needs a NIP (the 18-digit NIP whose evidence it may see)").format(
+            role=role))
     if nip:
         try:
             nip = parse_nip(nip).nip
         except NipError as exc:
             problems.append(f"NIP: {exc}")
     if len(password) < MIN_PASSWORD:
-        problems.append(f"the password needs at least {MIN_PASSWORD} characters")
+        problems.append(_("the password needs at least {n} characters").format(n=MIN_PASSWORD))
     if problems:
-        raise UsageError("cannot create the user", details=problems)
+        raise UsageError(_("cannot create the user"), details=problems)
     return nip or None
 
 
@@ -130,7 +132,8 @@ def add_user(catalog: Catalog, name: str, role: str, password: str, *, nip: str 
     uid = rows.insert_user(catalog, name=name, role=role, nip=nip, password_hash=_hasher.hash(password),
                            created_at=now)
     if uid is None:
-        raise UsageError(f"user {name!r} exists already", hint="choose another name or disable the old one")
+        raise UsageError(_("user {name!r} exists already").format(name=name),
+                         hint=_("choose another name or disable the old one"))
     return User(uid, name, role, nip)
 
 
@@ -147,7 +150,8 @@ def set_disabled(catalog: Catalog, name: str, disabled: bool = True) -> User:
     """Disable (or enable) an account; a disabled account's sessions end at once."""
     row = rows.set_user_disabled(catalog, name, disabled)
     if row is None:
-        raise NotFound(f"no user named {name!r}", hint="see `archiver user list`")
+        raise NotFound(_("no user named {name!r}").format(name=name),
+                       hint=_("the list of users shows every account name"))
     return User(int(row["id"]), row["name"], row["role"], row["nip"], disabled)
 
 
@@ -216,7 +220,7 @@ def throttle_keys(name: str, ip: str) -> list[tuple[str, str]]:
 def locked_for(catalog: Catalog, name: str, ip: str, now: dt.datetime) -> int:
     """Seconds until a login for this name from this address may be tried again (0 = now)."""
     wait = 0.0
-    for until in rows.locked_until(catalog, [k for _, k in throttle_keys(name, ip)]):
+    for until in rows.locked_until(catalog, [k for _kind, k in throttle_keys(name, ip)]):
         t = dt.datetime.strptime(until, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
         wait = max(wait, (t - now).total_seconds())
     return int(wait + 0.999) if wait > 0 else 0

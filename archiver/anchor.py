@@ -41,6 +41,7 @@ from typing import Any
 from .archive import Archive, iso
 from .catalog import anchors as q
 from .errors import ArchiverError, UsageError
+from .i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -97,20 +98,23 @@ def request_token(url: str, data: bytes, *, timeout: float = 30.0) -> tuple[byte
         with urllib.request.urlopen(http, timeout=timeout) as resp:
             body = resp.read(MAX_RESPONSE + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise TsaError(f"TSA {url} tidak dapat dihubungi: {getattr(exc, 'reason', exc)}",
-                       hint="periksa [anchor] tsa_url dan jaringan; jangkar tetap ditulis ke log jangkar") from None
+        raise TsaError(_("TSA {url} cannot be reached: {error}").format(url=url, error=getattr(exc, 'reason', exc)),
+                       hint=_("check [anchor] tsa_url and the network; the anchor is still written to the "
+                              "anchor log")) from None
     if len(body) > MAX_RESPONSE:
-        raise TsaError(f"jawaban TSA {url} terlalu besar")
+        raise TsaError(_("the answer of TSA {url} is too large").format(url=url))
     try:
         tsr = decode_timestamp_response(body)
     except (ValueError, TypeError) as exc:
-        raise TsaError(f"jawaban TSA {url} bukan token RFC 3161 yang sah: {exc}") from None
+        raise TsaError(_("the answer of TSA {url} is not a valid RFC 3161 token: {error}").format(
+            url=url, error=exc)) from None
     if tsr.status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
-        raise TsaError(f"TSA {url} menolak permintaan (status {tsr.status}: {' '.join(tsr.status_string)})")
+        raise TsaError(_("TSA {url} refused the request (status {status}: {text})").format(
+            url=url, status=tsr.status, text=" ".join(tsr.status_string)))
     if tsr.tst_info.message_imprint.message != hashlib.sha256(data).digest():
-        raise TsaError(f"token dari TSA {url} tidak mencap data yang diminta")
+        raise TsaError(_("the token from TSA {url} does not stamp the data asked for").format(url=url))
     if req.nonce is not None and tsr.tst_info.nonce != req.nonce:
-        raise TsaError(f"token dari TSA {url} membawa nonce lain (jawaban lama diputar ulang?)")
+        raise TsaError(_("the token from TSA {url} carries another nonce (an old answer replayed?)").format(url=url))
     return body, iso(tsr.tst_info.gen_time.replace(tzinfo=tsr.tst_info.gen_time.tzinfo or dt.UTC))
 
 
@@ -121,8 +125,8 @@ def load_roots(path: Path) -> list[Any]:
     try:
         return list(x509.load_pem_x509_certificates(path.read_bytes()))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: sertifikat TSA tidak dapat dibaca: {exc}",
-                         hint="berikan berkas PEM berisi sertifikat akar TSA ([anchor] tsa_ca_file)") from None
+        raise UsageError(_("{path}: the TSA certificate cannot be read: {error}").format(path=path, error=exc),
+                         hint=_("give a PEM file holding the TSA root certificate ([anchor] tsa_ca_file)")) from None
 
 
 def check_token(token: bytes, statement: str, roots: list[Any]) -> str | None:
@@ -132,18 +136,18 @@ def check_token(token: bytes, statement: str, roots: list[Any]) -> str | None:
     try:
         tsr = decode_timestamp_response(token)
     except (ValueError, TypeError) as exc:
-        return f"token rusak: {exc}"
+        return _("damaged token: {error}").format(error=exc)
     if tsr.tst_info.message_imprint.message != hashlib.sha256(statement.encode("utf-8")).digest():
-        return "token tidak mencap pernyataan jangkar ini (pernyataan atau token diganti)"
+        return _("the token does not stamp this anchor statement (the statement or the token was replaced)")
     if not roots:
-        return "token tidak dapat diperiksa: tidak ada sertifikat akar TSA"
+        return _("the token cannot be checked: no TSA root certificate")
     builder = VerifierBuilder()
     for root in roots:
         builder = builder.add_root_certificate(root)
     try:
         builder.build().verify_message(tsr, statement.encode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - any failure of the check is a finding, never a crash
-        return f"tanda tangan TSA tidak sah: {exc}"
+        return _("invalid TSA signature: {error}").format(error=exc)
     return None
 
 
@@ -174,8 +178,8 @@ def _last_line(fh: Any) -> dict[str, Any] | None:
     try:
         last = json.loads(lines[-1])
     except (ValueError, IndexError):
-        raise UsageError("log jangkar rusak pada baris terakhirnya",
-                         hint="jalankan `archiver verify`; jangan menyunting log jangkar") from None
+        raise UsageError(_("the anchor log is damaged on its last line"),
+                         hint=_("run `archiver verify`; do not edit the anchor log")) from None
     return last if isinstance(last, dict) else None
 
 
@@ -218,13 +222,15 @@ def read_log(path: Path) -> tuple[list[dict[str, Any]], list[AnchorProblem]]:
             except ValueError:
                 ok_shape = False
             if not ok_shape:
-                problems.append(AnchorProblem("anchor_log", str(lineno), f"{path} baris {lineno} rusak"))
+                problems.append(AnchorProblem("anchor_log", str(lineno), _("{path} line {lineno} is damaged").format(
+                    path=path, lineno=lineno)))
                 continue
             n += 1
             if entry["n"] != n or entry.get("prev") != prev or _line_hash(entry) != entry.get("line"):
                 problems.append(AnchorProblem("anchor_log", str(lineno),
-                                              f"{path} baris {lineno} tidak menyambung ke baris sebelumnya "
-                                              "(baris disunting, disisipkan atau dihapus)"))
+                                              _("{path} line {lineno} does not follow on from the line before "
+                                                "(a line was edited, inserted or deleted)").format(
+                                                  path=path, lineno=lineno)))
             prev, n = str(entry.get("line")), int(entry["n"])
             entries.append(entry)
     return entries, problems
@@ -284,9 +290,9 @@ def _statement_problem(row: dict[str, Any]) -> str | None:
     try:
         body = json.loads(row["statement"])
     except (ValueError, TypeError):
-        return "pernyataan jangkar bukan JSON"
+        return _("the anchor statement is not JSON")
     if not isinstance(body, dict) or (body.get("seq"), body.get("hash")) != (row["seq"], row["hash"]):
-        return "pernyataan jangkar tidak menyebut kepala rantai yang dicatat barisnya (baris disunting)"
+        return _("the anchor statement does not name the chain head its row records (the row was edited)")
     return None
 
 
@@ -300,17 +306,18 @@ def check_anchors(archive: Archive) -> Iterator[AnchorProblem]:
 
         def against_chain(subject: str, seq: int, hash_: str, when: str) -> Iterator[AnchorProblem]:
             if seq > end:
-                yield AnchorProblem("anchor", subject, f"rantai lacak berakhir di peristiwa {end}, padahal sudah "
-                                                       f"dijangkarkan sampai peristiwa {seq} pada {when}: "
-                                                       "peristiwa dipotong dari ujung rantai")
+                yield AnchorProblem("anchor", subject, _(
+                    "the custody chain ends at event {end}, but it was anchored up to event {seq} on {when}: "
+                    "events were cut from the end of the chain").format(end=end, seq=seq, when=when))
                 return
             actual = q.event_hash_at(conn, seq)
             if actual != hash_:
-                yield AnchorProblem("anchor", subject, f"peristiwa {seq} tidak lagi sama dengan jangkar {when}: "
-                                                       "rantai lacak ditulis ulang sebelum jangkar itu")
+                yield AnchorProblem("anchor", subject, _(
+                    "event {seq} no longer matches the anchor of {when}: the custody chain was rewritten before "
+                    "that anchor").format(seq=seq, when=when))
 
         for row in rows:
-            subject = f"jangkar {row['id']}"
+            subject = _("anchor {id}").format(id=row["id"])
             yield from against_chain(subject, row["seq"], row["hash"], row["at"])
             problem = _statement_problem(row)
             if problem:
@@ -322,22 +329,23 @@ def check_anchors(archive: Archive) -> Iterator[AnchorProblem]:
         path = cfg.log_path
         if not path.exists():
             if any(r["log_hash"] for r in rows):
-                yield AnchorProblem("anchor_log", str(path), f"log jangkar {path} hilang, padahal katalog mencatat "
-                                                             f"{len(rows)} jangkar")
+                yield AnchorProblem("anchor_log", str(path), _(
+                    "anchor log {path} is missing, but the catalog records {n} anchors").format(path=path, n=len(rows)))
             return
         entries, problems = read_log(path)
         yield from problems
         by_statement = {_sha256(r["statement"]): r for r in rows}
         logged = set()
         for e in entries:
-            subject = f"log jangkar baris {e['n']}"
+            subject = _("anchor log line {n}").format(n=e["n"])
             logged.add(e.get("statement_sha256"))
             if isinstance(e.get("seq"), int) and isinstance(e.get("hash"), str):
                 yield from against_chain(subject, e["seq"], e["hash"], str(e.get("at")))
             if e.get("statement_sha256") not in by_statement:
-                yield AnchorProblem("anchor", subject, f"{subject} ({e.get('at')}) tidak ada di katalog: "
-                                                       "jangkar dihapus dari katalog")
+                yield AnchorProblem("anchor", subject, _(
+                    "{subject} ({at}) is not in the catalog: the anchor was deleted from the catalog").format(
+                        subject=subject, at=e.get("at")))
         for r in rows:
             if r["log_hash"] and _sha256(r["statement"]) not in logged:
-                yield AnchorProblem("anchor", f"jangkar {r['id']}", f"jangkar {r['id']} ({r['at']}) tidak ada di "
-                                                                    f"log jangkar {path}")
+                yield AnchorProblem("anchor", _("anchor {id}").format(id=r["id"]), _(
+                    "anchor {id} ({at}) is not in anchor log {path}").format(id=r["id"], at=r["at"], path=path))

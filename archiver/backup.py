@@ -37,6 +37,7 @@ from .catalog import ops
 from .config import CONFIG_NAME, Config, load_config
 from .errors import ArchiverError, StoreError, UsageError
 from .fsutil import fsync_dir
+from .i18n import _, ngettext
 
 MANIFEST = "manifest-sha256.txt"
 INFO = "backup.json"
@@ -136,10 +137,11 @@ def require_sqlite(cfg: Config) -> None:
     """``archiver backup`` copies a SQLite catalog; a PostgreSQL one is dumped with pg_dump (exit 2, with how)."""
     if ops.sqlite_file(cfg.archive.resolved_catalog_url) is None:
         raise UsageError(
-            "katalog memakai PostgreSQL: cadangkan katalognya dengan pg_dump, bukan dengan `archiver backup`",
-            hint="pg_dump --format=custom --file=/cadangan/katalog.dump NAMA_DB (lalu salin folder arsip "
-                 f"{cfg.archive.path}/blobs, watch_config.toml, templates/ dan anchors/); pulihkan dengan "
-                 "pg_restore --clean --dbname NAMA_DB /cadangan/katalog.dump")
+            _("the catalog uses PostgreSQL: back its catalog up with pg_dump, not with `archiver backup`"),
+            hint=_("pg_dump --format=custom --file=/backup/catalog.dump DB_NAME (then copy the archive folder "
+                   "{blobs}, watch_config.toml, templates/ and anchors/); restore with "
+                   "pg_restore --clean --dbname DB_NAME /backup/catalog.dump").format(
+                       blobs=f"{cfg.archive.path}/blobs"))
 
 
 def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progress | None = None) -> BackupReport:
@@ -151,8 +153,9 @@ def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progre
     for name, root in [("[archive] path", cfg.archive.path), ("[index] path", cfg.index.path),
                        *((f"[shares.{n}] path", s.path) for n, s in cfg.shares.items())]:
         if _inside(dest, root):
-            raise UsageError(f"folder cadangan {dest} berada di dalam {name} ({root})",
-                             hint="simpan cadangan di luar arsip dan share, sebaiknya di disk lain")
+            raise UsageError(_("backup folder {dest} is inside {name} ({root})").format(
+                dest=dest, name=name, root=root),
+                             hint=_("keep the backup outside the archive and the shares, preferably on another disk"))
     _prepare_dest(dest)
     (dest / MANIFEST).unlink(missing_ok=True)  # from here on the folder is an unfinished backup
     report = BackupReport(str(dest))
@@ -162,7 +165,7 @@ def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progre
     # truncated chain; an older one only leaves the newest events unanchored, as between two anchors.
     if cfg.source is not None:
         rel = f"config/{CONFIG_NAME}"
-        entries[rel], _ = _copy(cfg.source, dest / rel)
+        entries[rel], _size = _copy(cfg.source, dest / rel)
         report.extras.append(rel)
     for extra in EXTRA_DIRS:
         src_dir = workspace / extra if workspace else None
@@ -171,7 +174,7 @@ def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progre
             continue
         for f in _files(src_dir):
             rel = f"{extra}/{f.relative_to(src_dir).as_posix()}"
-            entries[rel], _ = _copy(f, dest / rel)
+            entries[rel], _size = _copy(f, dest / rel)
         report.extras.append(extra)
 
     tmp_catalog = dest / f".{CATALOG}.part"
@@ -194,11 +197,12 @@ def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progre
             with archive.store.local_path(sha256) as src:
                 digest, n = _copy(src, target, link=link, mode=0o444)
         except (OSError, ArchiverError) as exc:
-            problems.append(f"blob {sha256}: tidak dapat disalin: {exc}")
+            problems.append(_("blob {sha256}: cannot be copied: {error}").format(sha256=sha256, error=exc))
             continue
         if digest != sha256:
             target.unlink(missing_ok=True)
-            problems.append(f"blob {sha256} di arsip sudah berubah (isinya kini {digest}); jalankan `archiver verify`")
+            problems.append(_("blob {sha256} in the archive has changed (its content is now {digest}); "
+                              "run `archiver verify`").format(sha256=sha256, digest=digest))
             continue
         entries[rel] = sha256
         report.blobs_copied += 1
@@ -206,8 +210,10 @@ def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progre
         if progress:
             progress(n)
     if problems:
-        raise StoreError(f"cadangan di {dest} tidak lengkap: {len(problems)} blob bermasalah", details=problems[:50],
-                         hint="perbaiki arsipnya (lihat `archiver verify`), lalu jalankan backup lagi")
+        raise StoreError(ngettext("the backup in {dest} is incomplete: {n} blob has problems",
+                                  "the backup in {dest} is incomplete: {n} blobs have problems",
+                                  len(problems)).format(dest=dest, n=len(problems)), details=problems[:50],
+                         hint=_("repair the archive (see `archiver verify`), then run the backup again"))
 
     info = {"format": FORMAT, "created_at": archive.now(), "source": str(workspace or cfg.archive.path),
             "catalog_revisions": copy.revisions, "counts": copy.counts, "blobs": report.blobs,
@@ -221,11 +227,11 @@ def backup(archive: Archive, dest: Path, *, link: bool = False, progress: Progre
 
 def _prepare_dest(dest: Path) -> None:
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"{dest} bukan folder",
-                         hint="sebutkan folder tujuan cadangan (baru, kosong, atau cadangan lama)")
+        raise UsageError(_("{dest} is not a folder").format(dest=dest),
+                         hint=_("name the folder to back up to (new, empty, or an earlier backup)"))
     if dest.is_dir() and any(dest.iterdir()) and not (dest / INFO).is_file() and not (dest / CATALOG).is_file():
-        raise UsageError(f"folder {dest} berisi berkas lain dan bukan folder cadangan arsip",
-                         hint="pilih folder baru atau kosong, atau folder cadangan sebelumnya (ia diperbarui)")
+        raise UsageError(_("folder {dest} holds other files and is not an archive backup folder").format(dest=dest),
+                         hint=_("choose a new or empty folder, or an earlier backup folder (it is updated)"))
     dest.mkdir(parents=True, exist_ok=True)
 
 
@@ -249,18 +255,20 @@ def read_manifest(src: Path) -> dict[str, str]:
     """relpath -> sha256 of a backup folder; refuses a missing manifest or a path leaving the folder."""
     path = src / MANIFEST
     if not path.is_file():
-        raise UsageError(f"{src} bukan cadangan yang lengkap: {MANIFEST} tidak ada",
-                         hint="cadangan yang terputus tidak dapat dipulihkan; jalankan `archiver backup` lagi")
+        raise UsageError(_("{src} is not a complete backup: {manifest} is missing").format(src=src, manifest=MANIFEST),
+                         hint=_("an interrupted backup cannot be restored; run `archiver backup` again"))
     out: dict[str, str] = {}
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         digest, sep, rel = line.partition("  ")
         parts = Path(rel).parts
         if not sep or len(digest) != 64 or not rel or Path(rel).is_absolute() or ".." in parts:
-            raise UsageError(f"{path} baris {lineno}: bukan baris manifest yang sah: {line[:120]!r}")
+            raise UsageError(_("{path} line {lineno}: not a valid manifest line: {line}").format(
+                path=path, lineno=lineno, line=repr(line[:120])))
         out[rel] = digest
     for needed in (CATALOG, INFO):
         if needed not in out:
-            raise UsageError(f"{path}: {needed} tidak tercantum; folder ini bukan cadangan archiver")
+            raise UsageError(_("{path}: {needed} is not listed; this folder is not an archiver backup").format(
+                path=path, needed=needed))
     return out
 
 
@@ -271,16 +279,19 @@ def check_backup(src: Path, *, progress: Progress | None = None) -> dict[str, st
     for rel, digest in entries.items():
         f = src / rel
         if not f.is_file():
-            problems.append(f"{rel}: tidak ada")
+            problems.append(_("{rel}: missing").format(rel=rel))
             continue
         actual = _hash(f)
         if actual != digest:
-            problems.append(f"{rel}: isinya berubah (SHA-256 {actual}, manifest {digest})")
+            problems.append(_("{rel}: its content changed (SHA-256 {actual}, manifest {digest})").format(
+                rel=rel, actual=actual, digest=digest))
         if progress:
             progress(f.stat().st_size)
     if problems:
-        raise ArchiverError(f"cadangan {src} rusak: {len(problems)} berkas tidak cocok dengan manifest",
-                            details=problems[:50], hint="pakai cadangan lain; cadangan ini tidak dipulihkan")
+        raise ArchiverError(ngettext("backup {src} is damaged: {n} file does not match the manifest",
+                                     "backup {src} is damaged: {n} files do not match the manifest",
+                                     len(problems)).format(src=src, n=len(problems)),
+                            details=problems[:50], hint=_("use another backup; this one is not restored"))
     return entries
 
 
@@ -296,29 +307,30 @@ def restore(src: Path, workspace: Path, *, link: bool = False, reindex: bool = T
     """Restore a backup into a new, empty workspace folder, after checking its manifest."""
     src, workspace = src.expanduser().resolve(), workspace.expanduser().resolve()
     if not src.is_dir():
-        raise UsageError(f"folder cadangan {src} tidak ada")
+        raise UsageError(_("backup folder {src} does not exist").format(src=src))
     if not _empty(workspace):
-        raise UsageError(f"folder tujuan {workspace} tidak kosong",
-                         hint="pemulihan hanya ke folder baru atau kosong; arsip yang ada tidak pernah ditimpa")
+        raise UsageError(_("target folder {workspace} is not empty").format(workspace=workspace),
+                         hint=_("restore only into a new or empty folder; an existing archive is never overwritten"))
     entries = check_backup(src, progress=progress)
     rel_config = f"config/{CONFIG_NAME}"
     if rel_config not in entries:
-        raise UsageError(f"cadangan {src} tidak memuat {CONFIG_NAME}",
-                         hint=f"salin watch_config.toml yang benar ke {src / rel_config}, lalu jalankan "
-                              "`sha256sum` dan tambahkan barisnya ke manifest")
+        raise UsageError(_("backup {src} does not contain {config}").format(src=src, config=CONFIG_NAME),
+                         hint=_("copy the right watch_config.toml to {path}, then run `sha256sum` and add its line "
+                                "to the manifest").format(path=src / rel_config))
     workspace.mkdir(parents=True, exist_ok=True)
     config_path = workspace / CONFIG_NAME
     _copy(src / rel_config, config_path)
     config = load_config(config_path, check_folders=False)
     catalog_file = ops.sqlite_file(config.archive.resolved_catalog_url)
     if catalog_file is None:
-        raise UsageError(f"{config_path}: [archive] catalog_url bukan SQLite; pulihkan katalog PostgreSQL dengan "
-                         "pg_restore")
+        raise UsageError(_("{path}: [archive] catalog_url is not SQLite; restore a PostgreSQL catalog with "
+                           "pg_restore").format(path=config_path))
     busy = [f"{what} {p}" for what, p in (("[archive] path", config.archive.path), ("[index] path", config.index.path))
-            if not _empty(p)] + ([f"katalog {catalog_file}"] if catalog_file.exists() else [])
+            if not _empty(p)] + ([_("catalog {path}").format(path=catalog_file)] if catalog_file.exists() else [])
     if busy:
-        raise UsageError("tujuan pemulihan sudah berisi data: " + "; ".join(busy),
-                         hint="ubah path di watch_config.toml cadangan ke folder kosong, atau pulihkan di mesin lain")
+        raise UsageError(_("the restore target already holds data: {what}").format(what="; ".join(busy)),
+                         hint=_("change the paths in the backup's watch_config.toml to empty folders, or restore "
+                                "on another machine"))
     report = RestoreReport(str(workspace), str(config_path), files_checked=len(entries))
     store_root = config.archive.path
     copied: list[tuple[str, str]] = []
@@ -332,8 +344,10 @@ def restore(src: Path, workspace: Path, *, link: bool = False, reindex: bool = T
     copied.append((_copy(src / CATALOG, catalog_file, mode=0o640)[0], entries[CATALOG]))
     changed = sum(1 for got, want in copied if got != want)
     if changed:  # the backup changed after it was checked (a disk failing under us)
-        raise StoreError(f"{changed} berkas berubah saat disalin dari {src}; pemulihan di {workspace} tidak sah",
-                         hint="hapus folder tujuan dan ulangi pemulihan dari cadangan lain")
+        raise StoreError(ngettext("{n} file changed while being copied from {src}; the restore in {workspace} is "
+                                  "not valid", "{n} files changed while being copied from {src}; the restore in "
+                                  "{workspace} is not valid", changed).format(n=changed, src=src, workspace=workspace),
+                         hint=_("delete the target folder and restore again from another backup"))
     for name, share in config.shares.items():
         if not share.path.exists():
             share.path.mkdir(parents=True)
@@ -352,5 +366,5 @@ def backup_info(src: Path) -> dict[str, Any]:
     try:
         data = json.loads((src / INFO).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{src / INFO} tidak dapat dibaca: {exc}") from None
+        raise UsageError(_("{path} cannot be read: {error}").format(path=src / INFO, error=exc)) from None
     return data if isinstance(data, dict) else {}

@@ -34,6 +34,7 @@ from .config_sections import (
 from .config_sections import Section as _Section
 from .config_sections import resolve_path as _resolve
 from .errors import ConfigError
+from .i18n import _, ngettext
 from .pathpattern import DEFAULT_PATTERN, PathPattern, PatternError
 
 CONFIG_NAME = "watch_config.toml"
@@ -83,7 +84,8 @@ class ArchiveSettings(_Section):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}; write Asia/Jakarta, Asia/Makassar or Asia/Jayapura") from None
+            raise ValueError(_("unknown time zone {zone}; write Asia/Jakarta, Asia/Makassar or Asia/Jayapura").format(
+                zone=repr(v))) from None
         return v
 
     @property
@@ -143,8 +145,8 @@ class LimitSettings(_Section):
 
         unknown = [t for t in v if t not in KNOWN_TYPES]
         if unknown:
-            raise ValueError(f"unknown type(s) {', '.join(map(repr, unknown))}; "
-                             f"known types: {', '.join(sorted(KNOWN_TYPES))}")
+            raise ValueError(_("unknown type(s) {types}; known types: {known}").format(
+                types=", ".join(map(repr, unknown)), known=", ".join(sorted(KNOWN_TYPES))))
         return v
 
 
@@ -199,8 +201,8 @@ class WebAppSettings(_Section):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                raise ValueError(f"{item!r} is not an IP address or network; write e.g. \"10.0.5.7\" "
-                                 "or \"10.0.5.0/24\"") from None
+                raise ValueError(_('{item} is not an IP address or network; write e.g. "10.0.5.7" or "10.0.5.0/24"')
+                                 .format(item=repr(item))) from None
         return v
 
 
@@ -265,25 +267,26 @@ class Config(_Section):
     @model_validator(mode="after")
     def _postgres_index(self) -> Config:
         if self.index.backend == "postgres" and not self.archive.resolved_catalog_url.startswith("postgres"):
-            raise ValueError("[index] backend = \"postgres\" needs a PostgreSQL catalog: set [archive] catalog_url "
-                             "= \"postgresql+psycopg://user@host/db\", or [index] backend = \"whoosh\"")
+            raise ValueError(_('[index] backend = "postgres" needs a PostgreSQL catalog: set [archive] catalog_url '
+                               '= "postgresql+psycopg://user@host/db", or [index] backend = "whoosh"'))
         return self
 
     @field_validator("shares")
     @classmethod
     def _shares(cls, v: dict[str, ShareSettings]) -> dict[str, ShareSettings]:
         if not v:
-            raise ValueError("at least one share is needed, e.g. [shares.drop] with path = \"drop\"")
+            raise ValueError(_('at least one share is needed, e.g. [shares.drop] with path = "drop"'))
         for name in v:
             if not name.replace("-", "").replace("_", "").isalnum():
-                raise ValueError(f"share name {name!r} must be letters, digits, '-' or '_'")
+                raise ValueError(_("share name {name} must be letters, digits, '-' or '_'").format(name=repr(name)))
         return v
 
     def share(self, name: str) -> ShareSettings:
         try:
             return self.shares[name]
         except KeyError:
-            raise ConfigError(f"no share named {name!r}; configured shares: {', '.join(self.shares)}") from None
+            raise ConfigError(_("no share named {name}; configured shares: {shares}").format(
+                name=repr(name), shares=", ".join(self.shares))) from None
 
     def share_for(self, path: Path) -> tuple[str, str] | None:
         """(share name, POSIX path relative to it) for an absolute path inside a share."""
@@ -306,8 +309,8 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
         path = path / CONFIG_NAME
     if not path.is_file():
         raise ConfigError(
-            f"no configuration file at {path}",
-            hint="run `archiver init DIR` to create one, or pass --config PATH (or set ARCHIVER_CONFIG)")
+            _("no configuration file at {path}").format(path=path),
+            hint=_("run `archiver init DIR` to create one, or pass --config PATH (or set ARCHIVER_CONFIG)"))
     return path.resolve()
 
 
@@ -317,14 +320,15 @@ def load_config(path: str | os.PathLike[str] | None = None, *, check_folders: bo
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}",
-                          hint="strings need quotes (path = \"drop\"), booleans are true/false") from None
+        raise ConfigError(_("{file}: not valid TOML: {error}").format(file=file, error=exc),
+                          hint=_('strings need quotes (path = "drop"), booleans are true/false')) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot be read: {exc}") from None
+        raise ConfigError(_("{file}: cannot be read: {error}").format(file=file, error=exc)) from None
     try:
         config = Config.model_validate({**data, "source": file}, context={"base": file.parent})
     except ValidationError as exc:
-        raise ConfigError(f"{file}: {exc.error_count()} problem(s) in the configuration",
+        raise ConfigError(ngettext("{file}: {n} problem in the configuration", "{file}: {n} problems in the "
+                                   "configuration", exc.error_count()).format(file=file, n=exc.error_count()),
                           details=[_describe(e) for e in exc.errors()]) from None
     if check_folders:
         _check_folders(config, file)
@@ -335,7 +339,7 @@ def _key(loc: tuple[Any, ...]) -> tuple[str, str]:
     """('shares', 'drop', 'polling') -> ('[shares.drop]', 'polling')."""
     parts = [str(p) for p in loc]
     if len(parts) == 1:
-        return "(top level)", parts[0]
+        return _("(top level)"), parts[0]
     return "[" + ".".join(parts[:-1]) + "]", parts[-1]
 
 
@@ -359,23 +363,27 @@ def _describe(err: Any) -> str:
         parent = _model_at(loc[:-1])
         known = [k for k in (parent.model_fields if parent else {}) if k != "source"]
         guess = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean {guess[0]!r}? " if guess else ""
-        return f"{table}: unknown key {key!r}; {hint}known keys here: {', '.join(known)}"
+        if guess:
+            return _("{table}: unknown key {key}; did you mean {guess}? known keys here: {known}").format(
+                table=table, key=repr(key), guess=repr(guess[0]), known=", ".join(known))
+        return _("{table}: unknown key {key}; known keys here: {known}").format(
+            table=table, key=repr(key), known=", ".join(known))
     if kind == "missing":
-        return f"{table}: key {key!r} is required; add it, e.g. {key} = \"...\""
+        return _('{table}: key {key} is required; add it, e.g. {name} = "..."').format(
+            table=table, key=repr(key), name=key)
     got = err.get("input")
     msg = err["msg"].removeprefix("Value error, ")
     expected = {
-        "bool_parsing": "write true or false (no quotes)",
-        "bool_type": "write true or false (no quotes)",
-        "float_parsing": "write a number such as 2.5",
-        "float_type": "write a number such as 2.5",
-        "int_parsing": "write a whole number",
-        "int_type": "write a whole number",
-        "string_type": "write text in double quotes",
-        "list_type": "write a list such as [\"pdf\", \"docx\"]",
-        "dict_type": "write a table such as [shares.drop]",
-        "model_type": "write a table",
+        "bool_parsing": _("write true or false (no quotes)"),
+        "bool_type": _("write true or false (no quotes)"),
+        "float_parsing": _("write a number such as 2.5"),
+        "float_type": _("write a number such as 2.5"),
+        "int_parsing": _("write a whole number"),
+        "int_type": _("write a whole number"),
+        "string_type": _("write text in double quotes"),
+        "list_type": _('write a list such as ["pdf", "docx"]'),
+        "dict_type": _("write a table such as [shares.drop]"),
+        "model_type": _("write a table"),
         "literal_error": msg,
     }.get(kind)
     shown = f" = {got!r}" if got is not None and not isinstance(got, dict) else ""
@@ -387,18 +395,22 @@ def _check_folders(config: Config, file: Path) -> None:
     roots = {name: s.path for name, s in config.shares.items()}
     for name, root in roots.items():
         if not root.is_dir():
-            problems.append(f"[shares.{name}] path: folder {root} does not exist; create it or fix the path")
+            problems.append(_("[shares.{name}] path: folder {root} does not exist; create it or fix the path").format(
+                name=name, root=root))
         for other, oroot in roots.items():
             if other != name and root.is_relative_to(oroot):
-                problems.append(f"[shares.{name}] path: {root} lies inside share {other!r}; shares must not overlap")
+                problems.append(_("[shares.{name}] path: {root} lies inside share {other}; shares must not overlap")
+                                .format(name=name, root=root, other=repr(other)))
         for what, p in (("[archive] path", config.archive.path), ("[index] path", config.index.path)):
             if p.is_relative_to(root):
-                problems.append(f"{what}: {p} lies inside share {name!r}; keep it outside every share")
+                problems.append(_("{what}: {path} lies inside share {name}; keep it outside every share").format(
+                    what=what, path=p, name=repr(name)))
     for what, p in (("[archive] path", config.archive.path), ("[index] path", config.index.path)):
         if not p.is_dir() and not p.parent.is_dir():
-            problems.append(f"{what}: neither {p} nor its parent folder exists")
+            problems.append(_("{what}: neither {path} nor its parent folder exists").format(what=what, path=p))
     if problems:
-        raise ConfigError(f"{file}: {len(problems)} problem(s) with folders", details=problems)
+        raise ConfigError(ngettext("{file}: {n} problem with folders", "{file}: {n} problems with folders",
+                                   len(problems)).format(file=file, n=len(problems)), details=problems)
 
 
 # --------------------------------------------------------------------------- the default file
@@ -459,7 +471,8 @@ def write_workspace(directory: Path, *, force: bool = False) -> Path:
     directory = directory.expanduser().resolve()
     target = directory / CONFIG_NAME
     if target.exists() and not force:
-        raise ConfigError(f"{target} already exists", hint="pass --force to overwrite it, or choose another folder")
+        raise ConfigError(_("{target} already exists").format(target=target),
+                          hint=_("pass --force to overwrite it, or choose another folder"))
     for sub in ("drop", "archive", "index"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     target.write_text(render_default_config(), encoding="utf-8")

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .i18n import _
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -69,14 +71,14 @@ class AnchorSettings(Section):
     @classmethod
     def _url(cls, v: str) -> str:
         if v and not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} is not an http(s) URL of a time-stamping authority")
+            raise ValueError(_("{url} is not an http(s) URL of a time-stamping authority").format(url=repr(v)))
         return v
 
     @model_validator(mode="after")
     def _ca_needed(self) -> AnchorSettings:
         if self.tsa_url and not self.tsa_ca_file:
-            raise ValueError("tsa_url needs tsa_ca_file: the TSA's root certificate (PEM) that tokens are "
-                             "checked against")
+            raise ValueError(_("tsa_url needs tsa_ca_file: the TSA's root certificate (PEM) that tokens are "
+                               "checked against"))
         return self
 
     @property
@@ -116,8 +118,9 @@ class S3Settings(Section):
         secret = [str(k) for k in (data if isinstance(data, dict) else ()) if any(
             w in str(k).lower() for w in ("key_id", "secret", "token"))]
         if secret:
-            raise ValueError(f"kunci akses tidak boleh ditulis di berkas konfigurasi ({', '.join(secret)}); hapus "
-                             "dan berikan lewat AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY atau credentials_file")
+            raise ValueError(_("access keys must not be written in the configuration file ({keys}); remove them "
+                               "and give them through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or credentials_file")
+                             .format(keys=", ".join(secret)))
         return data
 
     _resolve_creds = field_validator("credentials_file")(lambda v, info: str(resolve_path(v, info)) if v else v)
@@ -176,10 +179,12 @@ class SignerSettings(Section):
         sources = [k for k, v in (("pkcs12", self.pkcs12), ("pkcs11_module", self.pkcs11_module),
                                   ("remote_url", self.remote_url)) if v]
         if len(sources) != 1:
-            raise ValueError("a signer needs exactly one of pkcs12, pkcs11_module or remote_url"
-                             + (f" (found {', '.join(sources)})" if sources else ""))
+            if sources:
+                raise ValueError(_("a signer needs exactly one of pkcs12, pkcs11_module or remote_url (found "
+                                   "{found})").format(found=", ".join(sources)))
+            raise ValueError(_("a signer needs exactly one of pkcs12, pkcs11_module or remote_url"))
         if self.pkcs11_module and not (self.pkcs11_token and self.pkcs11_key_label):
-            raise ValueError("a PKCS#11 signer needs pkcs11_token and pkcs11_key_label")
+            raise ValueError(_("a PKCS#11 signer needs pkcs11_token and pkcs11_key_label"))
         if self.remote_url and not self.remote_user:
-            raise ValueError("a remote signer needs remote_user (the signer's id at the service)")
+            raise ValueError(_("a remote signer needs remote_user (the signer's id at the service)"))
         return self

@@ -29,6 +29,7 @@ from typing import Any
 from .catalog import audit
 from .catalog.schema import STATUSES
 from .evidence import KEY_FIELDS
+from .i18n import _
 
 
 @dataclass
@@ -117,38 +118,44 @@ class _Replay:
 
 
 def _label(row: dict[str, Any]) -> str:
-    return f"kiriman {row['id']} ({row['share']}/{row['relpath']})"
+    return _("submission {id} ({share}/{path})").format(id=row["id"], share=row["share"], path=row["relpath"])
 
 
 def _compare(row: dict[str, Any], exp: _Expected) -> Iterator[CustodyMismatch]:
     sid, label = str(row["id"]), _label(row)
     if row["sha256"] != exp.sha256:
         yield CustodyMismatch("evidence_repointed", sid,
-                              f"{label} kini menunjuk blob {row['sha256']}, padahal log lacak (sejak peristiwa "
-                              f"{exp.seq}) mencatat blob {exp.sha256}: bukti dialihkan ke isi lain")
+                              _("{label} now points to blob {sha256}, but the custody log (since event {seq}) "
+                                "records blob {expected}: the evidence was redirected to other content").format(
+                                  label=label, sha256=row["sha256"], seq=exp.seq, expected=exp.sha256))
     want_nip = exp.link.get("nip", row["nip"])
     if "nip" in exp.link and row["nip"] != want_nip:
         yield CustodyMismatch("evidence_reassigned", sid,
-                              f"{label} tercatat atas NIP {row['nip']}, padahal log lacak memberikannya kepada NIP "
-                              f"{want_nip}: bukti dipindahkan ke pegawai lain")
-    changed = [f"{f} {row[f]!r} (log lacak: {exp.link[f]!r})" for f in KEY_FIELDS
+                              _("{label} is recorded under NIP {nip}, but the custody log gave it to NIP {expected}: "
+                                "the evidence was moved to another pegawai").format(
+                                  label=label, nip=row["nip"], expected=want_nip))
+    changed = [_("{field} {value} (custody log: {expected})").format(
+                   field=f, value=repr(row[f]), expected=repr(exp.link[f])) for f in KEY_FIELDS
                if f != "nip" and f in exp.link and row[f] != exp.link[f]]
     if changed:
-        yield CustodyMismatch("link_changed", sid, f"{label} punya tautan yang tidak dicatat log lacak: "
-                                                   + ", ".join(changed))
+        yield CustodyMismatch("link_changed", sid, _("{label} has links the custody log did not record: {links}")
+                              .format(label=label, links=", ".join(changed)))
     if exp.version is not None and row["version"] != exp.version:
-        yield CustodyMismatch("version_changed", sid, f"{label} berversi {row['version']}, padahal log "
-                                                      f"lacak mencatat versi {exp.version}")
+        yield CustodyMismatch("version_changed", sid, _(
+            "{label} has version {version}, but the custody log records version {expected}").format(
+                label=label, version=row["version"], expected=exp.version))
     if exp.status is not None and row["status"] != exp.status:
-        yield CustodyMismatch("status_changed", sid, f"{label} berstatus {row['status']}, padahal log "
-                                                     f"lacak menjadikannya {exp.status}")
+        yield CustodyMismatch("status_changed", sid, _(
+            "{label} has status {status}, but the custody log made it {expected}").format(
+                label=label, status=row["status"], expected=exp.status))
     if (row["share"], row["relpath"]) != (exp.share, exp.path):
-        yield CustodyMismatch("path_changed", sid, f"{label}: log lacak menempatkannya di "
-                                                  f"{exp.share}/{exp.path}")
+        yield CustodyMismatch("path_changed", sid, _("{label}: the custody log places it at {share}/{path}").format(
+            label=label, share=exp.share, path=exp.path))
     if bool(row["removed_at"]) != exp.removed:
-        yield CustodyMismatch("removal_changed", sid, f"{label} ditandai " + (
-            "terhapus dari folder bersama tanpa peristiwa removed" if row["removed_at"] else
-            "masih ada di folder bersama, padahal peristiwa removed mencatatnya hilang"))
+        yield CustodyMismatch("removal_changed", sid, (
+            _("{label} is marked as removed from the shared folder without a removed event") if row["removed_at"] else
+            _("{label} is marked as still in the shared folder, but a removed event records it gone")
+        ).format(label=label))
 
 
 def audit_catalog(catalog: Any) -> list[CustodyMismatch]:
@@ -165,13 +172,14 @@ def audit_catalog(catalog: Any) -> list[CustodyMismatch]:
             exp = replay.subs.get(sid)
             if exp is None:
                 problems.append(CustodyMismatch("submission_unrecorded", str(sid),
-                                                f"{_label(row)} tidak punya peristiwa received di log lacak: "
-                                                "ditambahkan ke katalog di luar archiver"))
+                                                _("{label} has no received event in the custody log: added "
+                                                  "to the catalog outside archiver").format(label=_label(row))))
                 continue
             problems.extend(_compare(row, exp))
     for sid in sorted(set(replay.subs) - seen):
         exp = replay.subs[sid]
         problems.append(CustodyMismatch("submission_deleted", str(sid),
-                                        f"kiriman {sid} ({exp.share}/{exp.path}, diterima pada peristiwa {exp.seq}) "
-                                        "ada di log lacak tetapi hilang dari katalog: kiriman dihapus"))
+                                        _("submission {id} ({share}/{path}, received in event {seq}) is in the "
+                                          "custody log but missing from the catalog: the submission was deleted")
+                                        .format(id=sid, share=exp.share, path=exp.path, seq=exp.seq)))
     return problems

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UsageError
+from .i18n import _
 from .nip import normalize_nip
 from .periode import MONTHS, normalize_periode, quarter_of
 
@@ -130,18 +131,19 @@ class Filters:
         """Canonical values (NIP without separators, periode canonical, codes upper-case); raises UsageError."""
         nip = normalize_nip(self.nip) if self.nip else None
         if nip is not None and (len(nip) != 18 or not nip.isdigit()):
-            raise UsageError(f"--nip {self.nip!r}: a NIP has 18 digits", hint="example: --nip 198503152010011002")
+            raise UsageError(_("--nip {nip}: a NIP has 18 digits").format(nip=repr(self.nip)),
+                             hint=_("example: {example}").format(example="--nip 198503152010011002"))
         periode = None
         if self.periode:
             periode = normalize_periode(self.periode)
             if periode is None:
-                raise UsageError(f"--periode {self.periode!r} is not a periode",
-                                 hint="write TW1-TW4, a month 01-12 or TAHUNAN")
+                raise UsageError(_("--periode {periode} is not a periode").format(periode=repr(self.periode)),
+                                 hint=_("write TW1-TW4, a month 01-12 or TAHUNAN"))
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise UsageError(f"--from {self.date_from} is after --to {self.date_to}")
+            raise UsageError(_("--from {start} is after --to {end}").format(start=self.date_from, end=self.date_to))
         if self.signature and self.signature not in SIGNATURE_STATES:
-            raise UsageError(f"--signature {self.signature!r}: tidak dikenal",
-                             hint=f"tulis salah satu dari: {', '.join(SIGNATURE_STATES)}")
+            raise UsageError(_("--signature {value}: unknown").format(value=repr(self.signature)),
+                             hint=_("write one of: {values}").format(values=", ".join(SIGNATURE_STATES)))
         return dataclasses.replace(
             self, nip=nip, periode=periode,
             rhk=normalize_rhk(self.rhk) if self.rhk else None, iki=normalize_iki(self.iki) if self.iki else None,

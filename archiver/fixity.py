@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -88,9 +88,11 @@ def check_blob(archive: Archive, sha256: str, *, via: str, actor: str | None = N
     return actual == sha256, actual
 
 
-def run_fixity(archive: Archive, *, budget_s: float | None = None, batch: int = 50) -> FixityReport:
+def run_fixity(archive: Archive, *, budget_s: float | None = None, batch: int = 50,
+               progress: Callable[[int], object] | None = None) -> FixityReport:
     """Check what is left of today's share of the blobs (UTC day), within ``budget_s`` seconds of
-    hashing when given (at least one blob per call). Safe to call often: it stops at the quota."""
+    hashing when given (at least one blob per call). Safe to call often: it stops at the quota.
+    ``progress`` is called with the size of each blob checked (the CLI's progress bar)."""
     cfg = archive.config.fixity
     now = archive.clock().astimezone(dt.UTC)
     day_start = iso(now.replace(hour=0, minute=0, second=0, microsecond=0))
@@ -110,6 +112,8 @@ def run_fixity(archive: Archive, *, budget_s: float | None = None, batch: int = 
             results.append((sha256, actual))
             report.checked += 1
             report.bytes += size
+            if progress is not None:
+                progress(size)
             if actual != sha256:
                 report.failed.append(sha256)
                 log.error("blob %s failed its scheduled fixity check: %s", sha256,

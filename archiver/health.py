@@ -19,6 +19,7 @@ from typing import Any
 
 from .archive import Archive
 from .catalog import ops
+from .i18n import N_, _
 from .status import WATCHER_STATE
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,12 @@ def check_health(archive: Archive, *, parts: Iterable[str] = PARTS) -> dict[str,
             checks[part] = _CHECKS[part](archive)
         except Exception as exc:  # noqa: BLE001 - a health check reports every failure, it never raises
             log.warning("health check %s failed: %s", part, exc)
-            checks[part] = {"ok": False, "reason": _REASONS[part]}
+            checks[part] = {"ok": False, "reason": _(_REASONS[part])}
     return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
 
 
-_REASONS = {"catalog": "katalog tidak dapat dibaca", "store": "penyimpanan berkas tidak dapat dibaca",
-            "index": "indeks pencarian tidak dapat dibuka", "watcher": "status pemantau tidak dapat dibaca"}
+_REASONS = {"catalog": N_("the catalog cannot be read"), "store": N_("the file store cannot be read"),
+            "index": N_("the search index cannot be opened"), "watcher": N_("the watcher's status cannot be read")}
 
 
 def _catalog(archive: Archive) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def _store(archive: Archive) -> dict[str, Any]:
     for folder in archive.store.reserved_paths():
         if not folder.is_dir() or not os.access(folder, os.R_OK | os.W_OK | os.X_OK):
             log.warning("health: store folder %s is missing or not writable", folder)
-            return {"ok": False, "reason": "folder penyimpanan berkas tidak ada atau tidak dapat ditulis"}
+            return {"ok": False, "reason": _("the file store folder is missing or cannot be written")}
     return {"ok": True}
 
 
@@ -65,9 +66,9 @@ def _index(archive: Archive) -> dict[str, Any]:
     backend = backend_of(archive)
     generation = backend.generation()
     if generation is None:
-        pending, _ = ops.index_pending(archive.catalog, None)
+        pending, _oldest = ops.index_pending(archive.catalog, None)
         if pending:
-            return {"ok": False, "reason": "indeks pencarian belum ada; jalankan `archiver reindex`"}
+            return {"ok": False, "reason": _("there is no search index yet; run `archiver reindex`")}
         return {"ok": True, "documents": 0}
     backend.segment_count()  # opens the live generation
     return {"ok": True}
@@ -85,7 +86,7 @@ def _parse(value: Any) -> dt.datetime | None:
 def _watcher(archive: Archive) -> dict[str, Any]:
     state_file = archive.config.archive.path / WATCHER_STATE
     if not state_file.is_file():
-        return {"ok": False, "state": "absent", "reason": "pemantau (archiver watch/run) belum pernah berjalan"}
+        return {"ok": False, "state": "absent", "reason": _("the watcher (archiver watch/run) has never run")}
     state = json.loads(state_file.read_text(encoding="utf-8"))
     now = archive.clock()
     updated, last = _parse(state.get("updated_at")), _parse(state.get("last_reconcile_at"))
@@ -94,11 +95,11 @@ def _watcher(archive: Archive) -> dict[str, Any]:
                            "last_reconcile_at": state.get("last_reconcile_at")}
     overdue = 2 * archive.config.watch.reconcile_interval_seconds + 600
     if state.get("state") == "stopped":
-        out.update(ok=False, reason="pemantau berhenti")
+        out.update(ok=False, reason=_("the watcher has stopped"))
     elif updated is None or (now - updated).total_seconds() > WATCHER_STALE_S:
-        out.update(ok=False, reason="pemantau tidak berjalan (statusnya tidak diperbarui)")
+        out.update(ok=False, reason=_("the watcher is not running (its status is not being updated)"))
     elif since is not None and (now - since).total_seconds() > overdue:
-        out.update(ok=False, reason="pemindaian ulang pemantau terlambat")
+        out.update(ok=False, reason=_("the watcher's rescan is overdue"))
     return out
 
 

@@ -7,11 +7,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .i18n import deferred, render
+
 _SEPARATORS = re.compile(r"[\s.\-]")
 
 
 class NipError(ValueError):
-    """The NIP is malformed; the message says what is wrong in plain words."""
+    """The NIP is malformed; the message says what is wrong in plain words (in the reader's
+    language; ``stored`` is the same message to store and show later, see ``i18n.deferred``)."""
+
+    def __init__(self, stored: str) -> None:
+        super().__init__(render(stored))
+        self.stored = stored
 
 
 @dataclass(frozen=True)
@@ -43,23 +50,27 @@ def parse_nip(raw: str, jenis: str | None = None) -> Nip:
     """
     s = normalize_nip(raw)
     if not (s.isascii() and s.isdigit()):
-        raise NipError(f"NIP {raw!r} must contain digits 0-9 only")
+        raise NipError(deferred("NIP {nip} must contain digits 0-9 only", nip=repr(raw)))
     if len(s) != 18:
-        raise NipError(f"NIP {raw!r} has {len(s)} digits; a NIP has exactly 18")
+        raise NipError(deferred("NIP {nip} has {n} digits; a NIP has exactly 18", nip=repr(raw), n=len(s)))
     try:
         born = dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
     except ValueError:
-        raise NipError(f"NIP {s}: digits 1-8 ({s[:8]}) are not a real birth date (YYYYMMDD)") from None
+        raise NipError(deferred("NIP {nip}: digits 1-8 ({digits}) are not a real birth date (YYYYMMDD)", nip=s,
+                                digits=s[:8])) from None
     if s[14] not in "12":
-        raise NipError(f"NIP {s}: digit 15 must be 1 (laki-laki) or 2 (perempuan), not {s[14]}")
+        raise NipError(deferred("NIP {nip}: digit 15 must be 1 (laki-laki) or 2 (perempuan), not {digit}", nip=s,
+                                digit=s[14]))
     if s[15:] == "000":
-        raise NipError(f"NIP {s}: the sequence number (digits 16-18) starts at 001")
+        raise NipError(deferred("NIP {nip}: the sequence number (digits 16-18) starts at 001", nip=s))
     year, mm = int(s[8:12]), int(s[12:14])
     kind = (jenis or ("PNS" if 1 <= mm <= 12 else "PPPK")).upper()
     if kind == "PNS" and not 1 <= mm <= 12:
-        raise NipError(f"NIP {s}: digits 13-14 ({s[12:14]}) must be the TMT month 01-12 for a PNS")
+        raise NipError(deferred("NIP {nip}: digits 13-14 ({digits}) must be the TMT month 01-12 for a PNS", nip=s,
+                                digits=s[12:14]))
     if year < born.year + 15:
-        raise NipError(f"NIP {s}: appointment year {year} is before the holder could have worked (born {born.year})")
+        raise NipError(deferred("NIP {nip}: appointment year {year} is before the holder could have worked (born "
+                                "{born})", nip=s, year=year, born=born.year))
     return Nip(
         nip=s,
         jenis=kind,

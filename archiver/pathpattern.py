@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .evidence import EvidenceKey, normalize_iki, normalize_rhk
+from .i18n import _, deferred
 from .nip import NipError, parse_nip
 from .periode import normalize_periode
 
@@ -54,12 +55,19 @@ class _Segment:
     fields: tuple[str, ...] = field(default=())
 
 
+def _joined(problems: list[str]) -> str | None:
+    """The problems (stored messages) as one stored message, separated by "; "."""
+    if len(problems) <= 1:
+        return problems[0] if problems else None
+    return deferred("{first}; {rest}", first=problems[0], rest=_joined(problems[1:]))
+
+
 class PathPattern:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         parts = [p.strip() for p in pattern.strip().strip("/").split("/")]
         if not parts or parts == [""]:
-            raise PatternError("the pattern is empty; write for example " + DEFAULT_PATTERN)
+            raise PatternError(_("the pattern is empty; write for example {example}").format(example=DEFAULT_PATTERN))
         self.open_ended = parts[-1] == "..."
         if self.open_ended:
             parts = parts[:-1]
@@ -67,21 +75,24 @@ class PathPattern:
         segments = []
         for part in parts:
             if part == "...":
-                raise PatternError(f"'...' may only end the pattern (in {pattern!r})")
+                raise PatternError(_("'...' may only end the pattern (in {pattern})").format(pattern=repr(pattern)))
             if part in ("", ".", ".."):
-                raise PatternError(f"empty or relative folder {part!r} in pattern {pattern!r}")
+                raise PatternError(_("empty or relative folder {part} in pattern {pattern}").format(
+                    part=repr(part), pattern=repr(pattern)))
             if part == "*":
                 segments.append(_Segment(part, None))
                 continue
             if part.count("{") != part.count("}"):
-                raise PatternError(f"unbalanced braces in {part!r} (pattern {pattern!r})")
+                raise PatternError(_("unbalanced braces in {part} (pattern {pattern})").format(
+                    part=repr(part), pattern=repr(pattern)))
             names = _PLACEHOLDER.findall(part)
             for name in names:
                 if name not in FIELDS:
-                    raise PatternError(f"unknown field {{{name}}} in pattern {pattern!r}; known fields: "
-                                       + ", ".join("{" + f + "}" for f in FIELDS))
+                    raise PatternError(_("unknown field {field} in pattern {pattern}; known fields: {known}").format(
+                        field="{" + name + "}", pattern=repr(pattern), known=", ".join("{" + f + "}" for f in FIELDS)))
                 if name in seen:
-                    raise PatternError(f"field {{{name}}} appears twice in pattern {pattern!r}")
+                    raise PatternError(_("field {field} appears twice in pattern {pattern}").format(
+                        field="{" + name + "}", pattern=repr(pattern)))
                 seen.add(name)
             regex, pos = "", 0
             for m in _PLACEHOLDER.finditer(part):
@@ -103,40 +114,41 @@ class PathPattern:
         for i, seg in enumerate(self.segments):
             if i >= len(folders):
                 missing = ", ".join(s.text for s in self.segments[i:])
-                problems.append(f"the file is not deep enough in the folders: missing {missing} "
-                                f"(expected {self.pattern})")
+                problems.append(deferred("the file is not deep enough in the folders: missing {missing} "
+                                         "(expected {pattern})", missing=missing, pattern=self.pattern))
                 break
             if seg.regex is None:
                 continue
             m = seg.regex.match(folders[i])
             if not m:
-                problems.append(f"folder {folders[i]!r} does not match {seg.text!r} (expected {self.pattern})")
+                problems.append(deferred("folder {folder} does not match {segment} (expected {pattern})",
+                                         folder=repr(folders[i]), segment=repr(seg.text), pattern=self.pattern))
                 break
             values.update({k: v.strip() for k, v in m.groupdict().items()})
         if not problems and not self.open_ended and len(folders) > len(self.segments):
-            problems.append(f"the file is deeper than {self.pattern} allows")
+            problems.append(deferred("the file is deeper than {pattern} allows", pattern=self.pattern))
         key: dict[str, Any] = {}
         if "nip" in values:
             try:
                 key["nip"] = parse_nip(values["nip"]).nip
             except NipError as exc:
-                problems.append(str(exc))
+                problems.append(exc.stored)
         if "tahun" in values:
             t = unicodedata.normalize("NFKC", values["tahun"])  # full-width ２０２６ is 2026, like TW１
             if re.fullmatch(r"20[0-9]{2}", t):
                 key["tahun"] = int(t)
             else:
-                problems.append(f"folder {t!r} is not a year such as 2026")
+                problems.append(deferred("folder {folder} is not a year such as 2026", folder=repr(t)))
         if "periode" in values:
             p = normalize_periode(values["periode"])
             if p is None:
-                problems.append(f"folder {values['periode']!r} is not a periode "
-                                "(write TW1-TW4, a month 01-12, or TAHUNAN)")
+                problems.append(deferred("folder {folder} is not a periode (write TW1-TW4, a month 01-12, or "
+                                         "TAHUNAN)", folder=repr(values["periode"])))
             else:
                 key["periode"] = p
         if "rhk" in values:
             key["rhk"] = normalize_rhk(values["rhk"])
         if "iki" in values:
             key["iki"] = normalize_iki(values["iki"])
-        return Link(EvidenceKey(**key), values.get("nama"), "; ".join(problems) if problems else None)
+        return Link(EvidenceKey(**key), values.get("nama"), _joined(problems))
 

@@ -10,6 +10,7 @@ from .archive import Archive
 from .catalog import anchors as catalog_anchors
 from .catalog import core as subs
 from .catalog import jobs
+from .i18n import _, render
 from .store import process_alive
 from .work import MISSED_BEATS
 
@@ -25,7 +26,7 @@ def archive_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
 
     def shape(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{"received_at": r["received_at"], "status": r["status"], "path": f"{r['share']}/{r['relpath']}",
-                 "reason": r["reason"]} for r in rows]
+                 "reason": render(r["reason"]) or None} for r in rows]
 
     state_file = archive.config.archive.path / WATCHER_STATE
     watcher = None
@@ -33,11 +34,12 @@ def archive_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
         try:
             watcher = json.loads(state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            watcher = {"state": "unreadable state file"}
+            watcher = {"state": _("unreadable state file")}
         pid = watcher.get("pid")  # a `kill -9` leaves the last state file behind
         alive = isinstance(pid, int) and pid > 0 and process_alive(pid)
         if watcher.get("state") not in ("stopped", None) and not alive:
-            watcher["state"] = f"not running (was {watcher.get('state')} when it last wrote its state)"
+            watcher["state"] = _("not running (was {state} when it last wrote its state)").format(
+                state=watcher.get("state"))
     failed = catalog_anchors.failed_blobs(cat, None, limit=problems)  # blobs whose latest check failed
     integrity = [{"sha256": f["sha256"], "checked_at": f["checked_at"], "via": f["via"],
                   "path": f"{f['share']}/{f['relpath']}", "actual": f["actual"]} for f in failed]
@@ -60,5 +62,5 @@ def node_status(archive: Archive, *, problems: int = 10) -> dict[str, Any]:
             r["state"] = "not responding"
     failed = [{"job": f["id"], "kind": f["kind"], "submission_id": f["submission_id"], "attempts": f["attempts"],
                "node": f["node"], "at": f["updated_at"], "path": f"{f['share']}/{f['relpath']}",
-               "reason": f["last_error"]} for f in jobs.failed_jobs(cat, limit=problems)]
+               "reason": render(f["last_error"]) or None} for f in jobs.failed_jobs(cat, limit=problems)]
     return {"nodes": rows, "work": {"mode": archive.config.work.mode, **jobs.counts(cat)}, "failed_jobs": failed}

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from .errors import NotFound, StoreError
 from .fsutil import fsync_dir
+from .i18n import _
 from .store_files import _HEX, cleanup_tempdir, stage_file
 from .store_files import CHUNK as CHUNK
 from .store_files import Staged as Staged  # re-exported: the package imports these from here
@@ -81,10 +82,10 @@ def open_store(kind: str, root: Path, s3: S3Settings | None = None) -> BlobStore
         from .store_s3 import S3BlobStore  # boto3 is imported only when S3 is configured
 
         if s3 is None:
-            raise StoreError("[archive] blob_store = \"s3\" memerlukan bagian [s3] di berkas konfigurasi")
+            raise StoreError(_('[archive] blob_store = "s3" needs an [s3] section in the configuration file'))
         return S3BlobStore.from_settings(s3, root / "tmp")
-    raise StoreError(f"[archive] blob_store = {kind!r} bukan penyimpanan blob yang dikenal; "
-                     "tulis \"local\" atau \"s3\"")
+    raise StoreError(_('[archive] blob_store = {kind} is not a known blob store; write "local" or "s3"').format(
+        kind=repr(kind)))
 
 
 class LocalBlobStore:
@@ -132,13 +133,13 @@ class LocalBlobStore:
         try:
             return open(self.path_of(sha256), "rb")
         except FileNotFoundError:
-            raise NotFound(f"blob {sha256} is missing from the archive") from None
+            raise NotFound(_("blob {sha256} is missing from the archive").format(sha256=sha256)) from None
 
     @contextmanager
     def local_path(self, sha256: str) -> Iterator[Path]:
         path = self.path_of(sha256)
         if not path.is_file():
-            raise NotFound(f"blob {sha256} is missing from the archive")
+            raise NotFound(_("blob {sha256} is missing from the archive").format(sha256=sha256))
         yield path
 
     def size(self, sha256: str) -> int:
@@ -161,7 +162,7 @@ class LocalBlobStore:
         try:
             fh = open(self.path_of(sha256), "rb")  # a real file: file_digest reads it without copies
         except FileNotFoundError:
-            raise NotFound(f"blob {sha256} is missing from the archive") from None
+            raise NotFound(_("blob {sha256} is missing from the archive").format(sha256=sha256)) from None
         with fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from .errors import NotFound, StoreError
+from .i18n import _
 
 CHUNK = 1024 * 1024
 _HEX = frozenset("0123456789abcdef")
@@ -30,7 +31,7 @@ _HEX = frozenset("0123456789abcdef")
 def check_digest(sha256: str) -> str:
     """A blob name from outside (URL, manifest) must be 64 lowercase hex digits: nothing else reaches the disk."""
     if len(sha256) != 64 or not set(sha256) <= _HEX:
-        raise NotFound(f"not a SHA-256 digest: {sha256[:80]!r}")
+        raise NotFound(_("not a SHA-256 digest: {value}").format(value=repr(sha256[:80])))
     return sha256
 
 
@@ -142,7 +143,8 @@ def stage_file(tmpdir: Path, src: BinaryIO, head_size: int = 8192, *,
         if isinstance(exc, _SourceError):  # the share's problem (locked, unreadable): raise it as is
             raise exc.__cause__ from None  # type: ignore[misc]
         if isinstance(exc, OSError):
-            raise StoreError(f"cannot write to the archive at {where or tmpdir}: {exc.strerror or exc}") from exc
+            raise StoreError(_("cannot write to the archive at {where}: {error}").format(
+                where=where or tmpdir, error=exc.strerror or exc)) from exc
         raise
     os.close(fd)
     os.chmod(tmp, 0o440)  # read-only; readable by the service's user and group only

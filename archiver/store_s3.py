@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import NotFound, StoreError
+from .i18n import _
 from .store_files import CHUNK, Staged, check_digest, cleanup_tempdir, stage_file, temp_name
 
 if TYPE_CHECKING:
@@ -93,10 +94,12 @@ class S3BlobStore:
             import boto3  # type: ignore[import-untyped]
             from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
         except ImportError:
-            raise StoreError("[archive] blob_store = \"s3\" memerlukan paket boto3, yang belum terpasang",
-                             hint="pasang dengan: pip install 'archiver[s3]'") from None
+            raise StoreError(_('[archive] blob_store = "s3" needs the boto3 package, which is not installed'),
+                             hint=_("install it with: {command}").format(
+                                 command="pip install 'archiver[s3]'")) from None
         if not s3.bucket:
-            raise StoreError("[s3] bucket kosong: tulis nama bucket tempat blob disimpan, mis. bucket = \"arsip-skp\"")
+            raise StoreError(_('[s3] bucket is empty: write the name of the bucket that holds the blobs, e.g. '
+                               'bucket = "arsip-skp"'))
         keys: dict[str, str] = {}
         if s3.credentials_file:
             keys = _read_credentials(Path(s3.credentials_file), s3.credentials_profile)
@@ -116,8 +119,10 @@ class S3BlobStore:
         return f"{self.prefix}{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def _fail(self, what: str, exc: Exception) -> StoreError:
-        return StoreError(f"penyimpanan S3 ({self.where}) gagal saat {what}: {exc}",
-                          hint="periksa [s3] di berkas konfigurasi, kunci akses, dan apakah server S3 dapat dihubungi")
+        return StoreError(_("S3 storage ({where}) failed while {what}: {error}").format(
+            where=self.where, what=what, error=exc),
+                          hint=_("check [s3] in the configuration file, the access keys, and whether the S3 server "
+                                 "can be reached"))
 
     def _head(self, sha256: str, **kw: Any) -> dict[str, Any] | None:
         try:
@@ -125,11 +130,11 @@ class S3BlobStore:
         except self._errors as exc:
             if _status(exc) == 404 or _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return None
-            raise self._fail(f"memeriksa blob {sha256}", exc) from None
+            raise self._fail(_("checking blob {sha256}").format(sha256=sha256), exc) from None
         return head
 
     def _missing(self, sha256: str) -> NotFound:
-        return NotFound(f"blob {sha256} is missing from the archive")
+        return NotFound(_("blob {sha256} is missing from the archive").format(sha256=sha256))
 
     # -- writing -------------------------------------------------------------
     def stage(self, src: BinaryIO, head_size: int = 8192) -> Staged:
@@ -158,7 +163,7 @@ class S3BlobStore:
         except _Exists:
             return False
         except self._errors as exc:
-            raise self._fail(f"mengunggah blob {sha256}", exc) from None
+            raise self._fail(_("uploading blob {sha256}").format(sha256=sha256), exc) from None
         return True
 
     def _write(self, call: Any, **kw: Any) -> Any:
@@ -192,7 +197,8 @@ class S3BlobStore:
                 for number, digest in enumerate(part_digests, start=1):
                     data = fh.read(self.part_size)
                     if hashlib.sha256(data).digest() != digest:
-                        raise StoreError(f"berkas sementara {path} berubah saat diunggah; unggahan dibatalkan")
+                        raise StoreError(_("temporary file {path} changed while being uploaded; the upload was "
+                                           "cancelled").format(path=path))
                     r = self.client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number,
                                                 Body=data, ChecksumSHA256=_b64(digest))
                     parts.append({"PartNumber": number, "ETag": r["ETag"], "ChecksumSHA256": _b64(digest)})
@@ -254,7 +260,7 @@ class S3BlobStore:
                     if len(name) == 64 and set(name) <= _HEX and obj["Key"] == self.key_of(name):
                         yield name
         except self._errors as exc:
-            raise self._fail("mendaftar blob", exc) from None
+            raise self._fail(_("listing the blobs"), exc) from None
 
     def rehash(self, sha256: str) -> str:
         """What the blob's bytes hash to: from the server's stored checksum where it keeps one
@@ -337,13 +343,13 @@ class _RangeReader(io.RawIOBase):
             try:
                 r = self.store.client.get_object(Bucket=self.store.bucket, Key=self.key, Range=f"bytes={self.pos}-")
             except self.store._errors as exc:
-                raise self.store._fail(f"membaca {self.key}", exc) from None
+                raise self.store._fail(_("reading {key}").format(key=self.key), exc) from None
             self.body = r["Body"]
         data = self.body.read(len(buf))
         n = len(data)
         if n == 0:
-            raise StoreError(f"penyimpanan S3 ({self.store.where}): {self.key} berakhir pada byte {self.pos}, "
-                             f"bukan {self.length}")
+            raise StoreError(_("S3 storage ({where}): {key} ends at byte {pos}, not {length}").format(
+                where=self.store.where, key=self.key, pos=self.pos, length=self.length))
         memoryview(buf)[:n] = data
         self.pos += n
         return n
@@ -365,15 +371,17 @@ def _read_credentials(path: Path, profile: str) -> dict[str, str]:
         with open(path, encoding="utf-8") as fh:
             parser.read_file(fh)
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        raise StoreError(f"[s3] credentials_file {path} tidak dapat dibaca: {exc}") from None
+        raise StoreError(_("[s3] credentials_file {path} cannot be read: {error}").format(
+            path=path, error=exc)) from None
     if not parser.has_section(profile):
-        raise StoreError(f"[s3] credentials_file {path} tidak memiliki bagian [{profile}]",
-                         hint="tulis [default] dengan aws_access_key_id dan aws_secret_access_key, "
-                              "atau atur credentials_profile")
+        raise StoreError(_("[s3] credentials_file {path} has no section [{profile}]").format(
+            path=path, profile=profile),
+                         hint=_("write [default] with aws_access_key_id and aws_secret_access_key, or set "
+                                "credentials_profile"))
     section = parser[profile]
     keys = {k: section[k].strip() for k in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
             if section.get(k, "").strip()}
     if "aws_access_key_id" not in keys or "aws_secret_access_key" not in keys:
-        raise StoreError(f"[s3] credentials_file {path} [{profile}] harus berisi aws_access_key_id "
-                         "dan aws_secret_access_key")
+        raise StoreError(_("[s3] credentials_file {path} [{profile}] must hold aws_access_key_id and "
+                           "aws_secret_access_key").format(path=path, profile=profile))
     return keys

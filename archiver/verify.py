@@ -16,6 +16,7 @@ from .catalog import anchors as catalog_anchors
 from .catalog import core as subs
 from .catalog import custody
 from .errors import DiskFull
+from .i18n import _
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
         if not store.exists(sha256):
             rehashed[sha256] = ""
             report.problems.append(Problem("blob_missing", sha256,
-                                           f"blob {sha256} is in the catalog but missing from the store"))
+                                           _("blob {sha256} is in the catalog but missing from the store").format(
+                                               sha256=sha256)))
             continue
         actual = store.rehash(sha256)
         rehashed[sha256] = actual
@@ -65,17 +67,20 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
             progress(size)
         if actual != sha256:
             report.problems.append(Problem("blob_modified", sha256,
-                                           f"blob {sha256} was modified: its bytes now hash to {actual}"))
+                                           _("blob {sha256} was modified: its bytes now hash to {actual}").format(
+                                               sha256=sha256, actual=actual)))
         elif store.size(sha256) != size:
-            report.problems.append(Problem("blob_size", sha256, f"blob {sha256} has a different size than catalogued"))
+            report.problems.append(Problem("blob_size", sha256, _(
+                "blob {sha256} has a different size than catalogued").format(sha256=sha256)))
     for sha256 in _orphans(archive, [sha for sha in store.digests() if sha not in cataloged]):
         report.problems.append(Problem("orphan_blob", sha256,
-                                       f"blob {sha256} is in the store but not in the catalog "
-                                       "(an interrupted ingest: run `archiver ingest` again)"))
+                                       _("blob {sha256} is in the store but not in the catalog "
+                                         "(an interrupted ingest: run `archiver ingest` again)").format(sha256=sha256)))
     for row in subs.submissions_without_blob(archive.catalog):
         report.problems.append(Problem("submission_without_blob", str(row["id"]),
-                                       f"submission {row['id']} ({row['share']}/{row['relpath']}) names blob "
-                                       f"{row['sha256']} that the catalog does not know"))
+                                       _("submission {id} ({share}/{path}) names blob {sha256} that the catalog "
+                                         "does not know").format(id=row["id"], share=row["share"],
+                                                                 path=row["relpath"], sha256=row["sha256"])))
     with archive.catalog.read() as conn:
         for p in custody.verify_chain(conn):
             report.problems.append(Problem("chain", str(p.seq) if p.seq is not None else "-", p.message))

@@ -41,6 +41,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from . import ingest
 from .archive import Archive
 from .errors import ArchiverError
+from .i18n import deferred, render, use_language
 from .names import readable
 from .reconcile import Candidate, Change, SettleTracker, scan_changes
 from .search import IndexBatch, batched, index_pending
@@ -265,7 +266,7 @@ class Watcher:
         if result is None:
             self._maybe_changed(cand)
         elif result.transient and result.submission_id is None:
-            self._failed(cand, result.reason or "transient error", last_try)
+            self._failed(cand, result.reason or deferred("transient error"), last_try)
         else:
             self._decided(result.status, result.path, result.reason, _summary(result))
 
@@ -283,14 +284,16 @@ class Watcher:
     def _failed(self, cand: Candidate, reason: str, last_try: bool) -> None:
         path = f"{cand.share}/{readable(cand.relpath)}"
         if last_try:
-            self._decided("failed", path, f"{reason} (gave up after {cand.attempts} retries; "
-                                          "the next reconcile scan tries again)", {})
+            self._decided("failed", path, deferred("{reason} (gave up after {n} retries; the next reconcile scan "
+                                                   "tries again)", reason=reason, n=cand.attempts), {})
             return
         cand.attempts += 1
         delay = min(MAX_BACKOFF_S, self.retry_base_s * 2 ** (cand.attempts - 1))
-        log.info("%-11s %s — %s; retry %d of %d in %.1f s", "retrying", path, reason, cand.attempts,
+        with use_language("en"):  # the log is for operators: English
+            shown = render(reason)
+        log.info("%-11s %s — %s; retry %d of %d in %.1f s", "retrying", path, shown, cand.attempts,
                  self.archive.config.watch.retry_attempts, delay,
-                 extra={"decision": {"path": path, "status": "retrying", "reason": reason,
+                 extra={"decision": {"path": path, "status": "retrying", "reason": shown,
                                      "attempt": cand.attempts}})
         self.tracker.retry_later(cand, delay)
 
@@ -300,10 +303,12 @@ class Watcher:
         self.latest.appendleft(entry)
         if status in ("quarantined", "unlinked", "failed"):
             self.problems.appendleft(entry)
-        detail = reason or " ".join(str(v) for v in fields.values() if v)
+        with use_language("en"):  # the log is for operators: English (the state keeps the stored reason)
+            shown = render(reason) or None
+        detail = shown or " ".join(str(v) for v in fields.values() if v)
         level = logging.WARNING if status in ("quarantined", "failed") else logging.INFO
         log.log(level, "%-11s %s%s", status, path, f" — {detail}" if detail else "",
-                extra={"decision": {**entry, **fields}})
+                extra={"decision": {**entry, "reason": shown, **fields}})
 
     # -- removals -----------------------------------------------------------------
     def _process_removals(self, now: float) -> None:

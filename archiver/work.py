@@ -32,6 +32,7 @@ from .archive import Archive
 from .catalog import jobs
 from .catalog import text as ctext
 from .config import Config
+from .i18n import deferred
 from .search import IndexBusy, backend_of, ensure_text, index_submissions, merge_segments
 
 log = logging.getLogger(__name__)
@@ -204,10 +205,10 @@ class Worker:
                     try:
                         rec = ensure_text(self.archive, job.sha256, job.type_name, fresh=job.attempts > 1)
                     except Exception as exc:  # noqa: BLE001 - recorded on the job; the others go on
-                        errors[job.id] = f"{type(exc).__name__}: {exc}"
+                        errors[job.id] = f"{type(exc).__name__}: {exc}"  # an error's own text
                         continue
                     if rec.status == "failed":
-                        errors[job.id] = rec.reason or "ekstraksi teks gagal"
+                        errors[job.id] = rec.reason or deferred("text extraction failed")
                 index_submissions(self.archive, [j.submission_id for j in batch], timeout=INDEX_LOCK_TIMEOUT_S,
                                   merge=False)
                 merge_segments(self.archive, only_if_many=True)

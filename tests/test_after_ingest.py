@@ -27,7 +27,7 @@ def test_a_file_unlinked_by_its_skp_is_found_as_unlinked_in_search_right_after_i
     ws.put(f"{STAFF}/{TAHUN}/TW2/RHK-07/foto.png", make_png())  # RHK-07 is not in the SKP
     ws.put(f"{STAFF}/{TAHUN}/TW2/RHK-01/laporan.pdf", make_pdf("Laporan kegiatan triwulan"))
     res = {r["path"].rsplit("/", 1)[1]: r for r in ws.cli_json("ingest")}
-    assert res["foto.png"]["status"] == "unlinked" and "RHK-07 does not exist" in res["foto.png"]["reason"]
+    assert res["foto.png"]["status"] == "unlinked" and "RHK-07 tidak ada dalam SKP" in res["foto.png"]["reason"]
     assert res["laporan.pdf"]["status"] == "archived"
     listed = {r["id"] for r in ws.cli_json("list", "--status", "unlinked")}
     assert listed == {res["foto.png"]["submission_id"]}

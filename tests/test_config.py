@@ -29,7 +29,7 @@ def test_init_writes_working_workspace(tmp_path: Path) -> None:
     assert cfg.shares["drop"].pattern == "{nip}/{tahun}/{periode}/{rhk}/..."
     assert "polling = false" in (root / "watch_config.toml").read_text()
     again = CliRunner().invoke(main, ["init", str(root)])
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2 and "sudah ada" in again.output
 
 
 def test_repository_default_config_is_the_rendered_one() -> None:
@@ -86,31 +86,31 @@ def _error(ws) -> str:
 def test_unknown_key_names_file_key_and_suggestion(ws) -> None:
     _write(ws, "polling = false", "poling = false")
     out = _error(ws)
-    assert "[shares.drop]" in out and "'poling'" in out and "did you mean 'polling'" in out
+    assert "[shares.drop]" in out and "'poling'" in out and "maksudnya 'polling'" in out
 
 
 def test_wrong_type_says_what_to_write(ws) -> None:
     _write(ws, "polling = false", 'polling = "yes"')
     out = _error(ws)
-    assert "[shares.drop] polling" in out and "true or false" in out
+    assert "[shares.drop] polling" in out and "tulis true atau false" in out
 
 
 def test_missing_share_folder(ws) -> None:
     _write(ws, 'path = "drop"', 'path = "nowhere"')
     out = _error(ws)
-    assert "[shares.drop] path" in out and "does not exist" in out
+    assert "[shares.drop] path" in out and "tidak ada; buat foldernya" in out
 
 
 def test_malformed_pattern(ws) -> None:
     _write(ws, 'pattern = "{nip}/{tahun}/{periode}/{rhk}/..."', 'pattern = "{nip}/{year}/..."')
     out = _error(ws)
-    assert "[shares.drop] pattern" in out and "unknown field {year}" in out
+    assert "[shares.drop] pattern" in out and "kolom {year} dalam pola" in out
 
 
 def test_invalid_toml(ws) -> None:
     ws.config_path.write_text(ws.config_path.read_text() + "\nthis is not toml\n")
     out = _error(ws)
-    assert "not valid TOML" in out
+    assert "bukan TOML yang sah" in out
 
 
 def test_several_problems_reported_at_once(ws) -> None:
@@ -118,19 +118,19 @@ def test_several_problems_reported_at_once(ws) -> None:
     _write(ws, "settle_seconds = 2.0", "settle_seconds = -1")
     _write(ws, 'timezone = "Asia/Jakarta"', 'timezone = "Mars/Olympus"')
     out = _error(ws)
-    assert "3 problem(s)" in out and "settle_seconds" in out and "Mars/Olympus" in out
+    assert "3 masalah dalam konfigurasi" in out and "settle_seconds" in out and "Mars/Olympus" in out
 
 
 def test_unknown_type_in_allowed_types(ws) -> None:
     _write(ws, '    "pdf",\n', '    "pdff",\n')
     out = _error(ws)
-    assert "'pdff'" in out and "known types" in out
+    assert "'pdff'" in out and "jenis yang dikenal" in out
 
 
 def test_archive_inside_share_is_refused(ws) -> None:
     _write(ws, 'path = "archive"', 'path = "drop/archive"')
     out = _error(ws)
-    assert "inside share 'drop'" in out
+    assert "di dalam share 'drop'" in out
 
 
 def test_missing_config_file(tmp_path: Path, monkeypatch) -> None:

@@ -47,6 +47,7 @@ from archiver.documents.render import Renderer, RenderError
 from archiver.documents.sample import sample_context
 from archiver.documents.skp_adapter import CatalogSkpSource
 from archiver.documents.templates import KINDS, SHIPPED_DIR, kind_of
+from archiver.i18n import use_language
 from archiver.skp.master import BERAKHLAK
 
 
@@ -352,11 +353,11 @@ def test_generate_by_nip_and_unit_name_and_what_is_missing(skp_ws: Any, tmp_path
     rows = ws.cli_json("generate", "skp", "--unit", BIDANG_NAME.upper(), "--tahun", "2026", "-o", out)
     assert sorted(r["subject"] for r in rows) == sorted([NIP_K, NIP_A, NIP_B]) and not any(r["error"] for r in rows)
     res = ws.cli("generate", "evaluasi", "--nip", NIP_A, "--tahun", "2026", "--periode", "TW1", "-o", out)
-    assert res.exit_code == 1 and "has no evaluation for TW1 2026" in res.stderr
+    assert res.exit_code == 1 and "belum memiliki evaluasi untuk TW1 2026" in res.stderr
     res = ws.cli("generate", "skp", "--nip", NIP_A, "--tahun", "2025", "-o", out)
-    assert res.exit_code == 1 and "has no SKP for 2025" in res.stderr
+    assert res.exit_code == 1 and "belum memiliki SKP 2025" in res.stderr
     res = ws.cli("generate", "skp", "--unit", "Dinas Perhubungan", "--tahun", "2026", "-o", out)
-    assert res.exit_code == 1 and "no SKP 2026 in unit 'Dinas Perhubungan'" in res.stderr
+    assert res.exit_code == 1 and "tidak ada SKP 2026 di unit 'Dinas Perhubungan'" in res.stderr
     # a rekap by NIP is the rekap of that pegawai's unit, named by its code
     [rekap] = ws.cli_json("generate", "rekap", "--nip", NIP_A, "--tahun", "2026", "--periode", "TW1", "-o", out)
     assert rekap["subject"] == "APTIKA" and rekap["error"] is None
@@ -390,9 +391,9 @@ def test_template_check_names_syntax_variable_field_and_filter(ws: Any, tmp_path
                          "{{ capaian_organisasi|rupiah }} {{ pegawai.golongan }} {{ kop_surat }}")
     res = ws.cli("templates", "check", str(bad))
     assert res.exit_code == 1
-    assert "dokumen_evaluasi.docx: unknown filter 'rupiah'" in res.output
-    assert "dokumen_evaluasi.docx: unknown field 'pegawai.golongan'" in res.output
-    assert "dokumen_evaluasi.docx: unknown variable 'kop_surat'" in res.output
+    assert "dokumen_evaluasi.docx: filter 'rupiah' tidak dikenal" in res.output
+    assert "dokumen_evaluasi.docx: isian 'pegawai.golongan' tidak dikenal" in res.output
+    assert "dokumen_evaluasi.docx: variabel 'kop_surat' tidak dikenal" in res.output
     broken = _edit_template(src, tmp_path / "rekap_x.docx", "{{ capaian_organisasi }}", "{% if x %}")
     out = ws.cli_json("templates", "check", str(broken))
     assert out[0]["kind"] == "syntax" and out[0]["template"] == "rekap_x.docx"
@@ -411,7 +412,7 @@ def test_missing_data_names_the_pegawai_and_field(skp_ws: Any, tmp_path: Path) -
     with pytest.raises(RenderError) as exc:
         Renderer().render(tpl, skp_context(imported_skp(skp_ws)), subject=f"{NAME_A} (NIP {NIP_A})")
     msg = str(exc.value)
-    assert "skp_kuantitatif.docx" in msg and NIP_A in msg and "'pegawai.golongan' is missing" in msg
+    assert "skp_kuantitatif.docx" in msg and NIP_A in msg and "isian 'pegawai.golongan' tidak ada" in msg
 
 
 def test_sample_contexts_have_the_same_shape_as_real_ones(skp_ws: Any) -> None:
@@ -484,14 +485,18 @@ def test_a_document_that_cannot_render_is_reported_by_name_and_the_others_are_ma
     out = tmp_path / "o"
     res = ws.cli("generate", "skp", "--unit", UNIT, "--tahun", "2026", "--jobs", "2", "-o", str(out))
     assert res.exit_code == 1
-    assert f"FAILED {NAME_K} (NIP {NIP_K}): template skp_kuantitatif.docx: data for {NAME_K} (NIP {NIP_K}) " \
-           "is incomplete" in click.unstyle(res.stderr)
+    assert f"GAGAL {NAME_K} (NIP {NIP_K}): templat skp_kuantitatif.docx: data untuk {NAME_K} (NIP {NIP_K}) " \
+           "belum lengkap" in click.unstyle(res.stderr)
     made = sorted(p.name for p in out.glob("*.docx"))
     assert made == sorted(f"skp_{n}_2026_TAHUNAN.docx" for n in (NIP_J, NIP_A, NIP_B))
     assert RHK_A2 in text(out / f"skp_{NIP_A}_2026_TAHUNAN.docx")
     rows = {r["subject"]: r for r in ws.cli_json("generate", "skp", "--unit", UNIT, "--tahun", "2026", "--jobs", "2",
                                                  "-o", str(out))}
-    assert rows[NIP_K]["docx"] is None and "is incomplete" in rows[NIP_K]["error"]
+    assert rows[NIP_K]["docx"] is None and "belum lengkap" in rows[NIP_K]["error"]
+    # the worker processes write their messages in the caller's language
+    english = {r["subject"]: r for r in ws.cli_json("--lang", "en", "generate", "skp", "--unit", UNIT, "--tahun",
+                                                    "2026", "--jobs", "2", "-o", str(out))}
+    assert f"template skp_kuantitatif.docx: data for {NAME_K} (NIP {NIP_K}) is incomplete" in english[NIP_K]["error"]
     assert all(rows[n]["docx_sha256"] and rows[n]["error"] is None for n in (NIP_J, NIP_A, NIP_B))
 
 
@@ -504,8 +509,9 @@ def test_parallel_conversion_names_the_file_it_could_not_convert(tmp_path: Path)
     good = [shutil.copy(SHIPPED_DIR / name, src / name) for name in ("rekap.docx", "dokumen_evaluasi.docx")]
     bad = src / "rusak.docx"
     bad.write_bytes(b"PK\x03\x04 not really a document")
-    results = {c.source.name: c for c in convert_all([*map(Path, good), bad], tmp_path / "pdf", converters=2,
-                                                     per_document_timeout=120)}
+    with use_language("en"):  # the converter threads write their messages in the caller's language
+        results = {c.source.name: c for c in convert_all([*map(Path, good), bad], tmp_path / "pdf", converters=2,
+                                                         per_document_timeout=120)}
     assert set(results) == {"rekap.docx", "dokumen_evaluasi.docx", "rusak.docx"}
     assert results["rusak.docx"].pdf is None and "could not convert" in (results["rusak.docx"].error or "")
     for name in ("rekap.docx", "dokumen_evaluasi.docx"):

@@ -81,7 +81,7 @@ def test_tindak_lanjut_defaults_and_override(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_tindak_lanjut(tmp_path)
     text = str(exc.value)
-    assert "unknown key 'baikk'; did you mean 'baik'?" in text and "kurang: write the text" in text
+    assert "kunci 'baikk' tidak dikenal; maksud Anda 'baik'?" in text and "kurang: tulis teksnya" in text
 
 
 def test_tindak_lanjut_cli_writes_editable_file(ws) -> None:  # type: ignore[no-untyped-def]
@@ -155,18 +155,18 @@ def test_workbook_problems_all_reported_with_sheet_row_column(ws) -> None:  # ty
     assert res.exit_code == 1
     err = res.stderr
     expected = [
-        "sheet 'Evaluasi' row 2, column D (RATING HASIL KERJA): 'bagus' is not a rating",
-        "sheet 'Evaluasi' row 4, column A (NIP): the NIP was stored as a number",
-        "sheet 'Evaluasi' row 4, column C (PERIODE): 'TW9' is not a periode",
-        "sheet 'Evaluasi' row 4, column E (RATING PERILAKU KERJA): empty",
-        "sheet 'Realisasi' row 2: no row in sheet 'Evaluasi' for NIP " + NIP_B,
-        "sheet 'Realisasi' row 3, column F (REALISASI): empty",
-        "sheet 'Perilaku' row 2, column D (PERILAKU KERJA): 'Jujur' is not a BerAKHLAK core value",
-        "sheet 'Capaian Organisasi' row 2, column D (CAPAIAN KINERJA ORGANISASI): 'Luar Biasa'",
+        "lembar 'Evaluasi' baris 2, kolom D (RATING HASIL KERJA): 'bagus' bukan rating",
+        "lembar 'Evaluasi' baris 4, kolom A (NIP): NIP tersimpan sebagai angka",
+        "lembar 'Evaluasi' baris 4, kolom C (PERIODE): 'TW9' bukan periode",
+        "lembar 'Evaluasi' baris 4, kolom E (RATING PERILAKU KERJA): kosong",
+        "lembar 'Realisasi' baris 2: tidak ada baris pada lembar 'Evaluasi' untuk NIP " + NIP_B,
+        "lembar 'Realisasi' baris 3, kolom F (REALISASI): kosong",
+        "lembar 'Perilaku' baris 2, kolom D (PERILAKU KERJA): 'Jujur' bukan nilai dasar BerAKHLAK",
+        "lembar 'Capaian Organisasi' baris 2, kolom D (CAPAIAN KINERJA ORGANISASI): 'Luar Biasa'",
     ]
     for e in expected:
         assert e in err, f"missing: {e}\n{err}"
-    assert "nothing was imported" in err
+    assert "tidak ada yang diimpor" in err
     with ws.open() as archive, archive.catalog.read() as conn:
         assert repo.list_evaluasi(conn) == []
 
@@ -186,7 +186,7 @@ def test_json_import_and_its_problems(ws) -> None:  # type: ignore[no-untyped-de
                          "rating_perilaku": "SESUAI", "predikat": "SANGAT BAIK",
                          "realisasi": [{"rhk": "RHK-01", "iki": "", "realisasi": "x"}]}], "extra": 1}
     f.write_text(json.dumps(bad))
-    res = ws.cli("eval", "import", str(f))
+    res = ws.cli("--lang", "en", "eval", "import", str(f))
     assert res.exit_code == 1
     for e in ("extra: unknown key", "evaluasi[0].predikat: unknown key", "evaluasi[0].tahun: 'dua ribu' is not a year"):
         assert e in res.stderr, res.stderr
@@ -206,12 +206,12 @@ def test_import_is_checked_against_the_imported_skps(ws) -> None:  # type: ignor
                                {"unit": UNIT.lower(), "tahun": 2026, "periode": "TW1", "predikat": "BAIK"}]}
     f = ws.root / "ev.json"
     f.write_text(json.dumps(data))
-    res = ws.cli("eval", "import", str(f))  # no SKP imported at all yet
+    res = ws.cli("--lang", "en", "eval", "import", str(f))  # no SKP imported at all yet
     assert res.exit_code == 1
     assert f"evaluasi[0].nip: NIP {NIP_A} has no SKP for 2026; import the SKP first" in res.stderr
     assert "capaian_organisasi[1].unit: 'diskominfo' is not a unit kerja of the imported SKPs" in res.stderr
     import_skps(ws)
-    res = ws.cli("eval", "import", str(f))
+    res = ws.cli("--lang", "en", "eval", "import", str(f))
     assert res.exit_code == 1
     err = res.stderr
     assert f"evaluasi[1].nip: NIP {NIP_A} has no SKP for 2025" in err
@@ -224,3 +224,81 @@ def test_import_is_checked_against_the_imported_skps(ws) -> None:  # type: ignor
     del data["evaluasi"][1], data["evaluasi"][0]["realisasi"][1], data["capaian_organisasi"][0]
     f.write_text(json.dumps(data))
     assert ws.cli("eval", "import", str(f)).exit_code == 0
+
+
+# ----------------------------------------------------------------------------- imports never store wrong data quietly
+
+def test_missing_realisasi_sheet_is_an_error_not_an_empty_realisasi(ws) -> None:  # type: ignore[no-untyped-def]
+    """Saving an evaluation replaces its realisasi: a workbook without the sheet would erase them."""
+    import_skps(ws)
+    book = ws.root / "evaluasi.xlsx"
+    ws.cli("eval", "template", str(book))
+    fill_workbook(book, [[NIP_A, 2026, "TW1", "SESUAI EKSPEKTASI", "SESUAI EKSPEKTASI"]])
+    wb = openpyxl.load_workbook(book)
+    del wb["Realisasi"]
+    wb.save(book)
+    res = ws.cli("--lang", "en", "eval", "import", str(book))
+    assert res.exit_code == 1
+    assert "evaluasi.xlsx: sheet 'Realisasi' is missing; the evaluations would be saved without realisasi" \
+        in res.stderr
+    assert "1 problem; nothing was imported" in res.stderr
+    # an empty Realisasi sheet says so explicitly: imported
+    book = ws.root / "evaluasi-2.xlsx"
+    ws.cli("eval", "template", str(book))
+    fill_workbook(book, [[NIP_A, 2026, "TW1", "SESUAI EKSPEKTASI", "SESUAI EKSPEKTASI"]])
+    res = ws.cli("eval", "import", str(book))
+    assert res.exit_code == 0, res.output
+    # realisasi rows without their Evaluasi sheet: named once
+    book = ws.root / "evaluasi-3.xlsx"
+    ws.cli("eval", "template", str(book))
+    fill_workbook(book, [], [[NIP_A, 2026, "TW1", "RHK-01", "IKI-01", "3"], [NIP_A, 2026, "TW1", "RHK-01", "IKI-02",
+                                                                            "4"]])
+    wb = openpyxl.load_workbook(book)
+    del wb["Evaluasi"]
+    wb.save(book)
+    res = ws.cli("--lang", "en", "eval", "import", str(book))
+    assert res.exit_code == 1
+    assert "sheet 'Evaluasi' is missing; the rows on sheet(s) 'Realisasi' belong to evaluations" in res.stderr
+    assert "no row in sheet 'Evaluasi'" not in res.stderr
+
+
+def test_repeated_problem_listed_once_and_no_cascade(ws) -> None:  # type: ignore[no-untyped-def]
+    import_skps(ws)
+    book = ws.root / "evaluasi.xlsx"
+    ws.cli("eval", "template", str(book))
+    fill_workbook(book, [[NIP_A, 2026, "TW1", "bagus", "SESUAI EKSPEKTASI"]],  # a wrong rating: row 2
+                  [[NIP_A, 2026, "TW1", "RHK-01", "IKI-01", "3"]]  # belongs to that row: not reported again
+                  + [[NIP_B, 2026, "TW2", "RHK-01", f"IKI-0{n % 2 + 1}", "3"] for n in range(6)])  # rows 3-8
+    res = ws.cli("eval", "import", str(book))
+    assert res.exit_code == 1
+    err = res.stderr
+    assert f"lembar 'Realisasi' baris 3\u20138: tidak ada baris pada lembar 'Evaluasi' untuk NIP {NIP_B}, 2026 TW2" \
+        in err
+    assert "baris 2: tidak ada baris" not in err and err.count("tidak ada baris") == 1
+    assert "lembar 'Evaluasi' baris 2, kolom D (RATING HASIL KERJA): 'bagus' bukan rating" in err
+    assert "2 masalah; tidak ada yang diimpor" in err
+
+
+def test_reimport_counts_new_changed_unchanged(ws) -> None:  # type: ignore[no-untyped-def]
+    import_skps(ws)
+    book = ws.root / "evaluasi.xlsx"
+    ws.cli("eval", "template", str(book))
+    rows = [[NIP_A, 2026, "TW1", "SESUAI EKSPEKTASI", "SESUAI EKSPEKTASI"],
+            [NIP_B, 2026, "TW1", "SESUAI EKSPEKTASI", "DI ATAS EKSPEKTASI"]]
+    fill_workbook(book, rows, [[NIP_A, 2026, "TW1", "RHK-01", "IKI-01", "3"]],
+                  capaian=[[UNIT_NAME, 2026, "TW1", "Baik"]])
+    res = ws.cli("--lang", "en", "eval", "import", str(book))
+    assert res.exit_code == 0, res.output
+    assert ("Imported evaluasi.xlsx: evaluasi: 2 new, 0 changed, 0 unchanged; "
+            "capaian organisasi: 1 new, 0 changed, 0 unchanged") in res.stdout
+    res = ws.cli("eval", "import", str(book))
+    assert "evaluasi: 0 baru, 0 berubah, 2 tetap" in res.stdout and "(tidak ada yang berubah)" in res.stdout
+    fill_workbook(book, [rows[0], [NIP_B, 2026, "TW1", "DI ATAS EKSPEKTASI", "DI ATAS EKSPEKTASI"]])
+    out = ws.cli_json("eval", "import", str(book))[0]
+    assert out["evaluasi"] == 2
+    assert out["changes"] == {"evaluasi": {"new": 0, "changed": 1, "unchanged": 1},
+                              "capaian_organisasi": {"new": 0, "changed": 0, "unchanged": 1}}
+    with ws.open() as archive, archive.catalog.read() as conn:
+        ev = repo.get_evaluasi(conn, NIP_B, 2026, "TW1")
+        assert ev is not None and ev.predikat is P.SANGAT_BAIK
+        assert len(repo.get_evaluasi(conn, NIP_A, 2026, "TW1").realisasi) == 1  # type: ignore[union-attr]

@@ -119,7 +119,7 @@ def test_custody_of_exported_items_is_in_the_bag_and_the_export_is_recorded(
     assert detail["bag_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert detail["items"] == 2 and detail["criteria"] == {"tahun": 2026, "nip": [NIP_A], "periode": "TW1"}
     res = ws.cli("verify")
-    assert res.exit_code == 0 and "Archive intact" in res.output
+    assert res.exit_code == 0 and "Arsip utuh" in res.output
 
 
 def test_hostile_names_are_safe_unique_and_escaped(ws: Workspace, tmp_path: Path) -> None:
@@ -236,7 +236,7 @@ def test_flipped_byte_inside_the_zip_is_named(ws: Workspace, evidence: dict[str,
     problems = json.loads(res.stdout)["problems"]
     assert problems and all(p["path"] == name[2:] for p in problems), problems
     human = ws.cli("verify-bag", str(out))
-    assert human.exit_code == 1 and "laporan kegiatan.pdf" in human.output and "INVALID" in human.output
+    assert human.exit_code == 1 and "laporan kegiatan.pdf" in human.output and "TIDAK VALID" in human.output
 
 
 def test_copy_and_hardlink_give_the_same_bag_and_never_touch_blobs(ws: Workspace, evidence: dict[str, bytes],
@@ -265,9 +265,9 @@ def test_copy_and_hardlink_give_the_same_bag_and_never_touch_blobs(ws: Workspace
 def test_refusals(ws: Workspace, evidence: dict[str, bytes], tmp_path: Path) -> None:
     inside = ws.drop / "paket.zip"
     res = ws.cli("export", "--nip", NIP_A, "--tahun", "2026", "-o", str(inside))
-    assert res.exit_code == 2 and "inside share" in res.output and not inside.exists()
+    assert res.exit_code == 2 and "berada di dalam share" in res.output and not inside.exists()
     res = ws.cli("export", "--nip", NIP_A, "--tahun", "2024", "-o", str(tmp_path / "kosong.zip"))
-    assert res.exit_code == 1 and "nothing to export" in res.output and not (tmp_path / "kosong.zip").exists()
+    assert res.exit_code == 1 and "tidak ada yang diekspor" in res.output and not (tmp_path / "kosong.zip").exists()
     res = ws.cli("export", "--nip", "12345", "--tahun", "2026", "-o", str(tmp_path / "p.zip"))
     assert res.exit_code == 2 and "18" in res.output
     res = ws.cli("export", "--nip", NIP_A, "--tahun", "2026", "-o", str(tmp_path / "p.tar"))

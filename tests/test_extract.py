@@ -25,9 +25,16 @@ from conftest import (
 from archiver import extract as ex_mod
 from archiver.extract import ExtractLimits, extract, formats, ocr
 from archiver.filetypes import detect
+from archiver.i18n import render, use_language
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
+
+
+def _en(reason: str | None) -> str:
+    """A stored reason as an English reader sees it (the source text the assertions name)."""
+    with use_language("en"):
+        return render(reason)
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
     p = tmp_path / name
@@ -245,20 +252,21 @@ def test_pdf_with_text_and_scanned_pages_waits_for_ocr_but_its_text_is_kept(tmp_
     ex = extract(write(tmp_path, "campur.pdf", buf.getvalue()), "pdf", ExtractLimits(ocr=False))
     assert ex.status == "pending_ocr" and ex.pages == 2
     assert "Surat pengantar dinas" in ex.text and "LAMPIRAN" not in ex.text.upper()
-    assert ex.reason and ex.reason.startswith("text pending: OCR not run now for 1 of 2 page(s)")
+    assert _en(ex.reason).startswith("text pending: OCR not run now for 1 of 2 page(s)")
 
 
 def test_ocr_off_leaves_text_pending(tmp_path: Path) -> None:
     ex = extract(write(tmp_path, "foto.png", text_image(["Dokumentasi kegiatan"])), "png", ExtractLimits(ocr=False))
-    assert ex.status == "pending_ocr" and ex.reason and ex.reason.startswith("text pending")
+    assert ex.status == "pending_ocr" and _en(ex.reason).startswith("text pending")
     assert ex.thumbnail
 
 
 def test_unknown_type_has_a_reason(tmp_path: Path) -> None:
     ex = extract(write(tmp_path, "video.mp4", b"\x00" * 100), "mp4")
-    assert ex.status == "no_text" and "no extractor for type mp4" in (ex.reason or "")
+    assert ex.status == "no_text" and "no extractor for type mp4" in _en(ex.reason)
+    assert render(ex.reason) == "tidak ada teks: tidak ada pengekstrak untuk jenis mp4"  # stored, shown in Indonesian
     missing = extract(tmp_path / "gone.pdf", "pdf")
-    assert missing.status == "failed" and "the file is missing" in (missing.reason or "")
+    assert missing.status == "failed" and "the file is missing" in _en(missing.reason)
 
 
 def test_utf16_text_and_long_text_is_cut(tmp_path: Path) -> None:
@@ -285,7 +293,7 @@ def test_html_gives_its_visible_text_not_its_markup(tmp_path: Path) -> None:
 
 def test_password_protected_pdf_is_flagged_not_searchable(tmp_path: Path) -> None:
     ex = extract(write(tmp_path, "sk.pdf", encrypted_pdf("rahasia")), "pdf")
-    assert ex.status == "encrypted" and "not searchable" in (ex.reason or "")
+    assert ex.status == "encrypted" and "not searchable" in _en(ex.reason)
     open_ = extract(write(tmp_path, "sk-open.pdf", encrypted_pdf("")), "pdf")  # empty user password: readable
     assert open_.status == "ok" and "Surat keputusan rahasia" in open_.text
 
@@ -294,14 +302,14 @@ def test_truncated_pdf_gets_a_clear_reason(tmp_path: Path) -> None:
     data = make_pdf("Laporan kegiatan", pages=2)
     ex = extract(write(tmp_path, "cut.pdf", data[: len(data) // 3]), "pdf")
     assert ex.status == "failed"
-    assert (ex.reason or "").startswith("corrupt or truncated PDF: ")
+    assert _en(ex.reason).startswith("corrupt or truncated PDF: ")
 
 
 def test_corrupt_docx_and_image(tmp_path: Path) -> None:
     docx_ = extract(write(tmp_path, "rusak.docx", make_docx("isi")[:300]), "docx")
-    assert docx_.status == "failed" and "corrupt" in (docx_.reason or "")
+    assert docx_.status == "failed" and "corrupt" in _en(docx_.reason)
     png = extract(write(tmp_path, "rusak.png", text_image(["x"])[:200]), "png")
-    assert png.status == "failed" and "corrupt or truncated image" in (png.reason or "")
+    assert png.status == "failed" and "corrupt or truncated image" in _en(png.reason)
 
 
 def test_decompression_bomb_png_is_refused_quickly(tmp_path: Path) -> None:
@@ -311,7 +319,7 @@ def test_decompression_bomb_png_is_refused_quickly(tmp_path: Path) -> None:
     Image.new("1", (20_000, 20_000)).save(buf, "PNG")  # 400 million pixels, ~60 KB on disk
     t = time.monotonic()
     ex = extract(write(tmp_path, "bomb.png", buf.getvalue()), "png")
-    assert ex.status == "no_text" and "image too large" in (ex.reason or "")
+    assert ex.status == "no_text" and "image too large" in _en(ex.reason)
     assert time.monotonic() - t < 10
 
 
@@ -320,7 +328,7 @@ def test_zip_bomb_docx_is_refused_quickly(tmp_path: Path) -> None:
     assert path.stat().st_size < 5_000_000
     t = time.monotonic()
     ex = extract(path, "docx")
-    assert ex.status == "no_text" and "word/document.xml inflates beyond 300 MB" in (ex.reason or "")
+    assert ex.status == "no_text" and "word/document.xml inflates beyond 300 MB" in _en(ex.reason)
     assert time.monotonic() - t < 10
 
 
@@ -328,7 +336,7 @@ def test_parser_that_runs_too_long_is_stopped_and_the_next_file_works(tmp_path: 
     slow = write(tmp_path, "slow.pdf", slow_pdf(300_000))  # ~9 s of pypdf
     t = time.monotonic()
     ex = extract(slow, "pdf", ExtractLimits(timeout_s=1.0, ocr=False))
-    assert ex.status == "failed" and "timed out after 1 s" in (ex.reason or "")
+    assert ex.status == "failed" and "timed out after 1 s" in _en(ex.reason)
     assert time.monotonic() - t < 5
     ok = extract(write(tmp_path, "ok.pdf", make_pdf("masih berjalan")), "pdf")
     assert ok.status == "ok" and "masih berjalan" in ok.text
@@ -372,7 +380,7 @@ def test_parse_stuck_in_c_code_is_stopped_by_the_cpu_limit(tmp_path: Path) -> No
     threading.Timer(0.5, os.kill, (worker_pid, signal.SIGXCPU)).start()
     t = time.monotonic()
     ex = extract(slow, "pdf", ExtractLimits(timeout_s=20, ocr=False))
-    assert ex.status == "failed" and ex.reason == "no text: extraction timed out after 20 s"
+    assert ex.status == "failed" and _en(ex.reason) == "no text: extraction timed out after 20 s"
     assert time.monotonic() - t < 5  # not retried
     assert extract(write(tmp_path, "b.pdf", make_pdf("kedua")), "pdf").status == "ok"
 
@@ -383,7 +391,7 @@ def test_memory_limit_stops_a_greedy_file(tmp_path: Path) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (7000, 7000), "white").save(buf, "PNG")  # 49 Mpx: ~150 MB decoded as RGB, more as copies
     ex = extract(write(tmp_path, "besar.png", buf.getvalue()), "png", ExtractLimits(memory_mb=256, ocr=False))
-    assert ex.status == "failed" and "memory" in (ex.reason or "")
+    assert ex.status == "failed" and "memory" in _en(ex.reason)
     ok = extract(write(tmp_path, "ok.pdf", make_pdf("sesudahnya")), "pdf")
     assert ok.status == "ok"
 
@@ -412,7 +420,7 @@ def test_ingest_goes_on_past_hostile_files_and_ocr_text_is_searchable(ws: Worksp
         text = {n: textstore.get_text(archive.catalog, rows[n]["sha256"]) for n in hostile}
     assert {n: t.status for n, t in text.items() if t} == {
         "bomb.docx": "no_text", "lambat.pdf": "failed", "sk.pdf": "encrypted", "rusak.pdf": "failed"}
-    assert text["lambat.pdf"] and text["lambat.pdf"].reason == "no text: extraction timed out after 1 s"
+    assert text["lambat.pdf"] and _en(text["lambat.pdf"].reason) == "no text: extraction timed out after 1 s"
     hits = ws.cli_json("search", "hadir sosialisasi")
     assert [h["name"] for h in hits] == ["foto_kegiatan.png"]
     assert [h["name"] for h in ws.cli_json("search", "mengelola", "--nip", NIP_A)] == ["foto_kegiatan.png"]

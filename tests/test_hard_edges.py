@@ -83,7 +83,7 @@ def test_a_name_that_is_not_utf8_is_archived_with_its_bytes_and_the_others_too(w
     # the next pass knows the file by its bytes: nothing new, nothing re-archived
     again = ws.run("ingest")
     assert again.returncode == 0 and "Traceback" not in again.stderr
-    assert "nothing new" in again.stderr
+    assert "tidak ada yang baru" in again.stderr
     # renamed to another hostile name: a move, the submission follows
     src = os.fsencode(ws.drop / FOLDER) + b"/" + BAD
     dst = os.fsencode(ws.drop / FOLDER) + b"/lagi\xe9.txt"
@@ -105,7 +105,7 @@ def test_names_differing_only_in_bad_bytes_stay_two_files(ws: Workspace) -> None
     with ws.open() as archive:
         rows = list(subs.list_submissions(archive.catalog))
     assert sorted(r["name"] for r in rows) == ["Laporan \\xe8.txt", "Laporan \\xe9.txt"]
-    assert ws.run("ingest").stderr.strip().endswith("nothing new.")
+    assert ws.run("ingest").stderr.strip().endswith("tidak ada yang baru.")
 
 
 def test_the_watcher_archives_a_hostile_name_and_keeps_running(ws: Workspace) -> None:
@@ -189,7 +189,7 @@ def test_a_full_disk_ends_every_command_clearly_and_leaves_search_and_verify_wor
             if r.returncode:
                 assert "Disk penuh" in r.stderr, (args, r.stderr)
         verify = ws.run("verify")
-        assert verify.returncode == 0 and "Archive intact." in verify.stdout
+        assert verify.returncode == 0 and "Arsip utuh." in verify.stdout
         assert "tidak dicatat" in verify.stderr  # the verified event could not be written: said so
         found = ws.run("search", "sosialisasi", "--json")
         assert found.returncode == 0
@@ -207,7 +207,7 @@ def test_an_index_with_no_documents_answers_no_results(ws: Workspace) -> None:
         backend.create()
     r = ws.run("search", "laporan")
     assert r.returncode == 0, r.stderr
-    assert "math domain error" not in r.stdout + r.stderr and "0 result(s)" in r.stdout + r.stderr
+    assert "math domain error" not in r.stdout + r.stderr and "0 hasil" in r.stdout + r.stderr
 
 
 # --------------------------------------------------------------------------- index cap
@@ -252,7 +252,7 @@ def test_ingest_of_a_file_still_being_written_says_so_and_fails(ws: Workspace) -
         stop.set()
         t.join()
     assert r.returncode == 1, (r.stdout, r.stderr)
-    assert "nothing new" not in r.stderr and "masih berubah" in r.stderr
+    assert "tidak ada yang baru" not in r.stderr and "masih berubah" in r.stderr
     assert "changing" in r.stdout
     with ws.open() as archive:
         assert list(subs.list_submissions(archive.catalog)) == []  # nothing half-copied was recorded
@@ -283,7 +283,7 @@ def test_full_width_digits_are_read_alike_in_every_folder() -> None:
         assert link.problem is None, (path, link.problem)
         assert link.key.nip == NIP_A and link.key.tahun == 2026 and link.key.periode in ("TW1", "01")
     assert parse_nip(full).nip == NIP_A
-    with pytest.raises(NipError, match="digits 0-9 only"):
+    with pytest.raises(NipError, match="hanya boleh berisi angka 0-9"):
         parse_nip(NIP_A[:-1] + "\u0663")  # an Arabic-Indic three is a digit to Python, not to a NIP
 
 

@@ -46,8 +46,8 @@ def test_statuses_for_a_realistic_drop(ws) -> None:
     assert lap["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert (lap["nip"], lap["tahun"], lap["periode"], lap["rhk"], lap["type"]) == (NIP_A, 2026, "TW1", "RHK-01", "pdf")
     assert "program" in got[f"drop/{RHK1}/faktur.pdf"]["reason"]
-    assert "empty" in got[f"drop/{RHK1}/kosong.pdf"]["reason"]
-    assert "not deep enough" in got["drop/lepas.pdf"]["reason"]
+    assert "berkas kosong" in got[f"drop/{RHK1}/kosong.pdf"]["reason"]
+    assert "kurang dalam letak foldernya" in got["drop/lepas.pdf"]["reason"]
     for r in got.values():
         assert set(r) >= {"path", "status", "sha256", "reason"}
 
@@ -143,7 +143,7 @@ def test_oversize_file_is_quarantined_with_bytes_kept(ws) -> None:
     assert len(big) > 0.01 * 1048576
     ws.put(f"{RHK1}/besar.pdf", big)
     [r] = ws.cli_json("ingest")
-    assert r["status"] == "quarantined" and "limit" in r["reason"]
+    assert r["status"] == "quarantined" and "melebihi batas" in r["reason"]
     with ws.open() as a:
         assert a.store.exists(r["sha256"])
 
@@ -162,10 +162,10 @@ def test_unlinked_reasons_are_specific(ws) -> None:
     got = {r["path"].split("/", 2)[1][:6] + r["path"][-5:]: r for r in ws.cli_json("ingest")}
     reasons = sorted(r["reason"] for r in got.values())
     assert all(r["status"] == "unlinked" for r in got.values())
-    assert any("17 digits" in x for x in reasons)
-    assert any("'TW5' is not a periode" in x for x in reasons)
-    assert any("'26' is not a year" in x for x in reasons)
-    assert any("not a real birth date" in x for x in reasons)
+    assert any("terdiri atas 17 angka" in x for x in reasons)
+    assert any("'TW5' bukan periode" in x for x in reasons)
+    assert any("'26' bukan tahun" in x for x in reasons)
+    assert any("bukan tanggal lahir yang sah" in x for x in reasons)
 
 
 def test_pattern_with_name_in_folder(ws) -> None:
@@ -183,7 +183,7 @@ def test_ingest_given_paths_only(ws, tmp_path: Path) -> None:
     rs = ws.cli_json("ingest", str(ws.drop / NIP_A))
     assert [r["path"] for r in rs] == [f"drop/{RHK1}/a.pdf"]
     res = ws.cli("ingest", str(tmp_path))
-    assert res.exit_code == 2 and "not inside a configured share" in res.output
+    assert res.exit_code == 2 and "tidak berada di dalam share yang dikonfigurasi" in res.output
 
 
 @pytest.mark.embedded("file modes and names of local blob files")
@@ -204,7 +204,7 @@ def test_fifo_is_quarantined_not_read(ws) -> None:
     p.parent.mkdir(parents=True)
     os.mkfifo(p)
     [r] = ws.cli_json("ingest")
-    assert r["status"] == "quarantined" and "not a regular file" in r["reason"]
+    assert r["status"] == "quarantined" and "bukan berkas biasa" in r["reason"]
 
 
 def test_unreadable_file_is_quarantined_then_retried(ws) -> None:
@@ -235,7 +235,7 @@ def test_unreadable_file_is_quarantined_then_retried(ws) -> None:
     code, rs = ingest()
     assert code == 1
     assert rs["biasa.pdf"]["status"] == "archived"
-    assert rs["rahasia.pdf"]["status"] == "quarantined" and "permission denied" in rs["rahasia.pdf"]["reason"]
+    assert rs["rahasia.pdf"]["status"] == "quarantined" and "izin ditolak" in rs["rahasia.pdf"]["reason"]
     assert ingest() == (0, {})  # still unreadable: reported once, not again
     p.chmod(0o644)  # fixed: retried and archived although its size and mtime did not change
     code, rs = ingest()

@@ -13,6 +13,7 @@ from conftest import NIP_A, Workspace, make_pdf
 from signing_pki import Ca, modify_after_signing, sign_bytes
 
 from archiver.accounts import add_user
+from archiver.i18n import render, use_language
 from archiver.signing.check import check_file, has_signature_marker
 
 
@@ -49,10 +50,15 @@ def test_each_case_gets_its_state(tmp_path: Path, pki: dict[str, object], pdfs: 
     [sig] = got["valid"].signatures
     assert sig["signer"] == "Budi Santoso" and sig["issuer"] == "Test Root CA"
     assert sig["intact"] and sig["trusted"] and sig["signing_time"] and sig["coverage"] == "entire_file"
-    assert "diubah setelah ditandatangani" in got["modified"].summary
-    assert "telah berubah" in got["flipped"].summary
-    assert "akar terpercaya" in got["untrusted"].summary
-    assert "tidak berlaku" in got["expired"].summary and got["expired"].signatures[0]["intact"]
+    # summaries are stored messages, read in the reader's language (Indonesian by default)
+    assert render(got["valid"].summary) == "sah: 1 tanda tangan (Budi Santoso)"
+    assert "diubah setelah ditandatangani" in render(got["modified"].summary)
+    assert "telah berubah" in render(got["flipped"].summary)
+    assert "akar terpercaya" in render(got["untrusted"].summary)
+    assert "tidak berlaku" in render(got["expired"].summary) and got["expired"].signatures[0]["intact"]
+    with use_language("en"):
+        assert render(got["modified"].summary).startswith("invalid: 1 signature(s) (")
+        assert "the document was changed after it was signed" in render(got["modified"].summary)
 
 
 def test_without_trust_roots_a_good_signature_is_untrusted(tmp_path: Path, pdfs: dict[str, bytes]) -> None:
@@ -63,9 +69,9 @@ def test_a_hostile_file_costs_an_error_state_not_the_caller(tmp_path: Path) -> N
     junk = _write(tmp_path, "junk", b"%PDF-1.7\n" + b"/ByteRange [0 1 2 3] " * 1000 + b"\x00\xff" * 500)
     assert has_signature_marker(junk)
     check = check_file(junk)
-    assert check.state == "error" and "tidak terbaca" in check.summary, check
+    assert check.state == "error" and "tidak terbaca" in render(check.summary), check
     slow = check_file(junk, timeout_s=0.01)  # the child cannot even start in time: it is stopped
-    assert slow.state == "error" and "batas waktu" in slow.summary
+    assert slow.state == "error" and "batas waktu" in render(slow.summary)
 
 
 def _configure_roots(ws: Workspace, root: Path) -> None:

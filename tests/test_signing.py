@@ -110,7 +110,7 @@ def test_a_signer_needs_exactly_one_key_source(tmp_path: Path) -> None:
     cfg.write_text('[shares.drop]\npath = "drop"\n[signers.pegawai]\npkcs12 = "a.p12"\nremote_url = "http://x"\n')
     with pytest.raises(ConfigError) as exc:
         load_config(cfg)
-    assert "exactly one of pkcs12" in str(exc.value.details)
+    assert "tepat satu dari pkcs12" in str(exc.value.details)
 
 
 # --------------------------------------------------------------------------- servers on loopback

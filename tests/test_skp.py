@@ -10,12 +10,13 @@ import pytest
 import sqlalchemy as sa
 from skp_sample import KABID, KADIS, PPPK, STAFF, TAHUN, tables, write_workbook
 
+from archiver import i18n
 from archiver.catalog.schema import skp_rhk, skp_skp
 from archiver.skp import master
 from archiver.skp.jsonio import bundle_tables, tables_from_obj
 from archiver.skp.model import parse_target
 from archiver.skp.selection import load_skp
-from archiver.skp.validate import validate
+from archiver.skp.validate import rows_text, validate
 
 
 def test_template_has_indonesian_headers_example_and_lists(ws, tmp_path: Path) -> None:
@@ -45,13 +46,15 @@ def test_workbook_import_is_idempotent_and_listed(ws, tmp_path: Path) -> None:
     book = write_workbook(tmp_path / "skp.xlsx", tables())
     first = ws.cli("skp", "import", str(book))
     assert first.exit_code == 0, first.output
-    assert "SKP: 4 new" in first.stdout
-    assert "normative" in first.stderr  # the Terlaksananya... indicator: a warning, not an error
+    # Bahasa Indonesia by default
+    assert "Diimpor dari skp.xlsx: SKP: 4 baru, 0 berubah, 0 tetap" in first.stdout
+    assert "normatif" in first.stderr  # the Terlaksananya... indicator: a warning, not an error
     with ws.open() as archive, archive.catalog.read() as conn:
         before = [tuple(r) for r in conn.execute(sa.select(skp_skp).order_by(skp_skp.c.id))]
         n_rhk = conn.execute(sa.select(sa.func.count()).select_from(skp_rhk)).scalar_one()
     second = ws.cli("skp", "import", str(book))
-    assert second.exit_code == 0 and "nothing changed" in second.stdout
+    assert second.exit_code == 0 and "SKP: 0 baru, 0 berubah, 4 tetap" in second.stdout
+    assert "(tidak ada yang berubah)" in second.stdout
     with ws.open() as archive, archive.catalog.read() as conn:
         assert [tuple(r) for r in conn.execute(sa.select(skp_skp).order_by(skp_skp.c.id))] == before
         assert conn.execute(sa.select(sa.func.count()).select_from(skp_rhk)).scalar_one() == n_rhk == 5
@@ -88,9 +91,10 @@ def test_json_and_workbook_describe_the_same_skp(ws, tmp_path: Path) -> None:
     assert skp.rhk[0].rhk_pimpinan_teks == "Tersedianya aplikasi layanan publik yang andal"
     assert skp.lampiran.konsekuensi == ("Sesuai ketentuan TPP",)
     # and writes out as the same tables (a round trip through the model)
-    bundle, problems = validate(tables_from_obj(bundle_tables(
-        type(validate(tables_from_obj(tables()))[0])(skp=(skp,)))))  # SKP alone: pegawai unknown
-    assert any("not on sheet 'Pegawai'" in p.message for p in problems)
+    with i18n.use_language("en"):
+        bundle, problems = validate(tables_from_obj(bundle_tables(
+            type(validate(tables_from_obj(tables()))[0])(skp=(skp,)))))  # SKP alone: pegawai unknown
+    assert any("is not on sheet 'Pegawai' nor already imported" in p.message for p in problems)
 
 
 def _bad_tables() -> dict:
@@ -118,7 +122,7 @@ def _bad_tables() -> dict:
 
 def test_validation_reports_every_problem_with_sheet_row_column(ws, tmp_path: Path) -> None:
     book = write_workbook(tmp_path / "bad.xlsx", _bad_tables())
-    res = ws.cli("skp", "import", str(book))
+    res = ws.cli("--lang", "en", "skp", "import", str(book))
     assert res.exit_code == 1
     err = res.stderr
     expected = [
@@ -153,7 +157,7 @@ def test_nip_typed_as_number_and_pppk_code_block(ws, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(book)
     wb["Pegawai"]["A3"].value = int(KADIS)  # what Excel does to a NIP typed in a General cell
     wb.save(book)
-    res = ws.cli("skp", "import", str(book))
+    res = ws.cli("--lang", "en", "skp", "import", str(book))
     assert res.exit_code == 1
     assert "sheet 'Pegawai', row 3, column A (NIP): the NIP 1.97204101998031e+17 was entered as a number" in res.stderr
     assert "format the column as Text" in res.stderr
@@ -186,7 +190,7 @@ def test_leader_skp_missing_is_a_warning_and_later_checked(ws, tmp_path: Path) -
     only_staff.update(unit=t["unit"], pegawai=t["pegawai"])
     js = tmp_path / "staff.json"
     js.write_text(json.dumps(only_staff), encoding="utf-8")
-    res = ws.cli("skp", "import", str(js))
+    res = ws.cli("--lang", "en", "skp", "import", str(js))
     assert res.exit_code == 0, res.output
     assert "cannot check RHK-01: the 2026 SKP of the pejabat penilai (Sri Rahayu, S.Kom., M.M.) is not imported" \
         in res.stderr
@@ -196,7 +200,7 @@ def test_leader_skp_missing_is_a_warning_and_later_checked(ws, tmp_path: Path) -
     t2["indikator"][1]["rhk"] = "RHK-05"
     js2 = tmp_path / "all.json"
     js2.write_text(json.dumps(t2), encoding="utf-8")
-    res = ws.cli("skp", "import", str(js2))
+    res = ws.cli("--lang", "en", "skp", "import", str(js2))
     assert res.exit_code == 1
     assert "RHK-01 does not exist in the 2026 SKP of the pejabat penilai (Sri Rahayu, S.Kom., M.M., NIP " \
            f"{KABID}); their RHK are: RHK-05" in res.stderr
@@ -208,4 +212,122 @@ def test_import_refuses_unknown_files(ws, tmp_path: Path, name: str) -> None:
     if name.endswith(".txt"):
         p.write_text("x")
     res = ws.cli("skp", "import", str(p))
-    assert res.exit_code == 2 and "Error:" in res.stderr
+    assert res.exit_code == 2 and "Galat:" in res.stderr
+
+
+# --------------------------------------------------------------------------- imports never store wrong data quietly
+
+OTHER = "198001012005011001"  # a valid NIP that is on no sheet
+
+
+def test_penilai_and_atasan_must_be_pegawai(ws, tmp_path: Path) -> None:
+    t = tables()
+    t["skp"][2]["penilai_nip"] = OTHER  # STAFF (row 5): a penilai that is nowhere
+    t["skp"][3]["atasan_nip"] = OTHER  # PPPK (row 6): an atasan that is nowhere
+    t["skp"][1]["penilai_nama"] = "Joko Susilo"  # KABID (row 4): the name is not KADIS's
+    res = ws.cli("--lang", "en", "skp", "import", str(write_workbook(tmp_path / "skp.xlsx", t)))
+    assert res.exit_code == 1
+    err = res.stderr
+    assert (f"sheet 'SKP', row 5, column G (NIP Pejabat Penilai): the pejabat penilai's NIP {OTHER} is not on "
+            "sheet 'Pegawai' nor already imported: add this pegawai") in err
+    assert (f"sheet 'SKP', row 6, column L (NIP Atasan Pejabat Penilai): the atasan pejabat penilai's NIP {OTHER} "
+            "is not on sheet 'Pegawai'") in err
+    assert (f"sheet 'SKP', row 4, column H (Nama Pejabat Penilai): 'Joko Susilo' is not the name of NIP {KADIS} "
+            "('Ir. Hendra Wijaya, M.T.' on sheet 'Pegawai')") in err
+    assert "there is no SKP for NIP" not in err  # the RHK/indicator rows of those SKPs: no cascade
+    assert ws.cli_json("skp", "list") == []
+    # a penilai imported before (in the catalog) is found without being on this workbook
+    leaders = {k: [r for r in v if r.get("nip") in (KADIS, KABID) or k in ("unit", "sasaran")]
+               for k, v in tables().items()}
+    assert ws.cli("skp", "import", str(write_workbook(tmp_path / "leaders.xlsx", leaders))).exit_code == 0
+    staff = {k: [r for r in v if r.get("nip") == STAFF] for k, v in tables().items() if k not in ("unit", "sasaran")}
+    res = ws.cli("skp", "import", str(write_workbook(tmp_path / "staff.xlsx", staff)))
+    assert res.exit_code == 0, res.output
+    assert ws.cli_json("skp", "list", "--nip", STAFF)[0]["penilai"] == "Sri Rahayu, S.Kom., M.M."
+
+
+def test_unit_in_target_must_agree_with_satuan(ws, tmp_path: Path) -> None:
+    t = tables()
+    t["indikator"][1]["target"] = "5 dokumen"  # KABID, row 4: Satuan says 'aplikasi'
+    t["indikator"][2]["target"] = "4 modul"  # STAFF, row 5: Satuan says 'modul' too
+    res = ws.cli("--lang", "en", "skp", "import", str(write_workbook(tmp_path / "skp.xlsx", t)))
+    assert res.exit_code == 1
+    assert ("sheet 'Indikator', row 4, column H (Target): target '5 dokumen' contains the unit 'dokumen' but Satuan "
+            "says 'aplikasi'; write only the number in Target (5) and the unit in Satuan") in res.stderr
+    assert "row 5" not in res.stderr
+    t["indikator"][1]["target"] = "5"
+    assert ws.cli("skp", "import", str(write_workbook(tmp_path / "skp.xlsx", t))).exit_code == 0
+    with ws.open() as archive:
+        skp = load_skp(archive, STAFF, TAHUN)
+        assert skp is not None
+        target = skp.find_iki("IKI-01")[1].target
+        assert (target.nilai, target.satuan, str(target)) == (4, "modul", "4 modul")
+
+
+def test_missing_sheet_is_named_once(ws, tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "skp.xlsx", tables())
+    wb = openpyxl.load_workbook(book)
+    del wb["SKP"]
+    wb.save(book)
+    res = ws.cli("--lang", "en", "skp", "import", str(book))
+    assert res.exit_code == 1
+    err = res.stderr
+    assert "sheet 'SKP': the sheet is missing, but the rows on sheet(s) 'RHK', 'Indikator', 'Rencana Bukti', " \
+           "'Perilaku Kerja', 'Lampiran' belong to SKPs listed there" in err
+    assert "1 error; nothing was imported" in err
+    assert "there is no SKP" not in err and err.count("\n  - ") == 1
+
+
+def test_one_wrong_value_on_many_rows_is_reported_once(ws, tmp_path: Path) -> None:
+    t = tables()
+    t["rhk"] += [{"nip": OTHER, "tahun": TAHUN, "kode": f"RHK-{n:02d}", "jenis": "UTAMA", "teks": "Salah NIP"}
+                 for n in range(1, 16)]  # rows 8-22
+    t["rhk"][0]["nip"] = OTHER  # row 3
+    res = ws.cli("skp", "import", str(write_workbook(tmp_path / "skp.xlsx", t)))
+    assert res.exit_code == 1
+    assert (f"lembar 'RHK', baris 3, 8\u201322, kolom A (NIP Pegawai): tidak ada SKP untuk NIP {OTHER} tahun "
+            f"{TAHUN} pada lembar 'SKP'") in res.stderr
+    assert res.stderr.count(f"NIP {OTHER}") == 1
+    assert rows_text([4, 5, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]) == "4, 5, 9\u201321"
+    assert rows_text([7]) == "7" and rows_text([1, 2]) == "1, 2"
+
+
+@pytest.mark.parametrize("name", ["skp.xls", "skp.csv"])
+def test_xls_and_csv_are_refused_with_save_as_xlsx(ws, tmp_path: Path, name: str) -> None:
+    p = tmp_path / name
+    p.write_bytes(b"\xd0\xcf\x11\xe0" if name.endswith(".xls") else b"NIP;Nama\n")
+    res = ws.cli("skp", "import", str(p))
+    assert res.exit_code == 2
+    assert f"{name}: berkas .{name.split('.')[1]} tidak dapat diimpor; simpan sebagai .xlsx" in res.stderr
+    assert "Simpan Sebagai" in res.stderr and "Excel atau LibreOffice" in res.stderr
+    res = ws.cli("--lang", "en", "eval", "import", str(p))
+    assert res.exit_code == 2 and "save it as .xlsx" in res.stderr
+
+
+def test_reimport_reports_new_changed_unchanged(ws, tmp_path: Path) -> None:
+    t = tables()
+    assert ws.cli("skp", "import", str(write_workbook(tmp_path / "skp.xlsx", t))).exit_code == 0
+    t["indikator"][1]["target"] = "6"  # KABID's SKP changes
+    res = ws.cli("--lang", "en", "skp", "import", str(write_workbook(tmp_path / "skp.xlsx", t)))
+    assert res.exit_code == 0, res.output
+    assert "Imported skp.xlsx: SKP: 0 new, 1 changed, 3 unchanged; pegawai: 0 new, 0 changed, 4 unchanged" \
+        in res.stdout
+    assert "nothing changed" not in res.stdout
+
+
+def test_example_row_typed_over_is_explained(ws, tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "skp.xlsx", tables())
+    wb = openpyxl.load_workbook(book)
+    wb["SKP"]["B2"].value = 2031  # the example with another year: still the example, ignored
+    wb["Pegawai"]["A2"].value = OTHER  # the admin's own pegawai typed over the example
+    wb["Pegawai"]["B2"].value = "Dewi Lestari"
+    wb.save(book)
+    res = ws.cli("--lang", "en", "skp", "import", str(book))
+    assert res.exit_code == 1
+    assert (f"sheet 'Pegawai', row 2: row 2 is the template's example row and is never imported, but it holds "
+            f"other data (A2 = '{OTHER}'); data starts on row 3") in res.stderr
+    assert "'SKP', row 2" not in res.stderr
+    for cell in wb["Pegawai"][2]:
+        cell.value = None
+    wb.save(book)  # the example row emptied: fine
+    assert ws.cli("skp", "import", str(book)).exit_code == 0

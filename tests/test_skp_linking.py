@@ -9,6 +9,7 @@ import openpyxl
 from conftest import make_docx, make_pdf, make_png
 from skp_sample import KABID, KADIS, PPPK, STAFF, TAHUN, tables
 
+from archiver import i18n
 from archiver.catalog import custody
 from archiver.search._whoosh import WhooshBackend
 from archiver.skp.relevance import judge, terms
@@ -42,9 +43,14 @@ def test_evidence_before_skp_is_pending_then_resolved_or_unlinked(ws, tmp_path: 
     assert after["TW1/IKI-02/uji fungsi.pdf"]["status"] == "archived"  # an indicator code in the RHK place
     bad = after["TW1/RHK-09/laporan.pdf"]
     assert bad["status"] == "unlinked"
-    assert "RHK-09 does not exist in the 2026 SKP of NIP 198503152010011002 (its RHK: RHK-01, RHK-02)" in bad["reason"]
+    # the reason is stored with its values and read in the reader's language (Indonesian by default)
+    assert "RHK-09 tidak ada dalam SKP 2026 NIP 198503152010011002 (RHK-nya: RHK-01, RHK-02)" \
+        in i18n.render(bad["reason"])
+    with i18n.use_language("en"):
+        assert "RHK-09 does not exist in the 2026 SKP of NIP 198503152010011002 (its RHK: RHK-01, RHK-02)" \
+            in i18n.render(bad["reason"])
     wrong = after["TW1/RHK-02/IKI-01/salah tempat.pdf"]
-    assert wrong["status"] == "unlinked" and "IKI-01 belongs to RHK-01, not RHK-02" in wrong["reason"]
+    assert wrong["status"] == "unlinked" and "IKI-01 termasuk RHK-01, bukan RHK-02" in i18n.render(wrong["reason"])
     unlinked = {r["id"] for r in ws.cli_json("list", "--status", "unlinked")}
     assert unlinked == {bad["id"], wrong["id"]}
     with ws.open() as archive:  # the search index was told at once (it carries the status)
@@ -56,7 +62,7 @@ def test_evidence_before_skp_is_pending_then_resolved_or_unlinked(ws, tmp_path: 
     # a new file under a wrong code is unlinked at ingest, now that the SKP is there
     ws.put(f"{T}/TW2/RHK-07/foto.png", make_png())
     res = ws.cli_json("ingest")
-    assert res[0]["status"] == "unlinked" and "RHK-07 does not exist" in res[0]["reason"]
+    assert res[0]["status"] == "unlinked" and "RHK-07 tidak ada" in i18n.render(res[0]["reason"])
     # the SKP gains RHK-09: its evidence comes back
     t = tables()
     t["rhk"].append({"nip": STAFF, "tahun": TAHUN, "kode": "RHK-09", "jenis": "TAMBAHAN", "teks": "Pelaporan"})
@@ -74,7 +80,7 @@ def test_relink_fixes_a_link_with_a_custody_event(ws, tmp_path: Path) -> None:
     [sub] = ws.cli_json("ingest")
     assert sub["status"] == "unlinked"
     res = ws.cli("relink", str(sub["submission_id"]), "--rhk", "RHK-07")
-    assert res.exit_code == 1 and "RHK-07 does not exist" in res.stderr
+    assert res.exit_code == 1 and "RHK-07 tidak ada" in res.stderr
     res = ws.cli("relink", str(sub["submission_id"]), "--iki", "iki 1")
     assert res.exit_code == 0, res.output
     row = ws.cli_json("list")[0]
@@ -127,7 +133,8 @@ def test_tree_and_subordinates(ws, tmp_path: Path) -> None:
     assert lines[0].startswith("[SS-01] Meningkatnya kualitas layanan")
     assert lines[1].strip().startswith("└─ RHK-01 Terwujudnya layanan") and "Kepala Dinas" in lines[1]
     assert lines[2].startswith("        └─ RHK-01 Tersedianya aplikasi")
-    assert "RHK that support nothing (1)" in res.stdout and "RHK-02 Sosialisasi keamanan" in res.stdout
+    assert "RHK yang tidak mendukung apa pun (1)" in res.stdout and "RHK-02 Sosialisasi keamanan" in res.stdout
+    assert "tidak mengintervensi RHK pimpinan" in res.stdout
     data = json.loads(ws.cli("skp", "tree", "--tahun", str(TAHUN), "--json").stdout)
     kabid = data["tree"][0]["children"][0]["children"][0]
     assert kabid["nip"] == KABID and {c["nip"] for c in kabid["children"]} == {STAFF, PPPK}

@@ -50,7 +50,7 @@ def test_flipped_byte_deleted_blob_and_edited_event_are_all_named(ws) -> None:
     assert ("chain", "6") in kinds
     human = ws.cli("verify")
     assert human.exit_code == 1
-    assert a["sha256"] in human.output and b["sha256"] in human.output and "event 6" in human.output
+    assert a["sha256"] in human.output and b["sha256"] in human.output and "peristiwa 6" in human.output
 
 
 def test_deleted_event_and_truncated_chain_are_detected(ws) -> None:
@@ -59,7 +59,7 @@ def test_deleted_event_and_truncated_chain_are_detected(ws) -> None:
         db.execute("delete from events where seq = 3")
     code, rep = _verify(ws)
     assert code == 1
-    assert any("missing" in p["message"] and p["subject"] == "4" for p in rep["problems"])
+    assert any("hilang" in p["message"] and p["subject"] == "4" for p in rep["problems"])
 
 
 def test_removing_the_last_events_is_detected(ws) -> None:
@@ -69,7 +69,7 @@ def test_removing_the_last_events_is_detected(ws) -> None:
         db.execute("delete from events where seq >= ?", (last - 1,))
     code, rep = _verify(ws)
     assert code == 1
-    assert any("removed from the end" in p["message"] for p in rep["problems"])
+    assert any("dihapus dari ujung rantai" in p["message"] for p in rep["problems"])
 
 
 def test_rehashed_forgery_still_breaks_the_chain(ws) -> None:

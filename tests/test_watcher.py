@@ -22,6 +22,7 @@ import pytest
 from conftest import NIP_A, NIP_B, CatalogRows, Row, Workspace, make_pdf, wait_for
 
 from archiver.catalog import custody
+from archiver.i18n import render
 from archiver.reconcile import SettleTracker, scan_changes
 from archiver.watcher import Watcher
 
@@ -336,7 +337,7 @@ def test_sigkill_mid_burst_then_restart_archives_everything_exactly_once(ws: Wor
     proc.wait()
     assert len(submissions(ws)) < 150, "the watcher finished before the kill: make the burst larger"
     status = ws.cli("status", "--json")
-    assert "not running" in json.loads(status.stdout)["watcher"]["state"]
+    assert "tidak berjalan" in json.loads(status.stdout)["watcher"]["state"]
     for i in range(150, 200):
         drop(i)  # dropped while it is down
 
@@ -415,7 +416,7 @@ def test_transient_errors_are_retried_then_quarantined_and_never_stop_the_watche
             wait_for(lambda: [r["status"] for r in submissions(ws, locked)] == ["quarantined"], timeout=20,
                      what="quarantine after the retries")
         bad = submissions(ws, locked)[0]
-        assert "permission denied" in bad["reason"] and bad["sha256"] is None
+        assert "izin ditolak" in render(bad["reason"]) and bad["sha256"] is None
         retries = [r.decision for r in caplog.records if getattr(r, "decision", {}).get("status") == "retrying"]
         assert {d["path"].rsplit("/", 1)[1] for d in retries} == {"flapping.pdf", "locked.pdf"}
         assert max(d["attempt"] for d in retries if d["path"].endswith("locked.pdf")) == 2

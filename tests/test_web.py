@@ -203,7 +203,8 @@ def test_admin_adds_and_disables_users_and_sessions_end(site: Site) -> None:
     assert r.status_code == 303
     r = admin.post("/pengguna", data={"name": "dodi", "role": "pegawai", "nip": "", "password": "pendek",
                                       "csrf_token": token})
-    assert r.status_code == 400 and "needs --nip" in r.text and "10 characters" in r.text
+    assert r.status_code == 400 and "akun pegawai memerlukan NIP" in r.text and "minimal 10 karakter" in r.text
+    assert "--nip" not in r.text  # no command-line option on a web page
     citra = site.client("citra")
     assert citra.get("/bukti").status_code == 200
     assert admin.post("/pengguna/citra/nonaktifkan", data={"csrf_token": token},
@@ -225,7 +226,8 @@ def api_routes(routes: list) -> list[APIRoute]:
 
 def test_every_route_declares_its_roles(site: Site) -> None:
     app = site.app()
-    public = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET")}  # /healthz: for load balancers
+    public = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET"),  # /healthz: for load balancers
+              ("/bahasa", "GET")}  # the language choice: a cookie, also before login
     checked = 0
     anonymous = site.client()
     for route in api_routes(app.routes):
@@ -420,6 +422,67 @@ def test_evidence_detail_shows_versions_preview_and_integrity(site: Site) -> Non
     assert "RUSAK" in ani.get(f"/e/{sha}").text  # (downloading it now ends with an error: tests/test_fixity.py)
 
 
+def test_custody_history_reads_as_sentences_not_internals(site: Site) -> None:
+    """The custody table says what happened in the reader's language: no raw JSON, no internal keys."""
+    sha = site.sha["foto kegiatan.png"]
+    old = site.ws.drop / f"{NIP_A}/2026/TW1/RHK-01/foto kegiatan.png"
+    new = site.ws.drop / f"{NIP_A}/2026/TW2/RHK-01/foto kegiatan.png"
+    new.parent.mkdir(parents=True, exist_ok=True)
+    old.rename(new)
+    assert site.ws.cli("ingest").exit_code == 0
+    ani = site.client("ani")
+    assert ani.get(f"/e/{sha}/unduh").status_code == 200
+    page = ani.get(f"/e/{sha}").text
+    custody_table = page[page.index("Riwayat lacak"):]
+    for raw in ("{", "}", "mtime_ns", "'nip'", '"nip"', "link:"):
+        assert raw not in custody_table, raw
+    assert "diterima di" in custody_table
+    assert f"ditautkan ke NIP {NIP_A} / 2026 / TW1 / RHK-01" in custody_table
+    assert (f"dipindah dari {NIP_A}/2026/TW1/RHK-01/foto kegiatan.png ke {NIP_A}/2026/TW2/RHK-01/foto kegiatan.png"
+            in custody_table)
+    assert "diunduh oleh Pegawai melalui web" in custody_table
+    ani.cookies.set("archiver_lang", "en")
+    english = ani.get(f"/e/{sha}").text
+    assert "Custody history" in english and f"filed under NIP {NIP_A} / 2026 / TW2 / RHK-01" in english
+    assert "downloaded by Pegawai via the web" in english and "{" not in english[english.index("Custody history"):]
+
+
+def test_every_page_reads_in_the_chosen_language(site: Site) -> None:
+    admin = site.client("admin")
+    sha = site.sha["laporan sosialisasi.pdf"]
+    pages = ("/bukti", "/masalah", "/pengguna", f"/e/{sha}", "/tidak-ada")
+    words = {"id": ("Daftar bukti", "Berkas bermasalah", "Tambah pengguna", "Riwayat lacak", "Tidak ditemukan"),
+             "en": ("Evidence list", "Problem files", "Add a user", "Custody history", "Not found")}
+    for lang, expected in words.items():
+        admin.cookies.set("archiver_lang", lang)
+        for path, word in zip(pages, expected, strict=True):
+            r = admin.get(path)
+            assert f'<html lang="{lang}"' in r.text and word in r.text, (lang, path)
+            assert "archiver " not in r.text.replace("archiver_lang", ""), (lang, path)  # no command to run
+
+
+def test_language_choice_is_a_cookie_and_never_leaves_the_site(site: Site) -> None:
+    c = site.client()
+    r = c.get("/bahasa", params={"lang": "en", "next": "/login?next=/bukti"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/bukti"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("archiver_lang=en;") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Max-Age=31536000" in cookie and "Path=/" in cookie
+    page = c.get("/login")
+    assert '<html lang="en"' in page.text and "Sign in" in page.text and "Masuk" not in page.text
+    assert 'href="/bahasa?lang=id&amp;next=%2Flogin"' in page.text  # the switch back, in the footer
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""):
+        r = c.get("/bahasa", params={"lang": "id", "next": target}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/", target
+    r = c.get("/bahasa", params={"lang": "klingon", "next": "/login"}, follow_redirects=False)
+    assert r.status_code == 303 and "set-cookie" not in r.headers  # an unknown language changes nothing
+    assert "Masuk" in c.get("/login").text  # the last choice (id) holds
+    api = site.client("ani")
+    api.cookies.set("archiver_lang", "en")
+    assert api.get("/api/evidence/" + "0" * 64).json()["error"] == "evidence not found"
+    assert site.client("ani").get("/api/evidence/" + "0" * 64).json()["error"] == "bukti tidak ditemukan"
+
+
 def test_image_preview_is_a_small_copy(site: Site) -> None:
     import io
 
@@ -453,9 +516,9 @@ def test_user_cli(ws: Workspace) -> None:
     r = ws.cli("user", "add", "ani", "--role", "pegawai", "--nip", NIP_A, "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 0, r.output
     r = ws.cli("user", "add", "x", "--role", "pegawai", "--password-stdin", input="pendek\n")
-    assert r.exit_code == 2 and "needs --nip" in r.output and "10 characters" in r.output
+    assert r.exit_code == 2 and "memerlukan NIP" in r.output and "minimal 10 karakter" in r.output
     r = ws.cli("user", "add", "ani", "--role", "admin", "--password-stdin", input=PASSWORD + "\n")
-    assert r.exit_code == 2 and "exists already" in r.output
+    assert r.exit_code == 2 and "sudah ada" in r.output
     assert ws.cli_json("user", "list") == [{"name": "ani", "role": "pegawai", "nip": NIP_A, "disabled": False}]
     assert ws.cli("user", "disable", "ani").exit_code == 0
     assert ws.cli_json("user", "list")[0]["disabled"] is True
@@ -470,8 +533,8 @@ def test_user_cli(ws: Workspace) -> None:
 def test_web_cli_help_ends_with_an_example(ws: Workspace) -> None:
     for cmd in (["serve"], ["run"], ["user"], ["user", "add"], ["user", "list"], ["user", "disable"],
                 ["user", "enable"]):
-        out = ws.cli(*cmd, "--help").output
-        assert "Example:" in out, cmd
+        assert "Contoh:" in ws.cli(*cmd, "--help").output, cmd
+        assert "Example:" in ws.cli("--lang", "en", *cmd, "--help").output, cmd
 
 
 def _start(ws: Workspace, command: str, *options: str) -> tuple[object, int]:

@@ -74,9 +74,10 @@ def test_unit_generation_and_errors_are_reported(site: Site) -> None:
     for name in (docfixtures.NAME_J, docfixtures.NAME_K, docfixtures.NAME_B):
         assert name in r.text
     r = generate(c, kind="evaluasi", periode="TW1")  # no evaluation imported: reported, nothing made
-    assert r.status_code == 200 and "gagal" in r.text and "no evaluation" in r.text and not links(r.text)
+    assert r.status_code == 200 and "gagal" in r.text and "belum memiliki evaluasi" in r.text and not links(r.text)
+    assert "archiver eval" not in r.text  # the CLI's hint is not a web page's
     r = generate(c, target="199901012020011001")
-    assert "gagal" in r.text and "no SKP" in r.text
+    assert "gagal" in r.text and "belum memiliki SKP" in r.text
     r = generate(c, tahun="20xx")
     assert r.status_code == 400 and "tahun" in r.text
 
@@ -131,7 +132,7 @@ def test_admin_imports_evaluations_then_generates_the_evaluation(site: Site) -> 
     c = site.client("admin", app=docs_app(site))
     bad = {"evaluasi": [{"nip": NIP_A, "tahun": "dua ribu", "periode": "TW1"}], "extra": 1}
     r = upload(c, "evaluasi.json", json.dumps(bad).encode())
-    assert r.status_code == 422 and "nothing was imported" in r.text and "extra: unknown key" in r.text
+    assert r.status_code == 422 and "tidak ada yang diimpor" in r.text and "extra: kunci tidak dikenal" in r.text
     r = upload(c, "evaluasi.json", json.dumps(EVALUATION).encode(), check=True)
     assert r.status_code == 200 and "Diperiksa" in r.text
     assert "gagal" in generate(c, kind="evaluasi").text  # a check saves nothing

@@ -259,6 +259,6 @@ def test_poisoned_job_fails_after_max_attempts(tmp_path: Path, pg_cluster: Clust
     st = _status(ws)
     assert st["work"]["failed"] == 1
     (problem,) = st["failed_jobs"]
-    assert problem["submission_id"] == victim["submission_id"] and "missing" in problem["reason"]
+    assert problem["submission_id"] == victim["submission_id"] and "berkasnya tidak ada" in problem["reason"]
     assert st["nodes"][0]["jobs_failed"] == 1
     assert "Pekerjaan gagal" in ws.run("status").stdout

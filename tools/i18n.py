@@ -13,6 +13,7 @@ of Click commands (their help text).
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import inspect
 import io
 import re
@@ -37,6 +38,14 @@ OPTIONS_MAP = {"**/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": 
 #: Babel's keywords plus archiver.i18n.deferred (a message stored now, translated when shown).
 KEYWORDS = {**DEFAULT_KEYWORDS, "deferred": None}
 
+#: The part that translates Click's own texts ("Usage:", "Missing option" ...; archiver.i18n
+#: points Click's gettext at the catalog). Its msgids are written in Click's code, not in
+#: archiver's, so they are checked against Click's sources instead of archiver's: an entry is
+#: stale when the installed Click no longer asks for it.
+CLICK_PART = "click"
+#: Texts Click passes through ``_()`` as a variable, which the extractor cannot see.
+CLICK_RUNTIME_MESSAGES = {"required"}
+
 
 @dataclass(frozen=True)
 class Message:
@@ -50,15 +59,32 @@ class Message:
         return mid, self.context
 
 
+def _package_dir(dirpath: str) -> bool:
+    """Babel skips folders starting with "_" by default; archiver's private packages
+    (search/_whoosh, search/_postgres) hold messages too."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def extracted() -> list[Message]:
     """Every message the code and templates ask the catalog for."""
     out: list[Message] = []
     for filename, lineno, msgid, _comments, context in extract_from_dir(
-            str(PACKAGE), METHOD_MAP, OPTIONS_MAP, keywords=KEYWORDS):
+            str(PACKAGE), METHOD_MAP, OPTIONS_MAP, keywords=KEYWORDS, directory_filter=_package_dir):
         if not msgid or (isinstance(msgid, tuple) and not msgid[0]):
             continue
         out.append(Message(msgid, context, f"archiver/{filename}:{lineno}"))
     out.extend(command_docstrings())
+    return out
+
+
+def click_messages() -> set[str]:
+    """The msgids (singular) of the installed Click's own texts."""
+    import click
+    out = set(CLICK_RUNTIME_MESSAGES)
+    for _f, _l, msgid, _c, _ctx in extract_from_dir(str(Path(click.__file__).parent), [("**.py", "python")],
+                                                    keywords=DEFAULT_KEYWORDS):
+        out.add(msgid[0] if isinstance(msgid, tuple) else msgid)
     return out
 
 
@@ -84,8 +110,13 @@ def catalog_parts() -> dict[str, Catalog]:
     parts: dict[str, Catalog] = {}
     for po in sorted(CATALOG_DIR.glob("*.po")):
         with po.open("rb") as fp:
-            parts[po.stem] = read_po(fp, locale="id", domain="archiver")
+            cat = parts[po.stem] = read_po(fp, locale="id", domain="archiver")
+        if b"POT-Creation-Date" not in po.read_bytes():  # else Babel stamps "now": a different .mo every minute
+            cat.creation_date = _FIXED_DATE
     return parts
+
+
+_FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def compiled(catalog: Catalog) -> bytes:
@@ -121,8 +152,11 @@ def problems() -> list[str]:
                 out.append(f"{name}.po and {translated[key][0]}.po translate {mid!r} differently")
             translated[key] = (name, strings[0])
             want = placeholders(mid)
+            # a plural's forms may use the singular's placeholders or the plural's (Indonesian has
+            # one form, which is the plural's: "{n} files" / "Did you mean one of: {possibilities}?")
+            allowed = [want, placeholders(m.id[1])] if isinstance(m.id, tuple) else [want]
             for s in strings:
-                if placeholders(s) != want:
+                if placeholders(s) not in allowed:
                     out.append(f"{name}.po: placeholders of {s!r} are not those of {mid!r} ({sorted(want)})")
         mo = CATALOG_DIR / f"{name}.mo"
         if not mo.exists() or mo.read_bytes() != compiled(cat):
@@ -137,8 +171,13 @@ def problems() -> list[str]:
         seen.add(msg.key)
         if msg.key not in translated:
             out.append(f"{msg.where}: no Indonesian translation for {msg.key[0]!r}")
+    clicks = click_messages() if CLICK_PART in parts else set()
+    for m in parts.get(CLICK_PART, Catalog()):
+        mid = m.id[0] if isinstance(m.id, tuple) else m.id
+        if mid and mid not in clicks:
+            out.append(f"{CLICK_PART}.po: {mid!r} is no longer used by Click (remove it)")
     for key, (name, _s) in translated.items():
-        if key not in seen:
+        if key not in seen and name != CLICK_PART:
             out.append(f"{name}.po: {key[0]!r} is no longer used by the code (remove it)")
     return out
 
@@ -197,25 +236,35 @@ def unwrapped(paths: list[Path] | None = None) -> list[str]:
 
 def unwrapped_templates() -> list[str]:
     """Words in the Jinja2 templates outside ``{{ _(...) }}`` / ``{% trans %}`` (text and
-    the title/placeholder/aria-label/alt attributes a person reads)."""
-    import jinja2
-    from jinja2 import nodes
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    the title/placeholder/aria-label/alt attributes a person reads, a button's value, a meta
+    description). Each template is read whole, with every ``{{ ... }}`` / ``{% ... %}`` /
+    ``{# ... #}`` masked, so an expression inside a tag (``<option {% if x %}selected{% endif %}>``)
+    does not cut it in two."""
     out: list[str] = []
-    attr = re.compile(r'\b(?:title|placeholder|aria-label|alt|value|content)\s*=\s*"([^"]*)"')
+    attr = re.compile(r'\b(title|placeholder|aria-label|alt|value|content)\s*=\s*"([^"]*)"')
+    jinja = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<(script|style)\b.*?</\1>", re.S)
+
+    def blank(m: re.Match[str]) -> str:  # same length, same lines: positions stay those of the source
+        return re.sub(r"[^\n]", " ", m.group(0))
+
     for path in sorted(PACKAGE.rglob("templates/*.html")):
-        tree = env.parse(path.read_text(encoding="utf-8"))
-        for data in tree.find_all(nodes.TemplateData):
-            html = data.data
-            shown = [m.group(1) for m in attr.finditer(html)]
-            html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-            html = re.sub(r"<[^>]*>?", " ", html)
-            html = re.sub(r"^[^<]*>", " ", html)  # the end of a tag that began before this piece
-            html = re.sub(r"&[a-z]+;|&#\d+;", " ", html)
-            for text in [html, *shown]:
-                if _WORD.search(_SAME_IN_BOTH.sub(" ", text)):
-                    shown_text = " ".join(text.split())[:80]
-                    out.append(f"{path.relative_to(ROOT)}:{data.lineno}: not translatable: {shown_text}")
+        source = path.read_text(encoding="utf-8")
+        marked = jinja.sub(blank, source)
+        pieces: list[tuple[int, str]] = []
+        for tag in re.finditer(r"<[^>]*>", marked):
+            button = re.match(r"<(button|input[^>]*type=\"(submit|button|reset)\")", tag.group(0))
+            description = re.match(r'<meta[^>]*name="description"', tag.group(0))
+            for a in attr.finditer(tag.group(0)):
+                if (a.group(1) == "value" and not button) or (a.group(1) == "content" and not description):
+                    continue
+                pieces.append((tag.start() + a.start(), a.group(2)))
+        text_only = re.sub(r"<[^>]*>", lambda m: "<" + blank(m)[1:-1] + ">", marked)
+        pieces += [(m.start(), m.group(0)) for m in re.finditer(r"[^<>]+", text_only)]
+        for start, text in sorted(pieces):
+            text = re.sub(r"&[a-z]+;|&#\d+;", " ", text)
+            if _WORD.search(_SAME_IN_BOTH.sub(" ", text)):
+                line = source.count("\n", 0, start) + 1
+                out.append(f"{path.relative_to(ROOT)}:{line}: not translatable: {' '.join(text.split())[:80]}")
     return out
 
 

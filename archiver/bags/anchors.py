@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from ..anchor import anchor_now, anchor_records, check_token, load_roots
 from ..archive import Archive
 from ..catalog.custody import event_hash
+from ..i18n import _
 
 ANCHORS = "anchors.jsonl"
 TSA_CA = "tsa-ca.pem"
@@ -61,7 +62,7 @@ def _lines(data: bytes, name: str, report: _Report) -> list[dict[str, Any]]:
         except ValueError:
             value = None
         if not isinstance(value, dict):
-            report.add("anchor" if name == ANCHORS else "custody", name, f"baris {n} bukan objek JSON")
+            report.add("anchor" if name == ANCHORS else "custody", name, _("line {n} is not a JSON object").format(n=n))
             continue
         out.append(value)
     return out
@@ -77,11 +78,11 @@ def _roots(read: Callable[[str], bytes | None], tsa_ca: Path | None, report: _Re
         return []
     from cryptography import x509
 
-    report.anchor["roots"] = f"{TSA_CA} di dalam paket (berikan --tsa-ca untuk memakai akar Anda sendiri)"
+    report.anchor["roots"] = _("{file} inside the package (pass --tsa-ca to use your own root)").format(file=TSA_CA)
     try:
         return list(x509.load_pem_x509_certificates(pem))
     except ValueError as exc:
-        report.add("anchor", TSA_CA, f"sertifikat TSA di dalam paket rusak: {exc}")
+        report.add("anchor", TSA_CA, _("the TSA certificate inside the package is damaged: {error}").format(error=exc))
         return []
 
 
@@ -92,13 +93,13 @@ def check_bag_anchors(read: Callable[[str], bytes | None], report: _Report, tsa_
         return
     records = _lines(data, ANCHORS, report)
     if not records:
-        report.add("anchor", ANCHORS, "anchors.jsonl kosong")
+        report.add("anchor", ANCHORS, _("{file} is empty").format(file=ANCHORS))
         return
     roots = _roots(read, tsa_ca, report)
     highest = 0
     anchored: dict[int, str] = {}
     for rec in records:
-        subject = f"jangkar {rec.get('id')} ({rec.get('at')})"
+        subject = _("anchor {id} ({at})").format(id=rec.get("id"), at=rec.get("at"))
         seq, hash_ = rec.get("seq"), rec.get("hash")
         try:
             statement = json.loads(str(rec.get("statement")))
@@ -106,20 +107,22 @@ def check_bag_anchors(read: Callable[[str], bytes | None], report: _Report, tsa_
             statement = None
         if not isinstance(statement, dict) or (statement.get("seq"), statement.get("hash")) != (seq, hash_) \
                 or not isinstance(seq, int):
-            report.add("anchor", ANCHORS, f"{subject}: pernyataan jangkar tidak cocok dengan barisnya")
+            report.add("anchor", ANCHORS,
+                       _("{anchor}: the anchor statement does not match its line").format(anchor=subject))
             continue
         if rec.get("token"):
             try:
                 token = base64.b64decode(str(rec["token"]), validate=True)
             except ValueError:
-                report.add("anchor", ANCHORS, f"{subject}: token bukan base64")
+                report.add("anchor", ANCHORS, _("{anchor}: the token is not base64").format(anchor=subject))
             else:
                 problem = check_token(token, str(rec["statement"]), roots)
                 if problem:
                     report.add("anchor", ANCHORS, f"{subject}: {problem}")
         if seq < highest:
-            report.add("anchor", ANCHORS, f"{subject} menyebut peristiwa {seq}, padahal jangkar sebelumnya sudah "
-                                          f"sampai peristiwa {highest}: rantai lacak dipotong sebelum ekspor")
+            report.add("anchor", ANCHORS, _("{anchor} names event {seq}, but an earlier anchor already reached event "
+                                            "{highest}: the custody chain was cut before the export").format(
+                anchor=subject, seq=seq, highest=highest))
         highest = max(highest, seq)
         anchored[seq] = str(hash_)
     last = records[-1]
@@ -130,14 +133,15 @@ def check_bag_anchors(read: Callable[[str], bytes | None], report: _Report, tsa_
                           "anchors": len(records)})
     export_id = next(iter(report.info.get("External-Identifier") or []), None)
     if last.get("reason") != "export" or statement.get("export_id") != export_id:
-        report.add("anchor", ANCHORS, "jangkar terakhir bukan jangkar ekspor paket ini (External-Identifier)")
+        report.add("anchor", ANCHORS,
+                   _("the last anchor is not the export anchor of this package (External-Identifier)"))
     custody = read("custody.jsonl")
     if custody is None:
-        report.add("anchor", "custody.jsonl", "custody.jsonl tidak ada, padahal jangkar ekspor mencapnya")
+        report.add("anchor", "custody.jsonl", _("custody.jsonl is missing, although the export anchor stamped it"))
         return
     if statement.get("custody_sha256") != hashlib.sha256(custody).hexdigest():
-        report.add("anchor", "custody.jsonl", "custody.jsonl diubah setelah ekspor: isinya tidak sama dengan "
-                                              "yang dicap jangkar ekspor")
+        report.add("anchor", "custody.jsonl", _("custody.jsonl was changed after the export: its content is not what "
+                                                "the export anchor stamped"))
     export_seq = int(last.get("seq") or 0)
     for ev in _lines(custody, "custody.jsonl", report):
         _check_event(ev, export_seq, anchored, report)
@@ -149,13 +153,13 @@ def _check_event(ev: dict[str, Any], export_seq: int, anchored: dict[int, str], 
         h = event_hash(int(ev["seq"]), ev["at"], ev["kind"], ev["actor"], ev.get("submission_id"), ev.get("sha256"),
                        ev["detail_json"], ev["prev_hash"])
     except (KeyError, TypeError, ValueError):
-        report.add("custody", "custody.jsonl", f"peristiwa {seq} tidak lengkap")
+        report.add("custody", "custody.jsonl", _("event {seq} is incomplete").format(seq=seq))
         return
     if h != ev.get("hash"):
-        report.add("custody", "custody.jsonl", f"peristiwa {seq} ({ev.get('kind')}) diubah: isinya tidak lagi "
-                                               "cocok dengan hash-nya")
+        report.add("custody", "custody.jsonl", _("event {seq} ({kind}) was changed: its content no longer matches "
+                                                 "its hash").format(seq=seq, kind=ev.get("kind")))
     if isinstance(seq, int) and seq > export_seq:
-        report.add("custody", "custody.jsonl", f"peristiwa {seq} lebih baru daripada jangkar ekspor "
-                                               f"(peristiwa {export_seq}): disisipkan setelah ekspor")
+        report.add("custody", "custody.jsonl", _("event {seq} is newer than the export anchor (event {anchor}): "
+                                                 "inserted after the export").format(seq=seq, anchor=export_seq))
     if isinstance(seq, int) and seq in anchored and anchored[seq] != ev.get("hash"):
-        report.add("custody", "custody.jsonl", f"peristiwa {seq} tidak sama dengan jangkar di peristiwa itu")
+        report.add("custody", "custody.jsonl", _("event {seq} differs from the anchor at that event").format(seq=seq))

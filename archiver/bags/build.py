@@ -31,6 +31,7 @@ from ..archive import Archive
 from ..catalog import custody
 from ..errors import NotFound, StoreError, UsageError
 from ..fsutil import fsync_dir
+from ..i18n import _
 from ..store import process_alive
 from .common import CHUNK, Progress, digest, parse_utc
 from .payload import build_payload
@@ -67,8 +68,8 @@ def export_bag(archive: Archive, criteria: ExportCriteria, out: Path, progress: 
     out = check_output(archive, out, overwrite=overwrite)
     items = select_items(archive, criteria)
     if not items:
-        raise NotFound(f"nothing to export: no stored evidence for {criteria.describe()}",
-                       hint="check the NIP, tahun and periode with `archiver list`")
+        raise NotFound(_("nothing to export: no stored evidence for {criteria}").format(criteria=criteria.describe()),
+                       hint=_("check the NIP, tahun and periode with `archiver list`"))
     bag_name = safe_component(out.stem, 60, also="%")
     name_items(archive, items, bag_name)
     export_id = uuid.uuid4().hex
@@ -107,19 +108,22 @@ def check_output(archive: Archive, out: Path, *, overwrite: bool = False) -> Pat
     """The output must be a .zip outside every share and outside the blob store."""
     out = Path(os.path.abspath(out))
     if out.suffix.lower() != ".zip":
-        raise UsageError(f"{out}: the package is a zip file; name it *.zip")
+        raise UsageError(_("{file}: the package is a zip file; name it *.zip").format(file=out))
     if not out.parent.is_dir():
-        raise UsageError(f"{out.parent} does not exist; create the folder first")
+        raise UsageError(_("{folder} does not exist; create the folder first").format(folder=out.parent))
     real = Path(os.path.realpath(out.parent)) / out.name
     for name, share in archive.config.shares.items():
         if real.is_relative_to(os.path.realpath(share.path)):
-            raise UsageError(f"{out} lies inside share {name!r} ({share.path}): the package would be "
-                             "archived as evidence itself", hint="write it outside every share")
+            raise UsageError(_("{file} lies inside share {name!r} ({path}): the package would be archived as "
+                               "evidence itself").format(file=out, name=name, path=share.path),
+                             hint=_("write it outside every share"))
     for inner in archive.store.reserved_paths():
         if real.is_relative_to(os.path.realpath(inner)):
-            raise UsageError(f"{out} lies inside the blob store ({inner})", hint="write it elsewhere")
+            raise UsageError(_("{file} lies inside the blob store ({path})").format(file=out, path=inner),
+                             hint=_("write it elsewhere"))
     if out.exists() and not overwrite:
-        raise UsageError(f"{out} already exists", hint="pass --force to replace it, or choose another name")
+        raise UsageError(_("{file} already exists").format(file=out),
+                         hint=_("pass --force to replace it, or choose another name"))
     return out
 
 
@@ -136,7 +140,8 @@ def _self_check(bag: Path) -> None:
     try:
         bagit.Bag(str(bag)).validate(completeness_only=True)
     except bagit.BagError as exc:
-        raise StoreError(f"the package failed its own BagIt check before zipping: {exc}") from exc
+        raise StoreError(_("the package failed its own BagIt check before zipping: {error}").format(error=exc)) \
+            from exc
 
 
 # --------------------------------------------------------------------------- zip

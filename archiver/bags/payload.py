@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import NotFound, StoreError
+from ..i18n import _, ngettext
 from ..store import BlobStore
 from .common import CHUNK, Progress
 from .selection import Item
@@ -45,8 +46,9 @@ def build_payload(store: BlobStore, bag: Path, items: list[Item], hardlinks: boo
             linked += how.startswith("linked")
             copied += how.startswith("cop")
     if problems:
-        raise StoreError(f"{len(problems)} blob(s) cannot be exported as they are", details=problems,
-                         hint="run `archiver verify`; nothing was exported")
+        raise StoreError(ngettext("{n} blob cannot be exported as it is", "{n} blobs cannot be exported as they are",
+                                  len(problems)).format(n=len(problems)), details=problems,
+                         hint=_("run `archiver verify`; nothing was exported"))
     return linked, copied
 
 
@@ -59,12 +61,14 @@ def _place_item(store: BlobStore, bag: Path, it: Item, hardlinks: bool, known: d
         with store.local_path(it.sha256) as src:
             how, sha256, sha512 = _place(src, target, hardlinks, it.sha256 in known, pool, advance)
     except (NotFound, FileNotFoundError):
-        problems.append(f"blob {it.sha256} of {it.share}/{it.relpath} is missing from the archive")
+        problems.append(_("blob {sha256} of {path} is missing from the archive").format(
+            sha256=it.sha256, path=f"{it.share}/{it.relpath}"))
         return ""
     if how == "linked-known":
         sha256, sha512 = it.sha256, known[it.sha256]
     if sha256 != it.sha256:
-        problems.append(f"blob {it.sha256} of {it.share}/{it.relpath} was modified: its bytes hash to {sha256}")
+        problems.append(_("blob {sha256} of {path} was modified: its bytes hash to {actual}").format(
+            sha256=it.sha256, path=f"{it.share}/{it.relpath}", actual=sha256))
         target.unlink(missing_ok=True)
         return how
     known[it.sha256] = it.sha512 = sha512

@@ -15,6 +15,7 @@ from typing import Any
 import bagit  # type: ignore[import-untyped]
 
 from ..errors import NotFound
+from ..i18n import _
 from .anchors import check_bag_anchors
 from .common import CHUNK, Progress
 
@@ -61,7 +62,7 @@ def verify_bag(path: Path, progress: Progress | None = None, *, tsa_ca: Path | N
         check_bag_anchors(lambda n: (path / n).read_bytes() if (path / n).is_file() else None, report, tsa_ca)
         return report
     if not path.is_file():
-        raise NotFound(f"{path} does not exist")
+        raise NotFound(_("{path} does not exist").format(path=path))
     return _ZipBag(path, progress, tsa_ca).verify()
 
 
@@ -116,19 +117,21 @@ class _ZipBag:
             with zipfile.ZipFile(self.path) as zf:
                 self._check(zf)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            self.report.add("damaged", "", f"{self.path.name} is not a readable zip file: {exc}")
+            self.report.add("damaged", "", _("{name} is not a readable zip file: {error}").format(
+                name=self.path.name, error=exc))
         return self.report
 
     def _check(self, zf: zipfile.ZipFile) -> None:
         members = {i.filename: i for i in zf.infolist() if not i.is_dir()}
         for name in members:
             if _unsafe(name):
-                self.report.add("unsafe", name, f"{name!r} would be written outside the folder it is unpacked into")
+                self.report.add("unsafe", name, _("{name!r} would be written outside the folder it is unpacked into")
+                                .format(name=name))
         if not self._find_root(members):
             return
         self._read_tag_files(zf, members)
         if not self.manifests:
-            self.report.add("structure", "", "no payload manifest (manifest-<algorithm>.txt) in the bag")
+            self.report.add("structure", "", _("no payload manifest (manifest-<algorithm>.txt) in the bag"))
             return
         self._check_payload(zf, members)
         self._check_tag_manifests(zf, members)
@@ -146,30 +149,31 @@ class _ZipBag:
         if len(tops) == 1 and f"{next(iter(tops))}/bagit.txt" in members:
             self.root = next(iter(tops)) + "/"
             return True
-        self.report.add("structure", "bagit.txt", "no bagit.txt: this zip does not hold one BagIt bag "
-                                                  "(at its top or in a single top-level folder)")
+        self.report.add("structure", "bagit.txt", _("no bagit.txt: this zip does not hold one BagIt bag "
+                                                    "(at its top or in a single top-level folder)"))
         return False
 
     def _text(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
         try:
             data = zf.read(info)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            self.report.add("damaged", info.filename[len(self.root):], f"cannot be read from the zip: {exc}")
+            self.report.add("damaged", info.filename[len(self.root):],
+                            _("cannot be read from the zip: {error}").format(error=exc))
             return None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            self.report.add("structure", info.filename[len(self.root):], "is not UTF-8 text")
+            self.report.add("structure", info.filename[len(self.root):], _("is not UTF-8 text"))
             return None
 
     def _read_tag_files(self, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> None:
         bagit_txt = self._text(zf, members[self.root + "bagit.txt"])
         if bagit_txt is not None:
             if bagit_txt.startswith("\ufeff"):
-                self.report.add("structure", "bagit.txt", "bagit.txt must not start with a byte-order mark")
+                self.report.add("structure", "bagit.txt", _("bagit.txt must not start with a byte-order mark"))
             if "BagIt-Version:" not in bagit_txt or "Tag-File-Character-Encoding:" not in bagit_txt:
                 self.report.add("structure", "bagit.txt",
-                                "bagit.txt lacks BagIt-Version or Tag-File-Character-Encoding")
+                                _("bagit.txt lacks BagIt-Version or Tag-File-Character-Encoding"))
         info = members.get(self.root + "bag-info.txt")
         if info is not None and (text := self._text(zf, info)) is not None:
             for line in text.splitlines():
@@ -183,7 +187,8 @@ class _ZipBag:
                     continue
                 alg = rel[len(prefix):-4]
                 if alg not in hashlib.algorithms_available:
-                    self.report.add("structure", rel, f"unknown checksum algorithm {alg!r}")
+                    self.report.add("structure", rel,
+                                    _("unknown checksum algorithm {algorithm!r}").format(algorithm=alg))
                     continue
                 if (text := self._text(zf, member)) is not None:
                     store[alg] = self._parse_manifest(rel, text)
@@ -194,17 +199,17 @@ class _ZipBag:
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
-            digest, _, raw = line.strip().partition(" ")
+            digest, _sep, raw = line.strip().partition(" ")
             target = _decode_manifest_path(raw.strip().lstrip("*"))
             if not target:
-                self.report.add("structure", rel, f"line {n} is not 'checksum path'")
+                self.report.add("structure", rel, _("line {n} is not 'checksum path'").format(n=n))
                 continue
             if _unsafe(target):
-                self.report.add("unsafe", target, f"{rel} names a path outside the bag")
+                self.report.add("unsafe", target, _("{file} names a path outside the bag").format(file=rel))
                 continue
             key = unicodedata.normalize("NFC", target)
             if key in entries:
-                self.report.add("structure", target, f"{rel} lists it twice")
+                self.report.add("structure", target, _("{file} lists it twice").format(file=rel))
             entries[key] = digest.lower()
             self.raw_names.setdefault(key, target)
         return entries
@@ -215,9 +220,11 @@ class _ZipBag:
         total = sum(i.file_size for i in payload.values())
         for alg, entries in sorted(self.manifests.items()):
             for key in sorted(set(entries) - set(payload)):
-                self.report.add("missing", self.raw_names[key], f"listed in manifest-{alg}.txt but not in the bag")
+                self.report.add("missing", self.raw_names[key],
+                                _("listed in {file} but not in the bag").format(file=f"manifest-{alg}.txt"))
             for key in sorted(set(payload) - set(entries)):
-                self.report.add("unexpected", key, f"in the bag but not listed in manifest-{alg}.txt")
+                self.report.add("unexpected", key,
+                                _("in the bag but not listed in {file}").format(file=f"manifest-{alg}.txt"))
         for key, info in sorted(payload.items()):
             wanted = {alg: entries[key] for alg, entries in self.manifests.items() if key in entries}
             got, size = self._hash_member(zf, info, key, list(wanted), total)
@@ -227,8 +234,9 @@ class _ZipBag:
             self.report.bytes += size
             for alg, digest in wanted.items():
                 if got[alg] != digest:
-                    self.report.add("checksum", key, f"{key}: {alg} does not match (the file was changed or "
-                                                     f"damaged): expected {digest}, found {got[alg]}")
+                    self.report.add("checksum", key, _("{file}: {algorithm} does not match (the file was changed "
+                                                       "or damaged): expected {expected}, found {found}").format(
+                        file=key, algorithm=alg, expected=digest, found=got[alg]))
         self._check_oxum(len(payload), sum(i.file_size for i in payload.values()))
 
     def _hash_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, algs: list[str],
@@ -244,7 +252,7 @@ class _ZipBag:
                     if self.progress:
                         self.progress("periksa", len(chunk), total)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-            self.report.add("damaged", key, f"{key}: damaged inside the zip ({exc})")
+            self.report.add("damaged", key, _("{file}: damaged inside the zip ({error})").format(file=key, error=exc))
             return None, size
         return {alg: h.hexdigest() for alg, h in hashers.items()}, size
 
@@ -253,21 +261,24 @@ class _ZipBag:
         if not values:
             return
         oxum = values[0]
-        octets, _, count = oxum.partition(".")
+        octets, _sep, count = oxum.partition(".")
         if not (octets.isdigit() and count.isdigit()):
-            self.report.add("oxum", "bag-info.txt", f"Payload-Oxum {oxum!r} is malformed")
+            self.report.add("oxum", "bag-info.txt", _("Payload-Oxum {oxum!r} is malformed").format(oxum=oxum))
         elif (int(octets), int(count)) != (size, files):
-            self.report.add("oxum", "bag-info.txt", f"Payload-Oxum says {count} files and {octets} bytes; "
-                                                    f"the bag holds {files} files and {size} bytes")
+            self.report.add("oxum", "bag-info.txt", _("Payload-Oxum says {count} files and {octets} bytes; "
+                                                      "the bag holds {files} files and {size} bytes").format(
+                count=count, octets=octets, files=files, size=size))
 
     def _check_tag_manifests(self, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> None:
         for alg, entries in sorted(self.tagmanifests.items()):
             for key, digest in sorted(entries.items()):
                 info = members.get(self.root + key)
                 if info is None:
-                    self.report.add("missing", key, f"listed in tagmanifest-{alg}.txt but not in the bag")
+                    self.report.add("missing", key,
+                                    _("listed in {file} but not in the bag").format(file=f"tagmanifest-{alg}.txt"))
                     continue
-                got, _ = self._hash_member(zf, info, key, [alg], 0)
+                got, _size = self._hash_member(zf, info, key, [alg], 0)
                 if got is not None and got[alg] != digest:
-                    self.report.add("checksum", key, f"{key}: {alg} does not match tagmanifest-{alg}.txt "
-                                                     f"(expected {digest}, found {got[alg]})")
+                    self.report.add("checksum", key, _("{file}: {algorithm} does not match {manifest} "
+                                                       "(expected {expected}, found {found})").format(
+                        file=key, algorithm=alg, manifest=f"tagmanifest-{alg}.txt", expected=digest, found=got[alg]))

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import ConfigError, disk_full
+from ..i18n import _
 from .schema import STATUSES, STORED
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ def make_engine(url: str) -> Engine:
     try:
         engine = sa.create_engine(url, future=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
-        raise ConfigError(f"[archive] catalog_url = {url!r}: {exc}",
-                          hint="leave it empty for SQLite, or write postgresql+psycopg://user@host/db") from None
+        raise ConfigError(_("[archive] catalog_url = {url}: {error}").format(url=repr(url), error=exc),
+                          hint=_("leave it empty for SQLite, or write postgresql+psycopg://user@host/db")) from None
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
     return engine
@@ -96,7 +97,7 @@ class Catalog:
                 yield conn
         except sa.exc.OperationalError as exc:
             if _is_full(exc.orig):
-                raise disk_full("katalog") from exc
+                raise disk_full(_("the catalog")) from exc
             raise
 
     @contextmanager

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..i18n import _
 from . import dumps
 from .concurrency import insert_missing
 from .schema import custody_head, events
@@ -73,25 +74,27 @@ def verify_chain(conn: Connection) -> Iterator[ChainProblem]:
     last_seq, last_hash = 0, GENESIS
     for row in conn.execute(sa.select(events).order_by(events.c.seq)).yield_per(1000):
         if row.seq != expected_seq:
-            yield ChainProblem(row.seq, f"events {expected_seq}..{row.seq - 1} are missing (deleted?)")
+            yield ChainProblem(row.seq, _("events {first}..{last} are missing (deleted?)").format(
+                first=expected_seq, last=row.seq - 1))
         if row.prev_hash != expected_prev:
-            yield ChainProblem(row.seq, f"event {row.seq} does not follow the event before it "
-                                        "(an event was deleted, inserted or edited)")
+            yield ChainProblem(row.seq, _("event {seq} does not follow the event before it "
+                                          "(an event was deleted, inserted or edited)").format(seq=row.seq))
         h = event_hash(row.seq, row.at, row.kind, row.actor, row.submission_id, row.sha256, row.detail,
                        row.prev_hash)
         if h != row.hash:
-            yield ChainProblem(row.seq, f"event {row.seq} ({row.kind} at {row.at}) was edited: "
-                                        "its content no longer matches its hash")
+            yield ChainProblem(row.seq, _("event {seq} ({kind} at {at}) was edited: its content no longer "
+                                          "matches its hash").format(seq=row.seq, kind=row.kind, at=row.at))
         expected_prev = row.hash
         expected_seq = row.seq + 1
         last_seq, last_hash = row.seq, row.hash
     head = conn.execute(sa.select(custody_head).where(custody_head.c.id == 1)).first()
     if head is None:
         if last_seq:
-            yield ChainProblem(None, "the custody head record is missing")
+            yield ChainProblem(None, _("the custody head record is missing"))
     elif (head.seq, head.hash) != (last_seq, last_hash):
-        yield ChainProblem(head.seq, f"the chain ends at event {last_seq} but its head says {head.seq}: "
-                                     "events were removed from the end or the head was altered")
+        yield ChainProblem(head.seq, _("the chain ends at event {last} but its head says {head}: events were "
+                                       "removed from the end or the head was altered").format(
+                                           last=last_seq, head=head.seq))
 
 
 def count(conn: Connection) -> int:

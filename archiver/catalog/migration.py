@@ -28,6 +28,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from ..errors import UsageError
+from ..i18n import _
 
 if TYPE_CHECKING:
     from . import Catalog
@@ -102,11 +103,11 @@ def _too_new(unknown: list[str]) -> UsageError:
     try:
         ours = f"archiver {version('archiver')}"
     except PackageNotFoundError:
-        ours = "archiver ini"
-    return UsageError(f"Katalog ini dimigrasikan oleh archiver yang lebih baru: revisi {', '.join(unknown)} "
-                      f"tidak dikenal oleh {ours}. Katalog tidak diubah.",
-                      hint="pasang di server ini versi archiver yang sama dengan yang memigrasikan katalog "
-                           "(lihat `archiver --version` di server itu), lalu jalankan perintah ini lagi")
+        ours = _("this archiver")
+    return UsageError(_("This catalog was migrated by a newer archiver: revisions {revisions} are unknown to "
+                        "{ours}. The catalog was not changed.").format(revisions=", ".join(unknown), ours=ours),
+                      hint=_("install on this server the archiver version that migrated the catalog (see "
+                             "`archiver --version` on that server), then run this command again"))
 
 
 @contextmanager
@@ -142,10 +143,10 @@ def upgrade(catalog: Catalog) -> MigrationReport:
 def check_current(catalog: Catalog) -> None:
     """For ``[archive] migrate_on_open = false``: refuse a catalog that is behind (or newer)."""
     with catalog.read() as conn:
-        _, pending = _version(conn)
+        _before, pending = _version(conn)
     if pending:
-        raise UsageError(f"Katalog belum dimigrasikan ke versi archiver ini (revisi yang belum dijalankan: "
-                         f"{', '.join(pending)}) dan [archive] migrate_on_open = false: "
-                         "jalankan `archiver migrate` lebih dulu.",
-                         hint="di penerapan beberapa server, jalankan `archiver migrate` sekali dari satu server, "
-                              "lalu mulai ulang node-node")
+        raise UsageError(_("The catalog has not been migrated to this archiver version (revisions not run yet: "
+                           "{revisions}) and [archive] migrate_on_open = false: run `archiver migrate` first.")
+                         .format(revisions=", ".join(pending)),
+                         hint=_("in a deployment of several servers, run `archiver migrate` once from one server, "
+                                "then restart the nodes"))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from ..errors import StoreError
+from ..i18n import _
 from . import Catalog
 from .schema import STORED, blob_text, blobs, events, index_queue, search_indexed, submissions
 
@@ -109,11 +110,13 @@ def online_backup(catalog: Catalog, target: Path) -> None:
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        raise StoreError(f"salinan katalog ke {target} gagal: {exc}") from None
+        raise StoreError(_("copying the catalog to {target} failed: {error}").format(
+            target=target, error=exc)) from None
     finally:
         raw.close()
     if result != "ok":
-        raise StoreError(f"salinan katalog {target} rusak menurut SQLite: {result}")
+        raise StoreError(_("catalog copy {target} is damaged according to SQLite: {result}").format(
+            target=target, result=result))
 
 
 @dataclass(frozen=True)
@@ -130,14 +133,14 @@ def read_copy(path: Path) -> CatalogCopy:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: tidak dapat dibuka sebagai katalog: {exc}") from None
+        raise StoreError(_("{path}: cannot be opened as a catalog: {error}").format(path=path, error=exc)) from None
     try:
         digests = [(str(r[0]), int(r[1])) for r in conn.execute("SELECT sha256, size FROM blobs ORDER BY sha256")]
         counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # fixed table names
                   for t in ("submissions", "events", "blobs")}
         revisions = sorted(str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version"))
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: bukan katalog archiver yang utuh: {exc}") from None
+        raise StoreError(_("{path}: not a whole archiver catalog: {error}").format(path=path, error=exc)) from None
     finally:
         conn.close()
     return CatalogCopy(digests, counts, revisions)

@@ -15,6 +15,7 @@ from .. import i18n
 from ..archive import Archive
 from ..config import Config, load_config
 from ..errors import ArchiverError
+from ..i18n import _
 
 
 @dataclass
@@ -66,13 +67,15 @@ def emit_json(obj: Any) -> None:
 
 
 def emit_table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int]]) -> int:
-    """Human output: fixed-width columns (key, header, width; width 0 = the rest of the line)."""
-    head = "  ".join(h.ljust(w) if w else h for _, h, w in columns)
+    """Human output: fixed-width columns (key, header, width; width 0 = the rest of the line).
+
+    Headers are marked with ``N_()`` where the columns are defined and shown translated."""
+    head = "  ".join(_(h).ljust(w) if w else _(h) for _key, h, w in columns)
     click.echo(click.style(head, bold=True))
     n = 0
     for row in rows:
         cells = []
-        for key, _, w in columns:
+        for key, _h, w in columns:
             v = row.get(key)
             text = "" if v is None else str(v)
             cells.append((text[: w - 1] + "…" if w and len(text) > w else text.ljust(w)) if w else text)

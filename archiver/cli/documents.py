@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from ..catalog import evaluation as catalog_evaluation
 from ..documents.skp_adapter import CatalogSkpSource, catalog_source
 from ..errors import UsageError
 from ..evaluation.tindak_lanjut import FILE_NAME, load_tindak_lanjut, render_default_file
+from ..i18n import N_, _
 from .common import AppContext, emit_json, pass_app
 from .group import main
 
@@ -41,7 +41,7 @@ def eval_group() -> None:
 
 @eval_group.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing file."))
 def eval_template(file: Path, force: bool) -> None:
     """Write the empty evaluation workbook to FILE (.xlsx), with instructions and drop-down lists.
 
@@ -52,17 +52,18 @@ def eval_template(file: Path, force: bool) -> None:
     from ..evaluation.importer import write_template
 
     if file.exists() and not force:
-        raise UsageError(f"{file} already exists", hint="pass --force to overwrite it")
+        raise UsageError(_("{path} already exists").format(path=file), hint=_("pass --force to overwrite it"))
     if file.suffix.lower() != ".xlsx":
-        raise UsageError(f"{file}: the template is an Excel workbook; name it *.xlsx")
+        raise UsageError(_("{path}: the template is an Excel workbook; name it *.xlsx").format(path=file))
     write_template(file)
-    click.echo(f"Wrote {file}. Fill it in, then run: archiver eval import {file}")
+    click.echo(_("Wrote {path}. Fill it in, then run: {command}").format(path=file,
+                                                                         command=f"archiver eval import {file}"))
 
 
 @eval_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--check", is_flag=True, help="Only validate; import nothing.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and predikat per pegawai.")
+@click.option("--check", is_flag=True, help=N_("Only validate; import nothing."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object: counts and predikat per pegawai."))
 @pass_app
 def eval_import(app: AppContext, file: Path, check: bool, as_json: bool) -> None:
     """Import evaluations from a workbook (.xlsx) or JSON file.
@@ -77,33 +78,36 @@ def eval_import(app: AppContext, file: Path, check: bool, as_json: bool) -> None
       archiver eval import evaluasi-TW1.xlsx
       archiver eval import evaluasi.json --check
     """
-    from ..evaluation.importer import read_evaluation_file
+    from ..evaluation.importer import read_evaluation_file, save, summary
 
     archive = app.archive
     skps = CatalogSkpSource(archive)  # NIPs, indicator codes and units are checked against the SKPs
     data = read_evaluation_file(file, skps.indicators, skps.unit_known)
     counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
+    changes: dict[str, dict[str, int]] = {}
     if not check:
         with archive.catalog.begin() as conn:
-            counts = catalog_evaluation.save_import(conn, data.evaluasi, data.capaian, at=archive.now(),
-                                                    source=file.name)
+            changes = save(conn, data, at=archive.now(), source=file.name)  # new / changed / unchanged
     if as_json:
-        emit_json({"file": str(file), "imported": not check, **counts,
+        emit_json({"file": str(file), "imported": not check, **counts, "changes": changes,
                    "predikat": [{"nip": e.nip, "tahun": e.tahun, "periode": e.periode, "predikat": e.predikat.value}
                                 for e in data.evaluasi]})
         return
-    verb = "Checked" if check else "Imported"
-    click.echo(f"{verb} {counts['evaluasi']} evaluation(s) and {counts['capaian_organisasi']} capaian organisasi "
-               f"record(s) from {file}.")
+    if check:
+        click.echo(_("Checked {evaluations} evaluation(s) and {capaian} capaian organisasi record(s) from "
+                     "{path}.").format(evaluations=counts["evaluasi"], capaian=counts["capaian_organisasi"],
+                                       path=file))
+    else:
+        click.echo(summary(changes, file.name))
     for e in data.evaluasi:
         click.echo(f"  {e.nip} {e.tahun} {e.periode}: {e.predikat.value}")
 
 
 @eval_group.command("distribusi")
-@click.option("--unit", required=True, help="Unit kerja (as in the SKP).")
-@click.option("--tahun", type=int, required=True, help="Year.")
-@click.option("--periode", required=True, help="TW1-TW4 or TAHUNAN.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with counts and warnings.")
+@click.option("--unit", required=True, help=N_("Unit kerja (as in the SKP)."))
+@click.option("--tahun", type=int, required=True, help=N_("Year."))
+@click.option("--periode", required=True, help=N_("TW1-TW4 or TAHUNAN."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object with counts and warnings."))
 @pass_app
 def eval_distribusi(app: AppContext, unit: str, tahun: int, periode: str, as_json: bool) -> None:
     """Check a unit's predikat spread against the pola distribusi of its capaian kinerja organisasi.
@@ -119,25 +123,26 @@ def eval_distribusi(app: AppContext, unit: str, tahun: int, periode: str, as_jso
     jobs = plan(app.archive, catalog_source(app.archive), "rekap", unit=unit, tahun=tahun, periode=periode)
     ctx = jobs[0].context
     if ctx is None:
-        raise UsageError(jobs[0].error or "no data")
+        raise UsageError(jobs[0].error or _("no data"))
     if as_json:
         emit_json({k: ctx[k] for k in ("unit", "tahun", "periode", "capaian_organisasi", "sebaran", "jumlah_dinilai",
                                        "jumlah_belum", "peringatan", "sesuai_pola")})
     else:
-        click.echo(f"{ctx['unit']} {periode} {tahun}: capaian kinerja organisasi {ctx['capaian_organisasi']}")
+        click.echo(_("{unit} {periode} {tahun}: capaian kinerja organisasi {capaian}").format(
+            unit=ctx["unit"], periode=periode, tahun=tahun, capaian=ctx["capaian_organisasi"]))
         for s in ctx["sebaran"]:
             click.echo(f"  {s['predikat']:<18} {s['jumlah']:>4}  {s['persen']:>7}  {s['ketentuan']}")
         for w in ctx["peringatan"]:
-            click.echo(click.style("PERINGATAN ", fg="yellow") + w)
+            click.echo(click.style(_("WARNING") + " ", fg="yellow") + w)
         if ctx["sesuai_pola"]:
-            click.echo("Sebaran predikat sesuai pola distribusi.")
+            click.echo(_("The spread of predikat follows the pola distribusi."))
     if not ctx["sesuai_pola"]:
         raise SystemExit(1)
 
 
 @eval_group.command("tindak-lanjut")
-@click.option("--write", is_flag=True, help="Write tindak_lanjut.toml with the default texts next to the config.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: predikat -> text.")
+@click.option("--write", is_flag=True, help=N_("Write tindak_lanjut.toml with the default texts next to the config."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object: predikat -> text."))
 @pass_app
 def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
     """Show the tindak lanjut (follow-up) text per predikat, or write the editable file.
@@ -150,9 +155,9 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
     if write:
         target = (ws or Path.cwd()) / FILE_NAME
         if target.exists():
-            raise UsageError(f"{target} already exists; edit it")
+            raise UsageError(_("{path} already exists; edit it").format(path=target))
         target.write_text(render_default_file(), encoding="utf-8")
-        click.echo(f"Wrote {target}")
+        click.echo(_("Wrote {path}").format(path=target))
         return
     texts = load_tindak_lanjut(ws)
     if as_json:
@@ -166,24 +171,24 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
 
 @main.command("generate")
 @click.argument("kind", type=click.Choice(["skp", "evaluasi", "dokumen-evaluasi", "bukti", "rekap"]))
-@click.option("--nip", help="One pegawai (18-digit NIP).")
-@click.option("--unit", help="Every pegawai of this unit kerja (for rekap: the unit).")
-@click.option("--tahun", type=int, required=True, help="Year of the SKP.")
-@click.option("--periode", help="TW1-TW4 (TW4 = IV-AKHIR) or TAHUNAN; skp is always TAHUNAN, bukti defaults to it.")
-@click.option("--pdf", is_flag=True, help="Also convert to PDF (LibreOffice, one process per core for the batch).")
+@click.option("--nip", help=N_("One pegawai (18-digit NIP)."))
+@click.option("--unit", help=N_("Every pegawai of this unit kerja (for rekap: the unit)."))
+@click.option("--tahun", type=int, required=True, help=N_("Year of the SKP."))
+@click.option("--periode", help=N_("TW1-TW4 (TW4 = IV-AKHIR) or TAHUNAN; skp is always TAHUNAN, bukti defaults to it."))
+@click.option("--pdf", is_flag=True, help=N_("Also convert to PDF (LibreOffice, one process per core for the batch)."))
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("dokumen"),
-              show_default=True, help="Output folder.")
+              show_default=True, help=N_("Output folder."))
 @click.option("--tanggal", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date printed at the signatures of evaluasi, dokumen-evaluasi and rekap, YYYY-MM-DD "
-                   "(default: today; an SKP prints its own date).")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed per PDF.")
+              help=N_("Date printed at the signatures of evaluasi, dokumen-evaluasi and rekap, YYYY-MM-DD "
+                   "(default: today; an SKP prints its own date)."))
+@click.option("--timeout", type=float, default=60.0, show_default=True, help=N_("Seconds allowed per PDF."))
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
-              help="Processes that render DOCX, and LibreOffice processes that make PDF, at once "
-                   "(default: one per CPU core).")
+              help=N_("Processes that render DOCX, and LibreOffice processes that make PDF, at once "
+                   "(default: one per CPU core)."))
 @click.option("--sign", "signers", multiple=True, metavar="NAME",
-              help="Sign each PDF as signer NAME ([signers.NAME] in the config); repeat for several signers in "
-                   "order (e.g. --sign pegawai --sign pejabat). Needs --pdf; writes KIND_..._ttd.pdf.")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per document with paths and hashes.")
+              help=N_("Sign each PDF as signer NAME ([signers.NAME] in the config); repeat for several signers in "
+                   "order (e.g. --sign pegawai --sign pejabat). Needs --pdf; writes KIND_..._ttd.pdf."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines: one object per document with paths and hashes."))
 @pass_app
 def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, tahun: int, periode: str | None,
                  pdf: bool, outdir: Path, tanggal: dt.datetime | None, timeout: float, jobs: int | None,
@@ -209,7 +214,7 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
     planned = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode,
                    signed=tanggal.date() if tanggal else None)
     failed = 0
-    with app.progress(total=len(planned), unit="doc", desc=f"generate {kind}") as bar:
+    with app.progress(total=len(planned), unit="doc", desc=_("generating {kind}").format(kind=kind)) as bar:
         for g in run(archive, planned, outdir, pdf=pdf, per_document_timeout=timeout, workers=jobs, converters=jobs,
                      sign=signers):
             bar.update(1)
@@ -218,7 +223,7 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
             if as_json:
                 emit_json(g.as_dict())
             elif g.error:
-                bar.write(click.style("FAILED ", fg="red") + f"{g.job.label}: {g.error}",
+                bar.write(click.style(_("FAILED") + " ", fg="red") + f"{g.job.label}: {g.error}",
                           file=click.get_text_stream("stderr"))
             else:
                 bar.write(str(g.signed_pdf or g.pdf or g.docx), file=click.get_text_stream("stdout"))
@@ -228,7 +233,7 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
 
 @main.command("generated")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object."))
 @pass_app
 def generated_cmd(app: AppContext, file: Path, as_json: bool) -> None:
     """Prove whether FILE is a document archiver generated: its hash, template and data records.
@@ -245,13 +250,16 @@ def generated_cmd(app: AppContext, file: Path, as_json: bool) -> None:
     if as_json:
         emit_json(res)
     elif not res["generated"]:
-        click.echo(f"{file}: SHA-256 {res['sha256']} was not generated by this archive.")
+        click.echo(_("{path}: SHA-256 {sha256} was not generated by this archive.").format(path=file,
+                                                                                         sha256=res["sha256"]))
     else:
         for r in res["records"]:
-            click.echo(f"{file}: generated {r['generated_at']} as {r['kind']} {r['subject']} {r['tahun']} "
-                       f"{r['periode']} ({r['format']}) from template {r['template']} "
-                       f"[{r['template_sha256'][:12]}], data [{r['data_sha256'][:12]}]"
-                       + ("" if r["intact"] else " — TEMPLATE OR DATA BLOB NOT INTACT"))
+            click.echo(_("{path}: generated {at} as {kind} {subject} {tahun} {periode} ({format}) from template "
+                         "{template} [{template_sha256}], data [{data_sha256}]").format(
+                path=file, at=r["generated_at"], kind=r["kind"], subject=r["subject"], tahun=r["tahun"],
+                periode=r["periode"], format=r["format"], template=r["template"],
+                template_sha256=r["template_sha256"][:12], data_sha256=r["data_sha256"][:12])
+                       + ("" if r["intact"] else " — " + _("TEMPLATE OR DATA BLOB NOT INTACT")))
     if not res["generated"] or not all(r["intact"] for r in res["records"]):
         raise SystemExit(1)
 
@@ -271,8 +279,8 @@ def templates_group() -> None:
 @templates_group.command("check")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(["skp", "evaluasi", "dokumen-evaluasi", "bukti", "rekap"]),
-              help="Document kind of FILE when its name does not tell.")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per problem.")
+              help=N_("Document kind of FILE when its name does not tell."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines: one object per problem."))
 @pass_app
 def templates_check(app: AppContext, file: Path | None, kind: str | None, as_json: bool) -> None:
     """Check templates (all in use, or FILE): Jinja syntax, unknown variables, fields and filters.
@@ -291,7 +299,7 @@ def templates_check(app: AppContext, file: Path | None, kind: str | None, as_jso
         found = check_template(p, kind)
         problems.extend(found)
         if not as_json:
-            click.echo(f"{'OK     ' if not found else 'PROBLEM'} {p}")
+            click.echo(f"{'OK' if not found else _('PROBLEM'):<7} {p}")
     for pr in problems:
         if as_json:
             emit_json({"template": pr.template, "kind": pr.kind, "message": pr.message})

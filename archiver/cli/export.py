@@ -11,13 +11,14 @@ from tqdm import tqdm
 
 from ..bags import BagInfo, ExportCriteria, export_bag, verify_bag
 from ..errors import UsageError
+from ..i18n import N_, _, ngettext
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode
 from ..skp.selection import nips_of_unit
 from .common import AppContext, emit_json, pass_app
 from .group import main
 
-_PHASES = {"salin": "menyalin", "zip": "zip", "periksa": "memeriksa"}
+_PHASES = {"salin": N_("copying"), "zip": N_("zipping"), "periksa": N_("checking")}
 
 
 class _Bars:
@@ -31,7 +32,7 @@ class _Bars:
         bar = self.bars.get(phase)
         if bar is None:
             bar = self.bars[phase] = self.app.progress(total=total or None, unit="B", unit_scale=True,
-                                                       desc=_PHASES.get(phase, phase))
+                                                       desc=_(_PHASES[phase]) if phase in _PHASES else phase)
         bar.update(n)
 
     def close(self) -> None:
@@ -43,25 +44,25 @@ def _nips_of_unit(app: AppContext, unit: str) -> tuple[str, ...]:
     """The NIPs of a unit kerja (code or name, with its sub-units), from the imported SKP data."""
     nips = tuple(nips_of_unit(app.archive, unit))
     if not nips:
-        raise UsageError(f"unit {unit!r} has no pegawai in the SKP data")
+        raise UsageError(_("unit {unit!r} has no pegawai in the SKP data").format(unit=unit))
     return nips
 
 
 @main.command("export")
-@click.option("--nip", help="The pegawai (18-digit NIP).")
-@click.option("--unit", help="Every pegawai of this unit kerja (needs the SKP data).")
-@click.option("--tahun", type=click.IntRange(2000, 2100), required=True, help="Year of the evidence.")
-@click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN); default all.")
+@click.option("--nip", help=N_("The pegawai (18-digit NIP)."))
+@click.option("--unit", help=N_("Every pegawai of this unit kerja (needs the SKP data)."))
+@click.option("--tahun", type=click.IntRange(2000, 2100), required=True, help=N_("Year of the evidence."))
+@click.option("--periode", help=N_("Only this periode (TW1-TW4, 01-12, TAHUNAN); default all."))
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The package to write (FILE.zip), outside every share.")
-@click.option("--all-versions", is_flag=True, help="Every stored version of each file, not only the latest.")
-@click.option("--include-removed", is_flag=True, help="Also files that were removed from the share.")
-@click.option("--organization", help="Source-Organization in bag-info.txt (the instansi).")
-@click.option("--contact", help="Contact-Name in bag-info.txt.")
-@click.option("--contact-email", help="Contact-Email in bag-info.txt.")
-@click.option("--description", help="External-Description in bag-info.txt.")
-@click.option("--force", is_flag=True, help="Replace FILE.zip when it exists.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object describing the package.")
+              help=N_("The package to write (FILE.zip), outside every share."))
+@click.option("--all-versions", is_flag=True, help=N_("Every stored version of each file, not only the latest."))
+@click.option("--include-removed", is_flag=True, help=N_("Also files that were removed from the share."))
+@click.option("--organization", help=N_("Source-Organization in bag-info.txt (the instansi)."))
+@click.option("--contact", help=N_("Contact-Name in bag-info.txt."))
+@click.option("--contact-email", help=N_("Contact-Email in bag-info.txt."))
+@click.option("--description", help=N_("External-Description in bag-info.txt."))
+@click.option("--force", is_flag=True, help=N_("Replace FILE.zip when it exists."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object describing the package."))
 @pass_app
 def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, periode: str | None,
                output: Path, all_versions: bool, include_removed: bool, organization: str | None,
@@ -80,11 +81,12 @@ def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, p
       archiver export --nip 198503152010011002 --tahun 2026 --periode TW1 -o /srv/audit/budi-tw1.zip
     """
     if bool(nip) == bool(unit):
-        raise UsageError("give either --nip or --unit")
+        raise UsageError(_("give either --nip or --unit"))
     if periode is not None:
         canonical = normalize_periode(periode)
         if canonical is None:
-            raise UsageError(f"--periode {periode!r} is not a periode (TW1-TW4, 01-12, TAHUNAN)")
+            raise UsageError(_("--periode {periode!r} is not a periode (TW1-TW4, 01-12, TAHUNAN)").format(
+                periode=periode))
         periode = canonical
     if nip:
         try:
@@ -106,19 +108,23 @@ def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, p
     if as_json:
         emit_json(report.as_dict())
         return
-    click.echo(f"Exported {report.items} file(s), {report.payload_bytes / 1048576:.1f} MB, to {report.path}")
-    click.echo(f"SHA-256 of the package: {report.sha256}  (custody event {report.event_seq})")
+    click.echo(ngettext("Exported {n} file, {mb} MB, to {path}", "Exported {n} files, {mb} MB, to {path}",
+                        report.items).format(n=report.items, mb=f"{report.payload_bytes / 1048576:.1f}",
+                                             path=report.path))
+    click.echo(_("SHA-256 of the package: {sha256}  (custody event {seq})").format(sha256=report.sha256,
+                                                                                   seq=report.event_seq))
     if report.anchor and report.anchor.get("tsa_error"):
-        click.echo(click.style("PERINGATAN ", fg="yellow") + "jangkar ekspor tanpa cap waktu TSA: "
-                   + str(report.anchor["tsa_error"]), err=True)
+        click.echo(click.style(_("WARNING") + " ", fg="yellow")
+                   + _("export anchor without a TSA timestamp: {error}").format(error=report.anchor["tsa_error"]),
+                   err=True)
 
 
 @main.command("verify-bag")
 @click.argument("bag", type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with every problem.")
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object with every problem."))
 @click.option("--tsa-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="PEM root certificate(s) of the TSA to check the bag's timestamp tokens against "
-                   "(default: the copy inside the bag).")
+              help=N_("PEM root certificate(s) of the TSA to check the bag's timestamp tokens against "
+                   "(default: the copy inside the bag)."))
 @pass_app
 def verify_bag_cmd(app: AppContext, bag: Path, as_json: bool, tsa_ca: Path | None) -> None:
     """Check an audit package offline (a BagIt .zip, or an unpacked bag folder):
@@ -146,9 +152,11 @@ def verify_bag_cmd(app: AppContext, bag: Path, as_json: bool, tsa_ca: Path | Non
 def _print_report(r: dict[str, Any]) -> None:
     for p in r["problems"]:
         where = f"{p['path']}: " if p["path"] and p["path"] not in p["message"] else ""
-        click.echo(click.style("PROBLEM ", fg="red") + f"[{p['kind']}] {where}{p['message']}")
+        click.echo(click.style(_("PROBLEM") + " ", fg="red") + f"[{p['kind']}] {where}{p['message']}")
     if r["ok"]:
-        click.echo(f"Bag valid: {r['files']} file(s), {r['bytes'] / 1048576:.1f} MB, "
-                   f"checksums {', '.join(r['algorithms'])}.")
+        click.echo(ngettext("Bag valid: {n} file, {mb} MB, checksums {algorithms}.",
+                            "Bag valid: {n} files, {mb} MB, checksums {algorithms}.", r["files"]).format(
+            n=r["files"], mb=f"{r['bytes'] / 1048576:.1f}", algorithms=", ".join(r["algorithms"])))
     else:
-        click.echo(f"Bag INVALID: {len(r['problems'])} problem(s).")
+        n = len(r["problems"])
+        click.echo(ngettext("Bag INVALID: {n} problem.", "Bag INVALID: {n} problems.", n).format(n=n))

@@ -36,17 +36,21 @@ def restrict_umask() -> None:
 
 @contextmanager
 def _translated_help(params: list[click.Parameter]) -> Iterator[None]:
-    """Option help is marked with N_() at import time, before the language is known: show it
-    translated while the help page is written."""
-    saved = [(p, getattr(p, "help", None)) for p in params]
+    """Option help (and a ``show_default`` text) is marked with N_() at import time, before the
+    language is known: show it translated while the help page is written."""
+    saved = [(p, getattr(p, "help", None), getattr(p, "show_default", None)) for p in params]
     try:
-        for p, text in saved:
+        for p, text, default in saved:
             if text:
                 p.help = _(text)  # type: ignore[attr-defined]
+            if isinstance(default, str):
+                p.show_default = _(default)  # type: ignore[attr-defined]
         yield
     finally:
-        for p, text in saved:
+        for p, text, default in saved:
             p.help = text  # type: ignore[attr-defined]
+            if isinstance(default, str):
+                p.show_default = default  # type: ignore[attr-defined]
 
 
 def _help_text(cmd: click.Command) -> str:
@@ -115,9 +119,9 @@ def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None
               help=N_("Language of messages: id (Bahasa Indonesia, the default) or en; default from "
                       "[archive] language, or $ARCHIVER_LANG."))
 @click.option("--config", "config_path", metavar="PATH", envvar="ARCHIVER_CONFIG",
-              help="Configuration file (default ./watch_config.toml, or $ARCHIVER_CONFIG).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars; only errors on stderr.")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+              help=N_("Configuration file (default ./watch_config.toml, or $ARCHIVER_CONFIG)."))
+@click.option("-q", "--quiet", is_flag=True, help=N_("No progress bars; only errors on stderr."))
+@click.option("-v", "--verbose", count=True, help=N_("More log output (-vv for debug)."))
 @click.version_option(package_name="archiver")
 @click.pass_context
 def main(ctx: click.Context, language: str | None, config_path: str | None, quiet: bool, verbose: int) -> None:

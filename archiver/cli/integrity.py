@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import N_, _, ngettext
 from .common import AppContext, emit_json, pass_app
 from .group import main
 
 
 @main.command("anchor")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object describing the anchor.")
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object describing the anchor."))
 @pass_app
 def anchor_cmd(app: AppContext, as_json: bool) -> None:
     """Anchor the custody chain now: the head (last event and its hash) is timestamped by the
@@ -29,23 +30,25 @@ def anchor_cmd(app: AppContext, as_json: bool) -> None:
         if as_json:
             emit_json({"anchored": False})
         else:
-            click.echo("Rantai lacak masih kosong: belum ada yang perlu dijangkarkan.")
+            click.echo(_("The custody chain is still empty: nothing to anchor yet."))
         return
     if as_json:
         emit_json({"anchored": True, **result.as_dict()})
     else:
-        click.echo(f"Kepala rantai lacak dijangkarkan: peristiwa {result.seq}, hash {result.hash}.")
+        click.echo(_("Head of the custody chain anchored: event {seq}, hash {hash}.").format(seq=result.seq,
+                                                                                           hash=result.hash))
         if result.timestamped:
-            click.echo(f"Cap waktu TSA ({result.tsa_url}): {result.gen_time}")
-        click.echo(f"Log jangkar: {app.config.anchor.log_path}")
+            click.echo(_("TSA timestamp ({url}): {time}").format(url=result.tsa_url, time=result.gen_time))
+        click.echo(_("Anchor log: {path}").format(path=app.config.anchor.log_path))
         if result.tsa_error:
-            click.echo(click.style("MASALAH ", fg="red") + f"tanpa cap waktu TSA: {result.tsa_error}")
+            click.echo(click.style(_("PROBLEM") + " ", fg="red")
+                       + _("no TSA timestamp: {error}").format(error=result.tsa_error))
     if result.tsa_error:
         raise SystemExit(1)
 
 
 @main.command("fixity")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with what was checked.")
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object with what was checked."))
 @pass_app
 def fixity_cmd(app: AppContext, as_json: bool) -> None:
     """Re-hash what is left of today's share of the blobs ([fixity] period_days, daily_percent),
@@ -57,13 +60,16 @@ def fixity_cmd(app: AppContext, as_json: bool) -> None:
     """
     from ..fixity import run_fixity
 
-    report = run_fixity(app.archive)
+    with app.progress(unit="B", unit_scale=True, desc=_("checking fixity")) as bar:
+        report = run_fixity(app.archive, progress=bar.update)
     if as_json:
         emit_json(report.as_dict())
     else:
-        click.echo(f"Diperiksa {report.checked} blob ({report.bytes / 1048576:.1f} MB); "
-                   f"hari ini {report.done_today} dari {report.quota}.")
+        click.echo(ngettext("Checked {n} blob ({mb} MB); today {done} of {quota}.",
+                            "Checked {n} blobs ({mb} MB); today {done} of {quota}.", report.checked).format(
+            n=report.checked, mb=f"{report.bytes / 1048576:.1f}", done=report.done_today, quota=report.quota))
         for sha in report.failed:
-            click.echo(click.style("MASALAH ", fg="red") + f"blob {sha} tidak utuh lagi (isinya berubah atau hilang)")
+            click.echo(click.style(_("PROBLEM") + " ", fg="red")
+                       + _("blob {sha256} is no longer intact (its content changed or is missing)").format(sha256=sha))
     if report.failed:
         raise SystemExit(1)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from ..archive import Archive
+from ..i18n import N_, _, ngettext
 from .common import AppContext, emit_json, pass_app
 from .group import main
 
 
 @main.command("migrate")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: revisions before, after, and those run.")
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object: revisions before, after, and those run."))
 @pass_app
 def migrate_cmd(app: AppContext, as_json: bool) -> None:
     """Upgrade the catalog to this version's schema (every feature's newest revision).
@@ -34,7 +35,10 @@ def migrate_cmd(app: AppContext, as_json: bool) -> None:
         return
     now = ", ".join(report.after) or "-"
     if report.applied:
-        click.echo(f"Katalog dimigrasikan: {len(report.applied)} revisi dijalankan ({', '.join(report.applied)}).")
-        click.echo(f"Revisi katalog sekarang: {now}.")
+        n = len(report.applied)
+        click.echo(ngettext("Catalog migrated: {n} revision run ({revisions}).",
+                            "Catalog migrated: {n} revisions run ({revisions}).", n).format(
+            n=n, revisions=", ".join(report.applied)))
+        click.echo(_("Catalog revision now: {revisions}.").format(revisions=now))
     else:
-        click.echo(f"Katalog sudah mutakhir (revisi: {now}); tidak ada migrasi yang dijalankan.")
+        click.echo(_("The catalog is up to date (revision: {revisions}); no migration was run.").format(revisions=now))

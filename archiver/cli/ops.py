@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_, _
 from .common import AppContext, emit_json, pass_app
 from .group import main
 from .watch import JsonLogFormatter
@@ -45,9 +46,9 @@ def uvicorn_log_config(json_log: bool, quiet: bool) -> dict[str, Any] | None:
 @main.command("backup")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--link", is_flag=True,
-              help="Hard-link blobs instead of copying them (DEST on the same file system: fast, no extra space; "
-                   "protects against mistakes, not against a failing disk).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts, bytes copied, manifest hash.")
+              help=N_("Hard-link blobs instead of copying them (DEST on the same file system: fast, no extra space; "
+                   "protects against mistakes, not against a failing disk)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object: counts, bytes copied, manifest hash."))
 @pass_app
 def backup_cmd(app: AppContext, dest: Path, link: bool, as_json: bool) -> None:
     """Back up the archive to DEST while it keeps running.
@@ -67,23 +68,25 @@ def backup_cmd(app: AppContext, dest: Path, link: bool, as_json: bool) -> None:
 
     require_sqlite(app.config)  # before the catalog is opened: PostgreSQL is dumped with pg_dump
     archive = app.archive
-    with app.progress(unit="B", unit_scale=True, desc="backup") as bar:
+    with app.progress(unit="B", unit_scale=True, desc=_("backing up")) as bar:
         report = backup(archive, dest, link=link, progress=bar.update)
     if as_json:
         emit_json(report.as_dict())
         return
-    click.echo(f"Cadangan selesai di {report.dest}: {report.blobs} blob ({report.blobs_copied} baru, "
-               f"{report.bytes_copied} byte disalin), {report.counts.get('submissions', 0)} kiriman, "
-               f"{report.counts.get('events', 0)} peristiwa custody; {report.files} berkas di manifest.")
-    click.echo(f"SHA-256 manifest-sha256.txt: {report.manifest_sha256} (catat di luar cadangan)")
+    click.echo(_("Backup finished in {dest}: {blobs} blobs ({new} new, {bytes} bytes copied), {submissions} "
+                 "submissions, {events} custody events; {files} files in the manifest.").format(
+        dest=report.dest, blobs=report.blobs, new=report.blobs_copied, bytes=report.bytes_copied,
+        submissions=report.counts.get("submissions", 0), events=report.counts.get("events", 0), files=report.files))
+    click.echo(_("SHA-256 of manifest-sha256.txt: {sha256} (write it down outside the backup)").format(
+        sha256=report.manifest_sha256))
 
 
 @main.command("restore")
 @click.argument("src", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--link", is_flag=True, help="Hard-link blobs from SRC instead of copying them (same file system).")
-@click.option("--no-reindex", is_flag=True, help="Do not rebuild the search index (run `archiver reindex` later).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: files checked, blobs, counts.")
+@click.option("--link", is_flag=True, help=N_("Hard-link blobs from SRC instead of copying them (same file system)."))
+@click.option("--no-reindex", is_flag=True, help=N_("Do not rebuild the search index (run `archiver reindex` later)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object: files checked, blobs, counts."))
 @pass_app
 def restore_cmd(app: AppContext, src: Path, workspace: Path, link: bool, no_reindex: bool, as_json: bool) -> None:
     """Restore the backup SRC into WORKSPACE, a new or empty folder.
@@ -102,17 +105,18 @@ def restore_cmd(app: AppContext, src: Path, workspace: Path, link: bool, no_rein
     """
     from ..backup import restore
 
-    with app.progress(unit="B", unit_scale=True, desc="memeriksa cadangan") as bar:
+    with app.progress(unit="B", unit_scale=True, desc=_("checking the backup")) as bar:
         report = restore(src, workspace, link=link, reindex=not no_reindex, progress=bar.update)
     if as_json:
         emit_json(report.as_dict())
         return
-    click.echo(f"Dipulihkan ke {report.workspace}: {report.files_checked} berkas cocok dengan manifest, "
-               f"{report.blobs} blob, {report.counts.get('submissions', 0)} kiriman, "
-               f"{report.counts.get('events', 0)} peristiwa custody.")
+    click.echo(_("Restored to {workspace}: {files} files match the manifest, {blobs} blobs, {submissions} "
+                 "submissions, {events} custody events.").format(
+        workspace=report.workspace, files=report.files_checked, blobs=report.blobs,
+        submissions=report.counts.get("submissions", 0), events=report.counts.get("events", 0)))
     if report.indexed is not None:
-        click.echo(f"Indeks pencarian dibangun ulang: {report.indexed} dokumen.")
+        click.echo(_("Search index rebuilt: {n} documents.").format(n=report.indexed))
     if report.shares:
-        click.echo(f"Folder share dibuat kosong: {', '.join(report.shares)}. Kembalikan isi share sebelum "
-                   "menjalankan pemantau (archiver watch/run).")
-    click.echo(f"Periksa hasilnya: archiver --config {report.config} verify")
+        click.echo(_("Share folders created empty: {shares}. Put the shares' files back before starting the "
+                     "watcher (archiver watch/run).").format(shares=", ".join(report.shares)))
+    click.echo(_("Check the result: {command}").format(command=f"archiver --config {report.config} verify"))

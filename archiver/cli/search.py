@@ -10,6 +10,7 @@ import click
 
 from .. import search as searching
 from ..evidence import SIGNATURE_STATES, Filters
+from ..i18n import N_, _, ngettext
 from .common import AppContext, emit_json, pass_app
 from .group import main
 
@@ -23,23 +24,23 @@ def _bold(snippet: str) -> str:
 
 @main.command()
 @click.argument("query", default="")
-@click.option("--nip", help="Only this pegawai (18-digit NIP).")
-@click.option("--tahun", type=int, help="Only this year.")
-@click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN).")
-@click.option("--rhk", help="Only this RHK (as in the folder name, e.g. RHK-01).")
+@click.option("--nip", help=N_("Only this pegawai (18-digit NIP)."))
+@click.option("--tahun", type=int, help=N_("Only this year."))
+@click.option("--periode", help=N_("Only this periode (TW1-TW4, 01-12, TAHUNAN)."))
+@click.option("--rhk", help=N_("Only this RHK (as in the folder name, e.g. RHK-01)."))
 @click.option("--type", "type_", metavar="TYPE",
-              help="Only this file type (pdf, docx, jpeg ...; see `archiver types`).")
+              help=N_("Only this file type (pdf, docx, jpeg ...; see `archiver types`)."))
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]),
-              help="Archived on or after this date (YYYY-MM-DD).")
+              help=N_("Archived on or after this date (YYYY-MM-DD)."))
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]),
-              help="Archived on or before this date (YYYY-MM-DD).")
+              help=N_("Archived on or before this date (YYYY-MM-DD)."))
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
-              help="At most this many results.")
+              help=N_("At most this many results."))
 @click.option("--signature", type=click.Choice(SIGNATURE_STATES),
-              help="Only files whose signature check is: valid, invalid, untrusted, none or error.")
+              help=N_("Only files whose signature check is: valid, invalid, untrusted, none or error."))
 @click.option("--json", "as_json", is_flag=True,
-              help="JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet "
-                   "(HTML, <b> marks) ...")
+              help=N_("JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet "
+                   "(HTML, <b> marks) ..."))
 @pass_app
 def search(app: AppContext, query: str, nip: str | None, tahun: int | None, periode: str | None, rhk: str | None,
            type_: str | None, date_from: dt.datetime | None, date_to: dt.datetime | None, limit: int,
@@ -73,18 +74,22 @@ def search(app: AppContext, query: str, nip: str | None, tahun: int | None, peri
             click.echo("         " + _bold(r["snippet"]))
     if not app.quiet:
         n = len(res.results)
-        more = f" of {res.total}" if res.total is not None and res.total > n else ""
-        click.echo(f"{n}{more} result(s)", err=True)
+        if res.total is not None and res.total > n:
+            click.echo(ngettext("{n} of {total} result", "{n} of {total} results", res.total).format(
+                n=n, total=res.total), err=True)
+        else:
+            click.echo(ngettext("{n} result", "{n} results", n).format(n=n), err=True)
 
 
 @main.command()
-@click.option("--ocr", is_flag=True, help="Also read text from scanned images and PDFs without a text layer (slow).")
-@click.option("--fresh", is_flag=True, help="Extract the text of every blob again (after an extractor upgrade).")
+@click.option("--ocr", is_flag=True,
+              help=N_("Also read text from scanned images and PDFs without a text layer (slow)."))
+@click.option("--fresh", is_flag=True, help=N_("Extract the text of every blob again (after an extractor upgrade)."))
 @click.option("--pending", is_flag=True,
-              help="Do not rebuild: recover a broken index and add only what is pending (what the watcher does).")
+              help=N_("Do not rebuild: recover a broken index and add only what is pending (what the watcher does)."))
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Writer processes for the rebuild (2 is ~1.8x faster on a large archive).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with the counts.")
+              help=N_("Writer processes for the rebuild (2 is ~1.8x faster on a large archive)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object with the counts."))
 @pass_app
 def reindex(app: AppContext, ocr: bool, fresh: bool, pending: bool, procs: int, as_json: bool) -> None:
     """Rebuild the search index from the catalog and the blobs alone.
@@ -99,21 +104,26 @@ def reindex(app: AppContext, ocr: bool, fresh: bool, pending: bool, procs: int, 
     """
     archive = app.archive
     if pending:
-        with app.progress(desc="index") as bar:
+        with app.progress(desc=_("indexing")) as bar:
             rep = searching.index_pending(archive, ocr=ocr, progress=bar.update)
         out = {"indexed": rep.indexed, "extracted": rep.extracted, "rebuilt": rep.rebuilt, "moved_to": rep.moved_to}
         if as_json:
             emit_json(out)
         else:
-            click.echo(f"Indexed {rep.indexed} pending submission(s)"
-                       + (" (the index was rebuilt" + (f"; the broken one is in {rep.moved_to}" if rep.moved_to else "")
-                          + ")" if rep.rebuilt else "") + ".")
+            done = ngettext("Indexed {n} pending submission.", "Indexed {n} pending submissions.",
+                            rep.indexed).format(n=rep.indexed)
+            if rep.rebuilt and rep.moved_to:
+                done += " " + _("The index was rebuilt; the broken one is in {path}.").format(path=rep.moved_to)
+            elif rep.rebuilt:
+                done += " " + _("The index was rebuilt.")
+            click.echo(done)
         return
     total = searching.indexable_count(archive)
-    with app.progress(total=total, desc="reindex") as bar:
+    with app.progress(total=total, desc=_("reindexing")) as bar:
         report = searching.reindex(archive, ocr=ocr, fresh=fresh, procs=procs, progress=bar.update)
     if as_json:
         emit_json({"documents": report.documents, "extracted": report.extracted, "generation": report.generation,
                    "caught_up": report.caught_up})
     else:
-        click.echo(f"Reindexed {report.documents} submission(s); extracted text of {report.extracted} blob(s).")
+        click.echo(_("Reindexed {documents} submission(s); extracted text of {extracted} blob(s).").format(
+            documents=report.documents, extracted=report.extracted))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from .. import i18n
 from ..errors import UsageError
+from ..i18n import N_, _, ngettext
 from ..periode import normalize_periode
 from ..skp.relevance import suspicious as find_suspicious
 from ..skp.resolution import relink as do_relink
@@ -38,8 +40,9 @@ def skp() -> None:
 
 @skp.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--tahun", type=click.IntRange(2000, 2100), help="Year shown in the example rows (default: this year).")
-@click.option("--force", is_flag=True, help="Overwrite FILE when it exists.")
+@click.option("--tahun", type=click.IntRange(2000, 2100),
+              help=N_("Year shown in the example rows (default: this year)."))
+@click.option("--force", is_flag=True, help=N_("Overwrite FILE when it exists."))
 def template(file: Path, tahun: int | None, force: bool) -> None:
     """Write the SKP workbook administrators fill (FILE.xlsx).
 
@@ -54,14 +57,15 @@ def template(file: Path, tahun: int | None, force: bool) -> None:
     from ..skp.workbook import write_template
 
     if file.exists() and not force:
-        raise UsageError(f"{file} already exists", hint="pass --force to overwrite it")
+        raise UsageError(_("{path} already exists").format(path=file), hint=_("pass --force to overwrite it"))
     write_template(file, tahun=tahun)
-    click.echo(f"Wrote {file}: fill it from row 3 of each sheet, then run `archiver skp import {file}`")
+    click.echo(_("Wrote {path}: fill it from row 3 of each sheet, then run `{command}`").format(
+        path=file, command=f"archiver skp import {file}"))
 
 
 @skp.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @pass_app
 def import_(app: AppContext, file: Path, as_json: bool) -> None:
     """Import SKPs from a workbook (.xlsx) or JSON file.
@@ -82,22 +86,19 @@ def import_(app: AppContext, file: Path, as_json: bool) -> None:
         emit_json(report.as_dict())
         return
     for w in report.warnings:
-        click.echo(click.style("WARNING ", fg="yellow") + str(w).removeprefix("WARNING "), err=True)
-    s = report.saved
-    parts = [f"{name}: {d['new']} new, {d['updated']} updated, {d['unchanged']} unchanged"
-             for name, d in (("SKP", s.skp), ("pegawai", s.pegawai), ("unit", s.units), ("sasaran", s.sasaran))
-             if any(d.values())]
-    click.echo(f"Imported {file.name}: " + "; ".join(parts) + ("" if s.changed else " (nothing changed)"))
+        click.echo(click.style(_("WARNING") + " ", fg="yellow") + w.describe(level=False), err=True)
+    click.echo(report.summary())  # new / changed / unchanged per kind
     if report.links.get("unlinked") or report.links.get("restored"):
-        click.echo(f"Evidence: {report.links.get('unlinked', 0)} moved to the unlinked list (code not in the SKP), "
-                   f"{report.links.get('restored', 0)} linked again.")
+        click.echo(_("Evidence: {unlinked} moved to the unlinked list (code not in the SKP), {restored} linked "
+                     "again.").format(unlinked=report.links.get("unlinked", 0),
+                                      restored=report.links.get("restored", 0)))
 
 
 @skp.command("list")
-@click.option("--unit", help="Only this unit kerja (kode or name) and its sub-units.")
-@click.option("--tahun", type=click.IntRange(2000, 2100), help="Only this year.")
-@click.option("--nip", help="Only this pegawai.")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one SKP per line.")
+@click.option("--unit", help=N_("Only this unit kerja (kode or name) and its sub-units."))
+@click.option("--tahun", type=click.IntRange(2000, 2100), help=N_("Only this year."))
+@click.option("--nip", help=N_("Only this pegawai."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines, one SKP per line."))
 @pass_app
 def list_(app: AppContext, unit: str | None, tahun: int | None, nip: str | None, as_json: bool) -> None:
     """List imported SKPs: NIP, name, year, unit, jabatan, penilai, RHK and indicator counts.
@@ -115,17 +116,18 @@ def list_(app: AppContext, unit: str | None, tahun: int | None, nip: str | None,
         for r in rows:
             emit_json(r)
         return
-    n = emit_table(rows, [("nip", "NIP", 18), ("nama", "NAMA", 28), ("tahun", "TAHUN", 5), ("unit", "UNIT", 18),
-                          ("jenis_jabatan", "JENIS", 13), ("rhk", "RHK", 3), ("iki", "IKI", 3),
-                          ("jabatan", "JABATAN", 0)])
+    n = emit_table(rows, [("nip", "NIP", 18), ("nama", N_("NAME"), 28), ("tahun", N_("YEAR"), 5),
+                          ("unit", "UNIT", 18), ("jenis_jabatan", N_("TYPE"), 13), ("rhk", "RHK", 3),
+                          ("iki", "IKI", 3), ("jabatan", N_("POSITION"), 0)])
     if not n:
-        click.echo("No SKP imported" + (" for this selection" if unit or tahun or nip else "") + ".", err=True)
+        click.echo(_("No SKP imported for this selection.") if unit or tahun or nip else _("No SKP imported."),
+                   err=True)
 
 
 @skp.command()
-@click.option("--unit", help="Only branches reaching this unit kerja (kode or name).")
-@click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default="this year")
-@click.option("--json", "as_json", is_flag=True, help="JSON: the tree and the RHK that support nothing.")
+@click.option("--unit", help=N_("Only branches reaching this unit kerja (kode or name)."))
+@click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default=N_("this year"))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON: the tree and the RHK that support nothing."))
 @pass_app
 def tree(app: AppContext, unit: str | None, tahun: int, as_json: bool) -> None:
     """Print the performance tree: organisation sasaran -> leader RHK -> staff RHK.
@@ -143,25 +145,28 @@ def tree(app: AppContext, unit: str | None, tahun: int, as_json: bool) -> None:
                    "unsupported": [o.as_dict() for o in t.orphans]})
     else:
         if not t.roots:
-            click.echo(f"No SKP or sasaran for {tahun}" + (f" in {unit}" if unit else "") + ".", err=True)
+            click.echo((_("No SKP or sasaran for {tahun} in {unit}.") if unit
+                        else _("No SKP or sasaran for {tahun}.")).format(tahun=tahun, unit=unit), err=True)
         for line in render(t):
             click.echo(line)
         if t.orphans:
-            click.echo(click.style(f"\nRHK that support nothing ({len(t.orphans)}):", fg="yellow", bold=True))
+            click.echo("")
+            click.echo(click.style(_("RHK that support nothing ({n}):").format(n=len(t.orphans)), fg="yellow",
+                                   bold=True))
             for o in t.orphans:
-                click.echo(f"  {o.nip} {o.nama} {o.rhk} {o.teks} — {o.reason}")
+                click.echo(f"  {o.nip} {o.nama} {o.rhk} {o.teks} — {i18n.render(o.reason)}")
     if t.orphans:
         raise SystemExit(1)
 
 
 @main.command()
 @click.argument("submission", type=int)
-@click.option("--rhk", help="RHK code to file the evidence under (RHK-01).")
-@click.option("--iki", help="Indicator code (IKI-02).")
-@click.option("--nip", help="Another pegawai (18-digit NIP).")
-@click.option("--tahun", type=click.IntRange(2000, 2100), help="Another year.")
-@click.option("--periode", help="Another periode (TW1-TW4, 01-12, TAHUNAN).")
-@click.option("--json", "as_json", is_flag=True, help="Print the custody detail as JSON.")
+@click.option("--rhk", help=N_("RHK code to file the evidence under (RHK-01)."))
+@click.option("--iki", help=N_("Indicator code (IKI-02)."))
+@click.option("--nip", help=N_("Another pegawai (18-digit NIP)."))
+@click.option("--tahun", type=click.IntRange(2000, 2100), help=N_("Another year."))
+@click.option("--periode", help=N_("Another periode (TW1-TW4, 01-12, TAHUNAN)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the custody detail as JSON."))
 @pass_app
 def relink(app: AppContext, submission: int, rhk: str | None, iki: str | None, nip: str | None, tahun: int | None,
            periode: str | None, as_json: bool) -> None:
@@ -179,21 +184,22 @@ def relink(app: AppContext, submission: int, rhk: str | None, iki: str | None, n
         emit_json(out)
         return
     to = out["to"]
-    click.echo(f"Submission {submission} ({out['path']}) now linked to "
-               + " ".join(str(to[k]) for k in ("nip", "tahun", "periode", "rhk", "iki") if k in to)
-               + f" [{out['status']}; custody event {out['event']}]")
+    click.echo(_("Submission {id} ({path}) now linked to {link} [{status}; custody event {event}]").format(
+        id=submission, path=out["path"], link=" ".join(str(to[k]) for k in ("nip", "tahun", "periode", "rhk", "iki")
+                                                       if k in to),
+        status=out["status"], event=out["event"]))
 
 
 @main.command("coverage")
-@click.option("--unit", help="Only this unit kerja (kode or name) and its sub-units.")
-@click.option("--nip", help="Only this pegawai.")
-@click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default="this year")
-@click.option("--periode", help="Only this periode (TW1-TW4, 01-12, TAHUNAN).")
-@click.option("--missing", "only_missing", is_flag=True, help="Only rows with evidence missing.")
-@click.option("--suspicious", is_flag=True, help="Instead: evidence whose text looks unrelated to its indicator.")
+@click.option("--unit", help=N_("Only this unit kerja (kode or name) and its sub-units."))
+@click.option("--nip", help=N_("Only this pegawai."))
+@click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default=N_("this year"))
+@click.option("--periode", help=N_("Only this periode (TW1-TW4, 01-12, TAHUNAN)."))
+@click.option("--missing", "only_missing", is_flag=True, help=N_("Only rows with evidence missing."))
+@click.option("--suspicious", is_flag=True, help=N_("Instead: evidence whose text looks unrelated to its indicator."))
 @click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the table to FILE.xlsx.")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one row per pegawai x indicator x periode.")
+              help=N_("Also write the table to FILE.xlsx."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines, one row per pegawai x indicator x periode."))
 @pass_app
 def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int, periode: str | None,
                  only_missing: bool, suspicious: bool, xlsx: Path | None, as_json: bool) -> None:
@@ -207,7 +213,8 @@ def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int,
     if periode:
         p = normalize_periode(periode)
         if p is None:
-            raise UsageError(f"--periode {periode!r} is not a periode; write TW1-TW4, a month 01-12 or TAHUNAN")
+            raise UsageError(_("--periode {periode!r} is not a periode; write TW1-TW4, a month 01-12 or "
+                               "TAHUNAN").format(periode=periode))
         periode = p
     if suspicious:
         _suspicious(app, unit, nip, tahun, periode, as_json)
@@ -226,11 +233,13 @@ def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int,
     table = [{"nip": r.nip, "nama": r.nama, "periode": r.periode, "kode": f"{r.rhk}/{r.iki}", "n": r.found,
               "status": r.status,
               "missing": ", ".join(r.missing) or "-"} for r in rows]
-    emit_table(table, [("nip", "NIP", 18), ("nama", "NAMA", 22), ("periode", "PERIODE", 7), ("kode", "RHK/IKI", 13),
-                       ("n", "N", 3), ("status", "STATUS", 8), ("missing", "KURANG", 0)])
+    emit_table(table, [("nip", "NIP", 18), ("nama", N_("NAME"), 22), ("periode", "PERIODE", 7),
+                       ("kode", "RHK/IKI", 13), ("n", "N", 3), ("status", N_("STATUS"), 8),
+                       ("missing", N_("MISSING"), 0)])
     s = summary(rows)
-    click.echo(f"{len(rows)} row(s): {s[LENGKAP]} lengkap, {s[KURANG]} kurang, {s[KOSONG]} kosong."
-               + (f" Written to {xlsx}." if xlsx else ""), err=True)
+    click.echo(_("{n} row(s): {lengkap} lengkap, {kurang} kurang, {kosong} kosong.").format(
+        n=len(rows), lengkap=s[LENGKAP], kurang=s[KURANG], kosong=s[KOSONG])
+               + (" " + _("Written to {path}.").format(path=xlsx) if xlsx else ""), err=True)
 
 
 def _suspicious(app: AppContext, unit: str | None, nip: str | None, tahun: int, periode: str | None,
@@ -241,15 +250,18 @@ def _suspicious(app: AppContext, unit: str | None, nip: str | None, tahun: int, 
             emit_json(it.as_dict())
         return
     for it in items:
-        click.echo(f"{click.style('SUSPICIOUS', fg='yellow')} #{it.submission_id} {it.path}  "
-                   f"score {it.score:.2f} for {it.rhk}/{it.iki or '-'}: {it.reason}")
-    click.echo(f"{len(items)} suspicious item(s).", err=True)
+        click.echo(f"{click.style(_('SUSPICIOUS'), fg='yellow')} #{it.submission_id} {it.path}  "
+                   + _("score {score} for {code}: {reason}").format(score=f"{it.score:.2f}",
+                                                                    code=f"{it.rhk}/{it.iki or '-'}",
+                                                                    reason=i18n.render(it.reason)))
+    n = len(items)
+    click.echo(ngettext("{n} suspicious item.", "{n} suspicious items.", n).format(n=n), err=True)
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default="this year")
-@click.option("--force", is_flag=True, help="Overwrite an existing watch_config.toml.")
+@click.option("--tahun", type=click.IntRange(2000, 2100), default=_this_year, show_default=N_("this year"))
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing watch_config.toml."))
 def demo(directory: Path, tahun: int, force: bool) -> None:
     """Create a ready workspace with a realistic example Dinas: SKPs, evidence, web accounts.
 
@@ -268,17 +280,21 @@ def demo(directory: Path, tahun: int, force: bool) -> None:
 
     out = build_demo(directory, tahun=tahun, force=force)
     if out.existed:
-        click.echo(f"Demo already in place at {out.config}: nothing added.")
+        click.echo(_("Demo already in place at {path}: nothing added.").format(path=out.config))
     else:
-        click.echo(f"Created {out.config}")
-        click.echo(f"  {out.skp} SKP imported, {out.files} evidence files ingested ({out.summary})")
+        click.echo(_("Created {path}").format(path=out.config))
+        click.echo("  " + _("{skp} SKP imported, {files} evidence files ingested ({summary})").format(
+            skp=out.skp, files=out.files, summary=out.summary))
     if out.new_accounts:
-        click.echo(f"Web accounts (shown once; also kept in {out.accounts}, readable only by you):")
+        click.echo(_("Web accounts (shown once; also kept in {path}, readable only by you):").format(
+            path=out.accounts))
         for name, role, password in out.new_accounts:
-            click.echo(f"  user {name:<8} role {role:<8} password {password}")
+            click.echo("  " + _("user {name} role {role} password {password}").format(
+                name=f"{name:<8}", role=f"{role:<8}", password=password))
     elif out.accounts is not None and out.accounts.exists():
-        click.echo(f"Web accounts and their passwords: {out.accounts}")
-    click.echo("Try:")
+        click.echo(_("Web accounts and their passwords: {path}").format(path=out.accounts))
+    click.echo(_("Try:"))
     for line in ("archiver run", "archiver skp list", "archiver skp tree", "archiver coverage --missing",
                  "archiver coverage --suspicious", "archiver list --status unlinked"):
-        click.echo(f"  archiver --config {out.config} {line.removeprefix('archiver ')}")
+        command = f"archiver --config {out.config} {line.removeprefix('archiver ')}"
+        click.echo(f"  {command}")

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_
 from .common import AppContext, pass_app
 from .group import main
 
@@ -50,7 +51,7 @@ def configure_logging(json_log: bool, quiet: bool) -> None:
 
 
 @main.command()
-@click.option("--json-log", is_flag=True, help="Log one JSON object per line (time, level, path, status, reason).")
+@click.option("--json-log", is_flag=True, help=N_("Log one JSON object per line (time, level, path, status, reason)."))
 @pass_app
 def watch(app: AppContext, json_log: bool) -> None:
     """Watch every configured share and archive each file once it is complete.

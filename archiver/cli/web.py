@@ -15,6 +15,7 @@ from ..accounts import ROLES, add_user, list_users, set_disabled
 from ..archive import Archive
 from ..config import Config
 from ..errors import ConfigError, UsageError
+from ..i18n import N_, _
 from .common import AppContext, emit_json, emit_table, pass_app
 from .group import main
 from .watch import configure_logging
@@ -22,14 +23,15 @@ from .watch import configure_logging
 log = logging.getLogger(__name__)
 
 _host = click.option("--host", default="127.0.0.1", show_default=True,
-                     help="Address to listen on (0.0.0.0 for every interface; put https in front).")
-_port = click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+                     help=N_("Address to listen on (0.0.0.0 for every interface; put https in front)."))
+_port = click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help=N_("TCP port."))
 _secure = click.option("--cookie-secure", type=click.Choice(["auto", "always", "never"]), default="auto",
-                       show_default=True, help="Secure flag on cookies: auto = when the request came over https.")
+                       show_default=True, help=N_("Secure flag on cookies: auto = when the request came over https."))
 _proxy = click.option("--behind-proxy", "proxy_ip", metavar="IP", default=None,
-                      help="Trust X-Forwarded-Proto/For from this proxy address (e.g. 127.0.0.1).")
+                      help=N_("Trust X-Forwarded-Proto/For from this proxy address (e.g. 127.0.0.1)."))
 _public = click.option("--public-url", metavar="URL", default="",
-                       help="The address staff use (https://arsip.example.go.id): evidence permalinks are built on it.")
+                       help=N_("The address staff use (https://arsip.example.go.id): evidence permalinks are "
+                               "built on it."))
 
 
 def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None,
@@ -42,7 +44,8 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
     from .ops import uvicorn_log_config
 
     if public_url and not public_url.startswith(("https://", "http://")):
-        raise UsageError(f"--public-url {public_url!r}: write the full address, e.g. https://arsip.example.go.id")
+        raise UsageError(_("--public-url {url!r}: write the full address, e.g. {example}").format(
+            url=public_url, example="https://arsip.example.go.id"))
     common: dict[str, Any] = {
         "host": host, "port": port, "log_level": "warning" if app_ctx.quiet else "info",
         "proxy_headers": proxy_ip is not None, "forwarded_allow_ips": proxy_ip or "127.0.0.1",
@@ -51,10 +54,10 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
     if log_config is not None:
         common["log_config"] = log_config
     if log_config is None:  # with --json-log, uvicorn's own JSON line says where it listens
-        click.echo(f"Arsip web: http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+        click.echo(_("Web archive: {url}  (Ctrl+C to stop)").format(url=f"http://{host}:{port}/"), err=True)
     if workers > 1:  # separate processes: searches run in parallel (one process is bound by its GIL)
         if app_ctx.config.source is None:
-            raise UsageError("--workers needs a configuration file")
+            raise UsageError(_("--workers above 1 needs a configuration file"))
         os.environ[web_app.ENV_CONFIG] = str(app_ctx.config.source)
         os.environ[web_app.ENV_COOKIE_SECURE] = cookie_secure
         os.environ[web_app.ENV_PUBLIC_URL] = public_url
@@ -76,8 +79,9 @@ def _serve(app_ctx: AppContext, host: str, port: int, cookie_secure: str, proxy_
 @_proxy
 @_public
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Web server processes; more than one lets searches run in parallel (e.g. one per core).")
-@click.option("--json-log", is_flag=True, help="Log one JSON object per line (requests too), as `watch --json-log`.")
+              help=N_("Web server processes; more than one lets searches run in parallel (e.g. one per core)."))
+@click.option("--json-log", is_flag=True,
+              help=N_("Log one JSON object per line (requests too), as `watch --json-log`."))
 @pass_app
 def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str,
           workers: int, json_log: bool) -> None:
@@ -106,7 +110,7 @@ def serve(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: s
 @_proxy
 @_public
 @click.option("--json-log", is_flag=True,
-              help="Log one JSON object per line: the watcher's decisions and the web app's.")
+              help=N_("Log one JSON object per line: the watcher's decisions and the web app's."))
 @pass_app
 def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str | None, public_url: str,
         json_log: bool) -> None:
@@ -126,9 +130,8 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
     except ConfigError as exc:
         if not exc.message.startswith("no configuration file"):
             raise
-        raise ConfigError(exc.message, hint=f"{exc.hint}; to try it with example data: "
-                                            "archiver demo demo && archiver --config demo/watch_config.toml run"
-                          ) from None
+        raise ConfigError(exc.message, hint=_("{hint}; to try it with example data: {command}").format(
+            hint=exc.hint, command="archiver demo demo && archiver --config demo/watch_config.toml run")) from None
     # The catalog is migrated (or refused: newer than this code, exit 2) here, once, before the
     # watcher thread and the web app each open it.
     app.archive  # noqa: B018
@@ -183,9 +186,9 @@ def user() -> None:
 @user.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES),
-              help="pegawai: own evidence; atasan: subordinates' too; auditor: all, read-only; admin: all.")
-@click.option("--nip", help="18-digit NIP (required for pegawai and atasan).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+              help=N_("pegawai: own evidence; atasan: subordinates' too; auditor: all, read-only; admin: all."))
+@click.option("--nip", help=N_("18-digit NIP (required for pegawai and atasan)."))
+@click.option("--password-stdin", is_flag=True, help=N_("Read the password from the first line of stdin."))
 @pass_app
 def user_add(app: AppContext, name: str, role: str, nip: str | None, password_stdin: bool) -> None:
     """Create a web account. Without --password-stdin the password is asked twice.
@@ -198,16 +201,20 @@ def user_add(app: AppContext, name: str, role: str, nip: str | None, password_st
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise UsageError("no password on stdin", hint="pipe it in: printf '%s\\n' PASSWORD | archiver user add ...")
+            raise UsageError(_("no password on stdin"), hint=_("pipe it in: {command}").format(
+                command="printf '%s\\n' PASSWORD | archiver user add ..."))
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     archive = app.archive
     u = add_user(archive.catalog, name, role, password, nip=nip, now=archive.now())
-    click.echo(f"Created user {u.name} ({u.role}{', NIP ' + u.nip if u.nip else ''}).")
+    if u.nip:
+        click.echo(_("Created user {name} ({role}, NIP {nip}).").format(name=u.name, role=u.role, nip=u.nip))
+    else:
+        click.echo(_("Created user {name} ({role}).").format(name=u.name, role=u.role))
 
 
 @user.command("list")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: name, role, nip, disabled.")
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines: name, role, nip, disabled."))
 @pass_app
 def user_list(app: AppContext, as_json: bool) -> None:
     """List web accounts.
@@ -221,8 +228,8 @@ def user_list(app: AppContext, as_json: bool) -> None:
         for u in users:
             emit_json({k: v for k, v in u.as_dict().items() if k != "id"})
         return
-    emit_table(({**u.as_dict(), "state": "disabled" if u.disabled else "active"} for u in users),
-               [("name", "NAME", 20), ("role", "ROLE", 8), ("nip", "NIP", 18), ("state", "STATE", 0)])
+    emit_table(({**u.as_dict(), "state": _("disabled") if u.disabled else _("active")} for u in users),
+               [("name", N_("NAME"), 20), ("role", N_("ROLE"), 8), ("nip", "NIP", 18), ("state", N_("STATE"), 0)])
 
 
 @user.command("disable")
@@ -236,7 +243,7 @@ def user_disable(app: AppContext, name: str) -> None:
       archiver user disable budi
     """
     set_disabled(app.archive.catalog, name, True)
-    click.echo(f"Disabled user {name}.")
+    click.echo(_("Disabled user {name}.").format(name=name))
 
 
 @user.command("enable")
@@ -250,4 +257,4 @@ def user_enable(app: AppContext, name: str) -> None:
       archiver user enable budi
     """
     set_disabled(app.archive.catalog, name, False)
-    click.echo(f"Enabled user {name}.")
+    click.echo(_("Enabled user {name}.").format(name=name))

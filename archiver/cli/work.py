@@ -11,17 +11,18 @@ import click
 
 from ..catalog import jobs
 from ..errors import UsageError
+from ..i18n import N_, _
 from .common import AppContext, emit_json, pass_app
 from .group import main
 from .watch import configure_logging
 
 
 @main.command("work")
-@click.option("--once", is_flag=True, help="Stop when the queue is empty (every job done or failed).")
+@click.option("--once", is_flag=True, help=N_("Stop when the queue is empty (every job done or failed)."))
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
-              help="Worker processes on this node (default: [work] workers; 0 = one per CPU core).")
-@click.option("--json", "as_json", is_flag=True, help="At the end, one JSON object: the queue's depth per state.")
-@click.option("--json-log", is_flag=True, help="Log one JSON object per line, as `watch --json-log`.")
+              help=N_("Worker processes on this node (default: [work] workers; 0 = one per CPU core)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("At the end, one JSON object: the queue's depth per state."))
+@click.option("--json-log", is_flag=True, help=N_("Log one JSON object per line, as `watch --json-log`."))
 @pass_app
 def work_cmd(app: AppContext, once: bool, workers: int | None, as_json: bool, json_log: bool) -> None:
     """Take text extraction and indexing jobs from the catalog's queue ([work] mode = "queue").
@@ -46,7 +47,7 @@ def work_cmd(app: AppContext, once: bool, workers: int | None, as_json: bool, js
     configure_logging(json_log, app.quiet)
     n = worker_count(config, workers)
     if n > 1 and config.source is None:
-        raise UsageError("--workers lebih dari 1 memerlukan berkas konfigurasi")
+        raise UsageError(_("--workers above 1 needs a configuration file"))
     stop = threading.Event()
     procs = start_workers(config, n, once=once) if n > 1 else []
 
@@ -69,5 +70,5 @@ def work_cmd(app: AppContext, once: bool, workers: int | None, as_json: bool, js
     if as_json:
         emit_json({"workers": n, **counts})
     elif not app.quiet:
-        click.echo(f"Antrean kerja: {counts['queued']} menunggu, {counts['running']} berjalan, "
-                   f"{counts['done']} selesai, {counts['failed']} gagal.")
+        click.echo(_("Work queue: {queued} waiting, {running} running, {done} done, {failed} failed.").format(
+            queued=counts["queued"], running=counts["running"], done=counts["done"], failed=counts["failed"]))

@@ -16,6 +16,7 @@ from ..errors import ValidationFailed
 from ..evaluation.distribution import PATTERNS, check_distribution, pattern_rows
 from ..evaluation.model import BERAKHLAK, CapaianOrganisasi, Evaluasi
 from ..evaluation.rules import OrgPredikat, Predikat
+from ..i18n import _
 from .skpdata import Person, SkpData
 
 BULAN = ("JANUARI", "FEBRUARI", "MARET", "APRIL", "MEI", "JUNI", "JULI", "AGUSTUS", "SEPTEMBER", "OKTOBER",
@@ -55,11 +56,12 @@ def _person(p: Person | None) -> dict[str, str]:
 
 
 def _require(skp: SkpData, checks: Iterable[tuple[str, Any]]) -> None:
-    missing = [f"NIP {skp.pegawai.nip} ({skp.pegawai.nama or 'tanpa nama'}): {field} is empty in the SKP {skp.tahun}"
-               for field, value in checks if not value]
+    nama = skp.pegawai.nama or _("no name")
+    missing = [_("NIP {nip} ({nama}): {field} is empty in the SKP {tahun}").format(
+        nip=skp.pegawai.nip, nama=nama, field=field, tahun=skp.tahun) for field, value in checks if not value]
     if missing:
-        raise ValidationFailed(f"the SKP of NIP {skp.pegawai.nip} lacks data the document needs", details=missing,
-                               hint="complete the SKP and import it again")
+        raise ValidationFailed(_("the SKP of NIP {nip} lacks data the document needs").format(nip=skp.pegawai.nip),
+                               details=missing, hint=_("complete the SKP and import it again"))
 
 
 def _periode_penilaian(skp: SkpData) -> str:

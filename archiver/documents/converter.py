@@ -22,6 +22,7 @@ in hand is reported as failed, and a new process carries on with the rest.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import queue
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +61,9 @@ def find_soffice() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise UsageError("LibreOffice is not installed, so PDF cannot be made",
-                     hint="apt-get install --no-install-recommends libreoffice-writer-nogui "
-                          "fonts-liberation fonts-dejavu-core (or leave out --pdf)")
+    raise UsageError(_("LibreOffice is not installed, so PDF cannot be made"),
+                     hint=_("apt-get install --no-install-recommends libreoffice-writer-nogui "
+                            "fonts-liberation fonts-dejavu-core (or leave out --pdf)"))
 
 
 class PdfConverter:
@@ -172,7 +174,8 @@ class PdfConverter:
         if culprit < len(batch):
             _pdf_for(batch[culprit], outdir).unlink(missing_ok=True)
             yield Conversion(batch[culprit], None,
-                             f"LibreOffice took longer than {waited:.0f} s for this document and was stopped")
+                             _("LibreOffice took longer than {seconds} s for this document and was stopped")
+                             .format(seconds=f"{waited:.0f}"))
         return batch[culprit + 1:]
 
     @staticmethod
@@ -181,8 +184,10 @@ class PdfConverter:
         if pdf.is_file() and pdf.stat().st_size > 0:
             return Conversion(source, pdf)
         detail = " ".join(s.strip() for s in stderr if s.strip())[-300:]
-        return Conversion(source, None,
-                          "LibreOffice could not convert this document" + (f": {detail}" if detail else ""))
+        if detail:
+            return Conversion(source, None, _("LibreOffice could not convert this document: {detail}")
+                              .format(detail=detail))
+        return Conversion(source, None, _("LibreOffice could not convert this document"))
 
 
 def convert_all(sources: Sequence[Path], outdir: Path, *, converters: int | None = None,
@@ -213,8 +218,9 @@ def convert_all(sources: Sequence[Path], outdir: Path, *, converters: int | None
         finally:
             results.put(None)
 
-    threads = [threading.Thread(target=convert, args=(share,), daemon=True, name=f"pdf-converter-{i}")
-               for i, share in enumerate(shares)]
+    # each thread runs in a copy of the caller's context: its messages are in the caller's language
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(convert, share), daemon=True,
+                                name=f"pdf-converter-{i}") for i, share in enumerate(shares)]
     for t in threads:
         t.start()
     try:

@@ -26,6 +26,7 @@ from ..catalog import evaluation as eval_q
 from ..errors import ArchiverError, NotFound, UsageError
 from ..evaluation.model import CapaianOrganisasi
 from ..evaluation.tindak_lanjut import load_tindak_lanjut
+from ..i18n import _
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
 from ..signing.sign import passphrase, sign_pdf, signer_settings
 from ..skp.resolution import link_codes
@@ -84,10 +85,12 @@ def _periode(kind: str, periode: str | None) -> str:
     if periode is None:
         if kind == "bukti":
             return ANNUAL
-        raise UsageError(f"generate {kind} needs --periode", hint="e.g. --periode TW1 (TW4 = IV-AKHIR)")
+        raise UsageError(_("generate {kind} needs --periode").format(kind=kind),
+                         hint=_("e.g. --periode TW1 (TW4 = IV-AKHIR)"))
     p = normalize_periode(periode)
     if p is None:
-        raise UsageError(f"--periode {periode!r} is not a periode", hint="write TW1, TW2, TW3, TW4 or TAHUNAN")
+        raise UsageError(_("--periode {periode!r} is not a periode").format(periode=periode),
+                         hint=_("write TW1, TW2, TW3, TW4 or TAHUNAN"))
     return p
 
 
@@ -98,9 +101,10 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
     ``signed`` is the date printed next to the signatures of evaluasi, dokumen-evaluasi and
     rekap (default: today in the office's time zone); an SKP carries its own date."""
     if kind not in KINDS:
-        raise UsageError(f"unknown document kind {kind!r}; choose one of: {', '.join(KINDS)}")
+        raise UsageError(_("unknown document kind {kind!r}; choose one of: {kinds}").format(
+            kind=kind, kinds=", ".join(KINDS)))
     if (nip is None) == (unit is None):
-        raise UsageError("give either --nip or --unit")
+        raise UsageError(_("give either --nip or --unit"))
     p = _periode(kind, periode)
     if signed is None:
         signed = archive.clock().astimezone(ZoneInfo(archive.config.archive.timezone)).date()
@@ -109,13 +113,13 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
         if unit is None:
             skp = source.skp(str(nip), tahun)
             if skp is None:
-                raise NotFound(f"no SKP {tahun} for NIP {nip}, so its unit is unknown")
+                raise NotFound(_("no SKP {tahun} for NIP {nip}, so its unit is unknown").format(tahun=tahun, nip=nip))
             unit = skp.unit
         return [_rekap_job(archive, source, unit, tahun, p, workspace, signed)]
     nips = [str(nip)] if nip else source.unit_nips(str(unit), tahun)
     if not nips:
-        raise NotFound(f"no SKP {tahun} in unit {unit!r}",
-                       hint="write the unit's code or name as imported (see `archiver skp tree`)")
+        raise NotFound(_("no SKP {tahun} in unit {unit!r}").format(tahun=tahun, unit=unit),
+                       hint=_("write the unit's code or name as imported (see `archiver skp tree`)"))
     tindak = load_tindak_lanjut(workspace) if kind == "dokumen-evaluasi" else {}
     units: dict[str, tuple[str, ...]] = {}
     jobs = []
@@ -126,7 +130,7 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
             # own connection, and SQLite serialises transactions (BEGIN IMMEDIATE).
             skp = source.skp(n, tahun)
             if skp is None:
-                raise NotFound(f"NIP {n} has no SKP for {tahun}; import the SKP first")
+                raise NotFound(_("NIP {nip} has no SKP for {tahun}; import the SKP first").format(nip=n, tahun=tahun))
             job.label = f"{skp.pegawai.nama} (NIP {n})"
             if skp.unit not in units:
                 units[skp.unit] = _unit_names(source, skp.unit)
@@ -150,8 +154,9 @@ def _build(archive: Archive, conn: Any, kind: str, skp: SkpData, periode: str, w
                                                                    archive.now())
     ev = eval_q.get_evaluasi(conn, skp.pegawai.nip, skp.tahun, periode)
     if ev is None:
-        raise NotFound(f"{skp.pegawai.nama} (NIP {skp.pegawai.nip}) has no evaluation for {periode} {skp.tahun}; "
-                       "import it with `archiver eval import`")
+        raise NotFound(_("{nama} (NIP {nip}) has no evaluation for {periode} {tahun}; "
+                         "import it with `archiver eval import`").format(
+            nama=skp.pegawai.nama, nip=skp.pegawai.nip, periode=periode, tahun=skp.tahun))
     capaian = _capaian(conn, unit_names, skp.tahun, periode)
     if kind == "evaluasi":
         return find_template(f"evaluasi_{variant}", workspace), C.evaluasi_context(skp, ev, capaian, signed)
@@ -198,7 +203,7 @@ def _rekap_job(archive: Archive, source: SkpSource, unit: str, tahun: int, perio
     job = Job("rekap", ref.kode if ref else unit, tahun, periode, label=f"unit {name}")
     skps = [s for s in (source.skp(n, tahun) for n in source.unit_nips(unit, tahun)) if s is not None]
     if not skps:
-        job.error = f"no SKP {tahun} in unit {unit!r}"
+        job.error = _("no SKP {tahun} in unit {unit!r}").format(tahun=tahun, unit=unit)
         return job
     with archive.catalog.read() as conn:
         members = [(skp, eval_q.get_evaluasi(conn, skp.pegawai.nip, tahun, periode)) for skp in skps]
@@ -280,7 +285,7 @@ def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = Fals
     written as ``STEM_ttd.pdf`` and recorded beside the unsigned one (``archiver.signing.sign``)."""
     if sign:
         if not pdf:
-            raise UsageError("--sign menandatangani PDF: tambahkan --pdf")
+            raise UsageError(_("--sign signs the PDF: add --pdf"))
         for name in sign:  # a wrong name or a missing passphrase stops the run before any rendering
             passphrase(name, signer_settings(archive.config, name))
     outdir.mkdir(parents=True, exist_ok=True)
@@ -294,7 +299,7 @@ def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = Fals
         for i, job in enumerate(jobs):
             g = Generated(job)
             if i not in tasks:
-                g.error = job.error or "nothing to render"
+                g.error = job.error or _("nothing to render")
             else:
                 r = next(rendered)
                 if r.data is None:
@@ -323,7 +328,7 @@ def run(archive: Archive, jobs: Sequence[Job], outdir: Path, *, pdf: bool = Fals
     for c in convert_all(list(by_source), outdir, converters=converters, per_document_timeout=per_document_timeout):
         g = by_source[c.source]
         if c.pdf is None:
-            g.error = f"PDF of {c.source.name}: {c.error}"  # the DOCX stays made and recorded
+            g.error = _("PDF of {name}: {error}").format(name=c.source.name, error=c.error)  # the DOCX stays made
         else:
             assert g.docx is not None
             g.pdf = c.pdf
@@ -344,7 +349,8 @@ def _sign(archive: Archive, recorder: _Recorder, g: Generated, names: Sequence[s
         g.signed_pdf = target
         g.signed_sha256 = recorder.signed(g.job, target, data, g.docx, g.pdf_sha256, names)
     except ArchiverError as exc:  # the unsigned PDF stays made and recorded
-        g.error = f"tanda tangan {g.pdf.name}: {exc}" + (f" ({exc.hint})" if exc.hint else "")
+        g.error = _("signature of {name}: {error}").format(name=g.pdf.name, error=exc.message) \
+            + (f" ({exc.hint})" if exc.hint else "")
 
 
 # ----------------------------------------------------------------------------- proving

@@ -22,6 +22,7 @@ import jinja2
 from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 
 from ..errors import UsageError
+from ..i18n import _
 
 
 class RenderError(UsageError):
@@ -56,7 +57,7 @@ class MissingField(jinja2.StrictUndefined):
         else:
             parent = getattr(obj, "_path", None)
             field = f"{parent}.{name}" if parent else (name or "?")
-        raise jinja2.UndefinedError(f"field {field!r} is missing")
+        raise jinja2.UndefinedError(_("field {field!r} is missing").format(field=field))
 
     __str__ = __iter__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = _fail_with_undefined_error
 
@@ -123,13 +124,13 @@ class Renderer:
         try:
             doc.render(_tag(context, ""), self.env, autoescape=True)
         except jinja2.UndefinedError as exc:
-            raise RenderError(f"template {template.name}: data for {subject or 'the document'} is incomplete: "
-                              f"{exc.message}",
-                              hint="fill the field in the data, or correct the template "
-                                   "(`archiver templates check` lists the fields it may use)") from None
+            raise RenderError(_("template {template}: data for {subject} is incomplete: {error}").format(
+                template=template.name, subject=subject or _("the document"), error=exc.message),
+                hint=_("fill the field in the data, or correct the template "
+                       "(`archiver templates check` lists the fields it may use)")) from None
         except jinja2.TemplateError as exc:
-            raise RenderError(f"template {template.name}: {exc}",
-                              hint="run `archiver templates check` to see every problem of the template") from None
+            raise RenderError(_("template {template}: {error}").format(template=template.name, error=exc),
+                              hint=_("run `archiver templates check` to see every problem of the template")) from None
         out = io.BytesIO()
         doc.save(out)
         return out.getvalue()

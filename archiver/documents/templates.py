@@ -23,6 +23,7 @@ from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 from jinja2 import nodes
 
 from ..errors import NotFound, UsageError
+from ..i18n import N_, _
 from .render import make_env
 from .sample import sample_context
 
@@ -51,10 +52,9 @@ def kind_of(name: str) -> str:
     for kind in sorted(KINDS, key=len, reverse=True):
         if stem.startswith(kind.replace("-", "_")):
             return kind
-    raise UsageError(f"template {name}: cannot tell which document it is from its name",
-                     hint="name it after the template it replaces, e.g. "
-                          + ", ".join(f"{n}.docx" for names in KINDS.values() for n in names)
-                          + " (or pass --kind)")
+    raise UsageError(_("template {name}: cannot tell which document it is from its name").format(name=name),
+                     hint=_("name it after the template it replaces, e.g. {names} (or pass --kind)").format(
+                         names=", ".join(f"{n}.docx" for names in KINDS.values() for n in names)))
 
 
 def template_dirs(workspace: Path | None) -> list[Path]:
@@ -63,10 +63,10 @@ def template_dirs(workspace: Path | None) -> list[Path]:
 
 
 _MISSING_HINT = (
-    "jalankan `python tools/build_templates.py` untuk membuat ulang templat bawaan"
+    N_("run `python tools/build_templates.py` to build the shipped templates again")
     if SHIPPED_DIR == _CHECKOUT_DIR else
-    "pasang ulang archiver (paketnya tidak memuat templat), atau taruh templat sendiri di folder templates/ "
-    "di samping watch_config.toml")
+    N_("install archiver again (its package holds no templates), or put your own templates in the folder "
+       "templates/ beside watch_config.toml"))
 
 
 def find_template(name: str, workspace: Path | None) -> Path:
@@ -74,8 +74,8 @@ def find_template(name: str, workspace: Path | None) -> Path:
         p = d / f"{name}.docx"
         if p.is_file():
             return p
-    raise NotFound(f"template {name}.docx not found in " + " or ".join(str(d) for d in template_dirs(workspace)),
-                   hint=_MISSING_HINT)
+    raise NotFound(_("template {name}.docx not found in {folders}").format(
+        name=name, folders=_(" or ").join(str(d) for d in template_dirs(workspace))), hint=_(_MISSING_HINT))
 
 
 def all_templates(workspace: Path | None) -> list[Path]:
@@ -110,7 +110,7 @@ def _near(xml: str, lineno: int | None) -> str:
         return ""
     lines = xml.splitlines()
     text = re.sub(r"<[^>]+>", "", lines[lineno - 1] if 0 < lineno <= len(lines) else "").strip()
-    return f" (near: {text[:120]!r})" if text else ""
+    return " " + _("(near: {text!r})").format(text=text[:120]) if text else ""
 
 
 def check_template(path: Path, kind: str | None = None) -> list[TemplateProblem]:
@@ -121,16 +121,17 @@ def check_template(path: Path, kind: str | None = None) -> list[TemplateProblem]
     except UsageError as exc:
         return [TemplateProblem(name, "file", exc.message)]
     if not zipfile.is_zipfile(path):
-        return [TemplateProblem(name, "file", "not a Word .docx file (save it as Word Document, .docx)")]
+        return [TemplateProblem(name, "file", _("not a Word .docx file (save it as Word Document, .docx)"))]
     try:
         xml = template_xml(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable docx is reported, not raised
-        return [TemplateProblem(name, "file", f"cannot be read as a Word document: {exc}")]
+        return [TemplateProblem(name, "file", _("cannot be read as a Word document: {error}").format(error=exc))]
     env = make_env()
     try:
         ast = env.parse(xml)
     except jinja2.TemplateSyntaxError as exc:
-        return [TemplateProblem(name, "syntax", f"Jinja syntax error: {exc.message}{_near(xml, exc.lineno)}")]
+        return [TemplateProblem(name, "syntax", _("Jinja syntax error: {error}").format(error=exc.message)
+                                + _near(xml, exc.lineno))]
     checker = _Checker(env, sample_context(kind), name)
     checker.visit(ast, {})
     return checker.problems
@@ -182,10 +183,10 @@ class _Checker:
                 self.visit(node.arg, scope)
             return
         if isinstance(node, nodes.Filter) and node.name not in self.env.filters:
-            self._report("filter", f"unknown filter {node.name!r}; known filters include: upper, lower, "
-                                   "title, default, join, length, replace, trim")
+            self._report("filter", _("unknown filter {name!r}; known filters include: {known}").format(
+                name=node.name, known="upper, lower, title, default, join, length, replace, trim"))
         if isinstance(node, nodes.Test) and node.name not in self.env.tests:
-            self._report("test", f"unknown test {node.name!r}")
+            self._report("test", _("unknown test {name!r}").format(name=node.name))
         for child in node.iter_child_nodes():
             self.visit(child, scope)
 
@@ -205,8 +206,8 @@ class _Checker:
                 return self.schema[node.name]
             if node.name in self.env.globals:
                 return _ANY
-            self._report("variable", f"unknown variable {node.name!r}; this document's data has: "
-                                     + ", ".join(sorted(self.schema)))
+            self._report("variable", _("unknown variable {name!r}; this document's data has: {known}").format(
+                name=node.name, known=", ".join(sorted(self.schema))))
             return _ANY
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
             key = node.attr if isinstance(node, nodes.Getattr) else (
@@ -217,8 +218,8 @@ class _Checker:
             if isinstance(base, dict):
                 if key in base:
                     return base[key]
-                self._report("variable", f"unknown field {_dotted(node)!r}; "
-                                         f"{_dotted(node.node)} has: {', '.join(sorted(base))}")
+                self._report("variable", _("unknown field {field!r}; {parent} has: {known}").format(
+                    field=_dotted(node), parent=_dotted(node.node), known=", ".join(sorted(base))))
                 return _ANY
             if isinstance(base, list) and isinstance(key, int):
                 return base[0] if base else _ANY

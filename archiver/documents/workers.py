@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiverError
+from ..i18n import _, current_language, use_language
 from .render import Renderer
 
 
@@ -55,16 +56,20 @@ def default_workers() -> int:
 _renderer: Renderer | None = None  # one per worker process: its template caches live as long as the worker
 
 
-def _render(task: RenderTask, renderer: Renderer | None = None) -> tuple[bytes | None, str | None]:
+def _render(task: RenderTask, renderer: Renderer | None = None,
+            language: str | None = None) -> tuple[bytes | None, str | None]:
     """The DOCX bytes (also written to ``task.dest``), or the error as text (its message and hint
-    survive pickling; an exception with keyword arguments may not)."""
+    survive pickling; an exception with keyword arguments may not) in ``language`` (a worker
+    process does not inherit the caller's)."""
     global _renderer
     if renderer is None:
         renderer = _renderer = _renderer or Renderer()
     try:
-        data = renderer.render(task.template, task.context, subject=task.subject)
+        with use_language(language or current_language()):
+            data = renderer.render(task.template, task.context, subject=task.subject)
     except ArchiverError as exc:
-        return None, str(exc)
+        with use_language(language or current_language()):
+            return None, str(exc)
     task.dest.write_bytes(data)
     return data, None
 
@@ -85,13 +90,15 @@ def render_all(tasks: Sequence[RenderTask], *, workers: int | None = None,
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        futures: list[Future[tuple[bytes | None, str | None]]] = [pool.submit(_render, task) for task in tasks]
+        language = current_language()
+        futures: list[Future[tuple[bytes | None, str | None]]] = [pool.submit(_render, task, None, language)
+                                                                  for task in tasks]
         try:
             for task, future in zip(tasks, futures, strict=True):
                 try:
                     yield Rendered(task, *future.result())
                 except BrokenProcessPool:
-                    yield Rendered(task, None, "the process rendering this document stopped unexpectedly")
+                    yield Rendered(task, None, _("the process rendering this document stopped unexpectedly"))
         finally:
             for future in futures:
                 future.cancel()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import _
 from .rules import OrgPredikat, Predikat, Rating, predikat
 
 #: The seven BerAKHLAK core values, numbered as printed on the SKP (§3.4).
@@ -20,8 +21,8 @@ def parse_perilaku(raw: object) -> int:
     for i, name in enumerate(BERAKHLAK, 1):
         if s.casefold() == name.casefold():
             return i
-    raise ValueError(f"{s!r} is not a BerAKHLAK core value; write one of: " + ", ".join(BERAKHLAK)
-                     + " (or its number 1-7)")
+    raise ValueError(_("{value!r} is not a BerAKHLAK core value; write one of: {choices} (or its number 1-7)")
+                     .format(value=s, choices=", ".join(BERAKHLAK)))
 
 
 @dataclass(frozen=True)

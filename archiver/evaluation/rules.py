@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from ..i18n import _
+
 
 class Rating(StrEnum):
     """Rating Hasil Kerja and Rating Perilaku Kerja share one 3-value scale."""
@@ -92,8 +94,8 @@ def parse_rating(raw: object) -> Rating:
     for word, rating in _RATING_WORDS.items():
         if s in (rating.value, word, f"DI {word}", rating.name.replace("_", " ")):
             return rating
-    raise ValueError(f"{str(raw)!r} is not a rating; write one of: "
-                     + ", ".join(r.value for r in Rating))
+    raise ValueError(_("{value!r} is not a rating; write one of: {choices}").format(
+        value=str(raw), choices=", ".join(r.value for r in Rating)))
 
 
 _ORG_ALIASES = {"BUTUH PERBAIKAN CUKUP": OrgPredikat.BUTUH_PERBAIKAN, "CUKUP": OrgPredikat.BUTUH_PERBAIKAN}
@@ -106,8 +108,8 @@ def parse_org_predikat(raw: object) -> OrgPredikat:
             return p
     if s in _ORG_ALIASES:
         return _ORG_ALIASES[s]
-    raise ValueError(f"{str(raw)!r} is not a predikat kinerja organisasi; write one of: "
-                     + ", ".join(p.value for p in OrgPredikat))
+    raise ValueError(_("{value!r} is not a predikat kinerja organisasi; write one of: {choices}").format(
+        value=str(raw), choices=", ".join(p.value for p in OrgPredikat)))
 
 
 def parse_predikat(raw: object) -> Predikat:
@@ -117,4 +119,5 @@ def parse_predikat(raw: object) -> Predikat:
             return p
     if s == "KURANG":
         return Predikat.KURANG
-    raise ValueError(f"{str(raw)!r} is not a predikat; write one of: " + ", ".join(p.value for p in Predikat))
+    raise ValueError(_("{value!r} is not a predikat; write one of: {choices}").format(
+        value=str(raw), choices=", ".join(p.value for p in Predikat)))

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..i18n import _, ngettext
 from .rules import Predikat
 
 FILE_NAME = "tindak_lanjut.toml"
@@ -66,24 +67,29 @@ def load_tindak_lanjut(folder: Path | None) -> dict[Predikat, str]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}",
-                          hint='write sangat_baik = "teks..." (text in quotes)') from None
+        raise ConfigError(_("{file}: not valid TOML: {error}").format(file=file, error=exc),
+                          hint=_('write sangat_baik = "teks..." (text in quotes)')) from None
     table = data.get("tindak_lanjut")
-    problems = [f"(top level): unknown key {k!r}; only [tindak_lanjut] belongs here"
+    problems = [_("(top level): unknown key {key!r}; only [tindak_lanjut] belongs here").format(key=k)
                 for k in data if k != "tindak_lanjut"]
     if not isinstance(table, dict):
-        problems.append("[tindak_lanjut] table is missing")
+        problems.append(_("[tindak_lanjut] table is missing"))
         table = {}
     keys = {p.key: p for p in Predikat}
     for k, v in table.items():
         if k not in keys:
             guess = difflib.get_close_matches(k, list(keys), n=1)
-            problems.append(f"[tindak_lanjut]: unknown key {k!r}; "
-                            + (f"did you mean {guess[0]!r}? " if guess else "") + f"known keys: {', '.join(keys)}")
+            if guess:
+                problems.append(_("[tindak_lanjut]: unknown key {key!r}; did you mean {guess!r}? known keys: {known}")
+                                .format(key=k, guess=guess[0], known=", ".join(keys)))
+            else:
+                problems.append(_("[tindak_lanjut]: unknown key {key!r}; known keys: {known}")
+                                .format(key=k, known=", ".join(keys)))
         elif not isinstance(v, str) or not v.strip():
-            problems.append(f"[tindak_lanjut] {k}: write the text in double quotes")
+            problems.append(_("[tindak_lanjut] {key}: write the text in double quotes").format(key=k))
         else:
             texts[keys[k]] = v.strip()
     if problems:
-        raise ConfigError(f"{file}: {len(problems)} problem(s)", details=problems)
+        raise ConfigError(ngettext("{file}: {n} problem", "{file}: {n} problems", len(problems))
+                          .format(file=file, n=len(problems)), details=problems)
     return texts

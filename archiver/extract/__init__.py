@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..i18n import deferred
 from .model import STATUSES, Extraction, ExtractLimits
 from .ocr import ocr_available
 from .worker import HEADER
@@ -184,7 +185,8 @@ def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LI
     Thread-safe: concurrent calls use different workers (at most ``set_workers``)."""
     path = Path(path)
     if not path.is_file():
-        return Extraction("failed", "", reason=f"no text: the file is missing ({path})", extractor="worker")
+        return Extraction("failed", "", reason=deferred("no text: the file is missing ({path})", path=str(path)),
+                          extractor="worker")
     wall = limits.wall_s + GRACE_S
     worker = _pool.take(limits.memory_mb)
     try:
@@ -194,7 +196,8 @@ def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LI
                     worker = _Worker(limits.memory_mb)
                 except OSError as exc:  # fork failed, too many open files...
                     return Extraction("failed", "", extractor="worker",
-                                      reason=f"no text: the extraction worker could not start ({exc})")
+                                      reason=deferred("no text: the extraction worker could not start ({error})",
+                                                      error=str(exc)))
             try:
                 return worker.call((str(path), type_name, limits), wall)
             except TimeoutError:
@@ -209,8 +212,8 @@ def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LI
                     log.warning("extraction of %s used up its CPU time: worker stopped", path)
                     return _timed_out(limits.timeout_s)
                 if attempt == 2:  # it died on this very file twice: the file is the cause
-                    return Extraction("failed", "", reason=f"no text: the extractor crashed on this file ({exc})",
-                                      extractor="worker")
+                    return Extraction("failed", "", reason=deferred(
+                        "no text: the extractor crashed on this file ({error})", error=str(exc)), extractor="worker")
                 log.warning("extraction worker lost (%s); retrying %s once in a new one", exc, path)
         raise AssertionError("unreachable")
     finally:
@@ -218,4 +221,5 @@ def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LI
 
 
 def _timed_out(seconds: float) -> Extraction:
-    return Extraction("failed", "", reason=f"no text: extraction timed out after {seconds:g} s", extractor="worker")
+    return Extraction("failed", "", reason=deferred("no text: extraction timed out after {seconds} s",
+                                                    seconds=format(seconds, "g")), extractor="worker")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from ..i18n import deferred, render
 from . import ocr
 from .model import Extraction, ExtractLimits
 from .zipguard import ZipBomb, check_zip
@@ -41,7 +42,7 @@ def _clip(text: str, limits: ExtractLimits, meta: dict[str, Any]) -> str:
 
 
 def _done(text: str, limits: ExtractLimits, extractor: str, meta: dict[str, Any], **kw: Any) -> Extraction:
-    empty_reason = kw.pop("empty_reason", "no text: the file holds no text")
+    empty_reason = kw.pop("empty_reason", None) or deferred("no text: the file holds no text")
     text = _clip(text.strip(), limits, meta)
     if not text:
         return Extraction("no_text", "", reason=empty_reason, meta=meta, extractor=extractor, **kw)
@@ -68,11 +69,11 @@ def extract_pdf(path: Path, limits: ExtractLimits) -> Extraction:
             try:
                 opened = reader.decrypt("")
             except (NotImplementedError, PdfReadError) as exc:
-                return Extraction("encrypted", "", reason=f"encrypted PDF: archived but not searchable ({exc})",
-                                  extractor=name)
+                return Extraction("encrypted", "", reason=deferred(
+                    "encrypted PDF: archived but not searchable ({error})", error=str(exc)[:300]), extractor=name)
             if not opened:
                 return Extraction("encrypted", "",
-                                  reason="encrypted PDF (password protected): archived but not searchable",
+                                  reason=deferred("encrypted PDF (password protected): archived but not searchable"),
                                   extractor=name)
             meta["encrypted"] = "empty user password"
         info: DocumentInformation | dict[str, Any] = reader.metadata or {}
@@ -99,10 +100,12 @@ def extract_pdf(path: Path, limits: ExtractLimits) -> Extraction:
                 break
         pages = len(reader.pages)
     except FileNotDecryptedError:
-        return Extraction("encrypted", "", reason="encrypted PDF: archived but not searchable", extractor=name)
+        return Extraction("encrypted", "", reason=deferred("encrypted PDF: archived but not searchable"),
+                          extractor=name)
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
             RecursionError, AssertionError, zipfile.BadZipFile) as exc:
-        return Extraction("failed", "", reason=f"corrupt or truncated PDF: {type(exc).__name__}: {exc}"[:500],
+        return Extraction("failed", "", reason=deferred("corrupt or truncated PDF: {error}",
+                                                        error=(type(exc).__name__ + ": " + str(exc))[:450]),
                           extractor=name)
     meta = {k: v for k, v in meta.items() if v}
     if not blank:
@@ -123,10 +126,10 @@ def extract_pdf(path: Path, limits: ExtractLimits) -> Extraction:
     meta["ocr_pages"] = len(got.texts)
     if got.method != "pdftoppm":
         meta["ocr_method"] = got.method
-    empty = "no text: the PDF holds no text, and OCR found none in its pages"
+    empty = deferred("no text: the PDF holds no text, and OCR found none in its pages")
     if got.problem:
-        meta["ocr_error"] = got.problem
-        empty = f"no text: OCR failed ({got.problem})"
+        meta["ocr_error"] = render(got.problem)
+        empty = deferred("no text: OCR failed ({error})", error=got.problem)
     return _done("\n\n".join(t for t in texts if t), limits, f"{name} + {ocr.version()}", meta, pages=pages,
                  empty_reason=empty)
 
@@ -158,10 +161,17 @@ def _can_ocr(limits: ExtractLimits) -> bool:
 
 
 def _pending_reason(limits: ExtractLimits, blank: int = 0, pages: int = 0) -> str:
-    which = f" for {blank} of {pages} page(s) without a text layer" if blank and pages > 1 else ""
+    if blank and pages > 1:
+        if not limits.ocr:
+            return deferred("text pending: OCR not run now for {blank} of {pages} page(s) without a text layer "
+                            "(run `archiver reindex --ocr`)", blank=blank, pages=pages)
+        return deferred("text pending: OCR unavailable for {blank} of {pages} page(s) without a text layer "
+                        "(Tesseract with {languages} is not installed)", blank=blank, pages=pages,
+                        languages=limits.ocr_languages)
     if not limits.ocr:
-        return f"text pending: OCR not run now{which} (run `archiver reindex --ocr`)"
-    return f"text pending: OCR unavailable{which} (Tesseract with {limits.ocr_languages} is not installed)"
+        return deferred("text pending: OCR not run now (run `archiver reindex --ocr`)")
+    return deferred("text pending: OCR unavailable (Tesseract with {languages} is not installed)",
+                    languages=limits.ocr_languages)
 
 
 # --------------------------------------------------------------------------- Office (zip based)
@@ -170,9 +180,10 @@ def _zip_checked(path: Path, limits: ExtractLimits, what: str) -> Extraction | N
     try:
         inflated = check_zip(path, limits.max_unzipped_mb)
     except ZipBomb as exc:
-        return Extraction("no_text", "", reason=f"no text: {exc}", extractor="zipguard")
+        return Extraction("no_text", "", reason=deferred("no text: {error}", error=str(exc)), extractor="zipguard")
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
-        return Extraction("failed", "", reason=f"corrupt or truncated {what} file: {exc}"[:500], extractor="zipguard")
+        return Extraction("failed", "", reason=deferred("corrupt or truncated {type} file: {error}", type=what,
+                                                        error=str(exc)[:450]), extractor="zipguard")
     del inflated
     return None
 
@@ -186,10 +197,11 @@ def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
     try:
         text, meta = docx_text(path, limits.max_unzipped_mb)
     except ZipBomb as exc:
-        return Extraction("no_text", "", reason=f"no text: {exc}", extractor="zipguard")
+        return Extraction("no_text", "", reason=deferred("no text: {error}", error=str(exc)), extractor="zipguard")
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, KeyError, ValueError,
             etree.XMLSyntaxError) as exc:
-        return Extraction("failed", "", reason=f"corrupt Word file: {type(exc).__name__}: {exc}"[:500],
+        return Extraction("failed", "", reason=deferred("corrupt Word file: {error}",
+                                                        error=(type(exc).__name__ + ": " + str(exc))[:450]),
                           extractor="docx-xml")
     return _done(text, limits, "docx-xml", dict(meta))
 
@@ -203,10 +215,11 @@ def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
     try:
         lines, meta = xlsx_text(path, limits.max_unzipped_mb, limits.max_text_chars)
     except ZipBomb as exc:
-        return Extraction("no_text", "", reason=f"no text: {exc}", extractor="zipguard")
+        return Extraction("no_text", "", reason=deferred("no text: {error}", error=str(exc)), extractor="zipguard")
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, KeyError, ValueError, IndexError,
             etree.XMLSyntaxError) as exc:
-        return Extraction("failed", "", reason=f"corrupt Excel file: {type(exc).__name__}: {exc}"[:500],
+        return Extraction("failed", "", reason=deferred("corrupt Excel file: {error}",
+                                                        error=(type(exc).__name__ + ": " + str(exc))[:450]),
                           extractor="xlsx-xml")
     return _done("\n".join(lines), limits, "xlsx-xml", meta, pages=len(meta.get("sheets", [])))
 
@@ -233,7 +246,8 @@ def extract_xml_office(path: Path, type_name: str, limits: ExtractLimits) -> Ext
                             texts.append(el.text.strip())  # type: ignore[union-attr]
                         el.clear()
     except (ElementTree.ParseError, zipfile.BadZipFile, KeyError, OSError) as exc:
-        return Extraction("failed", "", reason=f"corrupt {type_name.upper()} file: {exc}"[:500], extractor="xml")
+        return Extraction("failed", "", reason=deferred("corrupt {type} file: {error}", type=type_name.upper(),
+                                                        error=str(exc)[:450]), extractor="xml")
     return _done("\n".join(texts), limits, "xml", {})
 
 
@@ -337,8 +351,10 @@ def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
                 meta.update(width=w, height=h, format=img.format)
                 if w * h > limits.max_pixels:
                     return Extraction("no_text", "", meta=meta, extractor=name,
-                                      reason=f"no text: image too large ({w}x{h} = {w * h:,} pixels; "
-                                             f"limit {limits.max_pixels:,}): a decompression bomb?")
+                                      reason=deferred("no text: image too large ({width}x{height} = {pixels} "
+                                                      "pixels; limit {limit}): a decompression bomb?", width=w,
+                                                      height=h, pixels=format(w * h, ","),
+                                                      limit=format(limits.max_pixels, ",")))
                 exif = img.getexif()
                 taken = exif.get_ifd(0x8769).get(36867) or exif.get(306)
                 if taken:
@@ -349,13 +365,15 @@ def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own message quotes its hard limit (twice max_pixels): say the configured one
         size = re.search(r"\((\d+) pixels\)", str(exc))
-        pixels = f"{int(size.group(1)):,} pixels; " if size else ""
-        return Extraction("no_text", "", meta=meta, extractor=name,
-                          reason=f"no text: image too large ({pixels}limit {limits.max_pixels:,}, "
-                                 "[extract] max_pixels): a decompression bomb?")
+        limit = f"{limits.max_pixels:,}"
+        reason = deferred("no text: image too large ({pixels} pixels; limit {limit}, [extract] max_pixels): a "
+                          "decompression bomb?", pixels=format(int(size.group(1)), ","), limit=limit) if size \
+            else deferred("no text: image too large (limit {limit}, [extract] max_pixels): a decompression bomb?",
+                          limit=limit)
+        return Extraction("no_text", "", meta=meta, extractor=name, reason=reason)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         return Extraction("failed", "", meta=meta, extractor=name,
-                          reason=f"corrupt or truncated image: {exc}"[:300])
+                          reason=deferred("corrupt or truncated image: {error}", error=str(exc)[:250]))
     thumb = frame.copy()
     thumb.thumbnail(THUMB)
     buf = io.BytesIO()
@@ -363,7 +381,7 @@ def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
     thumbnail = buf.getvalue()
     if min(frame.size) < 24:
         return Extraction("no_text", "", meta=meta, extractor=name, thumbnail=thumbnail,
-                          reason="no text: image too small to read")
+                          reason=deferred("no text: image too small to read"))
     if not _can_ocr(limits):
         return Extraction("pending_ocr", "", reason=_pending_reason(limits), meta=meta, extractor=name,
                           thumbnail=thumbnail)
@@ -371,11 +389,11 @@ def extract_image(path: Path, limits: ExtractLimits) -> Extraction:
         try:
             text = ocr.ocr_picture(frame, Path(d), limits.ocr_languages, limits.ocr_timeout_s, limits.memory_mb)
         except ocr.OcrError as exc:
-            return Extraction("failed", "", reason=f"no text: OCR failed: {exc}", meta=meta,
+            return Extraction("failed", "", reason=deferred("no text: OCR failed: {error}", error=str(exc)), meta=meta,
                               extractor=f"{name} + {ocr.version()}", thumbnail=thumbnail)
     meta["ocr_pages"] = 1
     return _done(text, limits, f"{name} + {ocr.version()}", meta, thumbnail=thumbnail,
-                 empty_reason="no text: OCR found no text in the image")
+                 empty_reason=deferred("no text: OCR found no text in the image"))
 
 
 def _exif_time(s: str) -> str | None:
@@ -403,7 +421,7 @@ def extract_in_process(path: Path, type_name: str, limits: ExtractLimits) -> Ext
     elif type_name in IMAGE_TYPES:
         ex = extract_image(path, limits)
     else:
-        return Extraction("no_text", "", reason=f"no text: no extractor for type {type_name or 'unknown'}",
-                          extractor="none")
+        return Extraction("no_text", "", reason=deferred("no text: no extractor for type {type}",
+                                                         type=type_name or "unknown"), extractor="none")
     ex.meta["seconds"] = round(time.perf_counter() - t, 3)
     return ex

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import deferred
+
 #: The poppler-utils renderer (a name, so tests can pretend it is missing).
 PDFTOPPM = "pdftoppm"
 #: Larger images are scaled down before OCR: text stays readable, Tesseract's memory and time do not explode.
@@ -79,15 +81,17 @@ def _run(cmd: list[str], timeout_s: float, memory_mb: int) -> subprocess.Complet
         return subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False, env=env,
                               preexec_fn=_limit(memory_mb, timeout_s))
     except subprocess.TimeoutExpired as exc:
-        raise OcrError(f"{Path(cmd[0]).name} timed out after {timeout_s:.0f} s") from exc
+        raise OcrError(deferred("{program} timed out after {seconds} s", program=Path(cmd[0]).name,
+                                seconds=format(timeout_s, ".0f"))) from exc
     except OSError as exc:
-        raise OcrError(f"{Path(cmd[0]).name} could not run: {exc}") from exc
+        raise OcrError(deferred("{program} could not run: {error}", program=Path(cmd[0]).name, error=str(exc))) from exc
 
 
 def _failed(name: str, out: subprocess.CompletedProcess[bytes]) -> OcrError:
     if out.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return OcrError(f"{name} used up its CPU time")
-    return OcrError(f"{name} failed: {out.stderr.decode('utf-8', 'replace').strip()[-300:]}")
+        return OcrError(deferred("{program} used up its CPU time", program=name))
+    return OcrError(deferred("{program} failed: {error}", program=name,
+                             error=out.stderr.decode("utf-8", "replace").strip()[-300:]))
 
 
 def ocr_image(image: Path, langs: str, timeout_s: float, memory_mb: int) -> str:
@@ -138,14 +142,15 @@ def ocr_pdf_pages(pdf: Path, pages: list[int], langs: str, timeout_s: float, mem
     """
     renderer = shutil.which(PDFTOPPM)
     if renderer is None and embedded is None:
-        return PagesRead(method="none", problem="pdftoppm (poppler-utils) is not installed")
+        return PagesRead(method="none", problem=deferred("pdftoppm (poppler-utils) is not installed"))
     got = PagesRead(method="pdftoppm" if renderer else "embedded images")
     deadline = time.monotonic() + timeout_s
     with tempfile.TemporaryDirectory(prefix="archiver-ocr-") as d:
         for n in pages:
             left = deadline - time.monotonic()
             if left < 1:
-                got.problem = f"OCR time limit ({timeout_s:.0f} s) reached after {len(got.texts)} page(s)"
+                got.problem = deferred("OCR time limit ({seconds} s) reached after {n} page(s)",
+                                       seconds=format(timeout_s, ".0f"), n=len(got.texts))
                 break
             try:
                 if renderer:
@@ -156,7 +161,7 @@ def ocr_pdf_pages(pdf: Path, pages: list[int], langs: str, timeout_s: float, mem
                     got.texts[n] = "\n".join(ocr_picture(img, Path(d), langs, max(1.0, deadline - time.monotonic()),
                                                          memory_mb) for img in embedded(n))
             except OcrError as exc:
-                got.problem = f"page {n}: {exc}"
+                got.problem = deferred("page {n}: {error}", n=n, error=str(exc))
                 break
     return got
 

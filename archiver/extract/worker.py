@@ -66,6 +66,7 @@ def serve(memory_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business; it closes our stdin
     from PIL import Image
 
+    from ..i18n import deferred
     from .formats import extract_in_process
     from .model import Extraction
 
@@ -81,16 +82,19 @@ def serve(memory_mb: int) -> None:
         try:
             ex = extract_in_process(Path(path), type_name, limits)
         except ParseTimeout:
-            ex = Extraction("failed", "", reason=f"no text: extraction timed out after {limits.timeout_s:g} s",
-                            extractor="worker")
+            ex = Extraction("failed", "", reason=deferred("no text: extraction timed out after {seconds} s",
+                                                          seconds=format(limits.timeout_s, "g")), extractor="worker")
         except MemoryError:
             fatal = True
             ex = Extraction("failed", "", extractor="worker",
-                            reason=f"no text: parsing needs more than {memory_mb} MB of memory")
+                            reason=deferred("no text: parsing needs more than {memory} MB of memory",
+                                            memory=memory_mb))
         except RecursionError:
-            ex = Extraction("failed", "", reason="no text: the file nests too deeply to parse", extractor="worker")
+            ex = Extraction("failed", "", reason=deferred("no text: the file nests too deeply to parse"),
+                            extractor="worker")
         except Exception as exc:  # one bad file must not end the worker
-            ex = Extraction("failed", "", reason=f"no text: extractor error {type(exc).__name__}: {exc}"[:500],
+            ex = Extraction("failed", "", reason=deferred("no text: extractor error {error}",
+                                                          error=(type(exc).__name__ + ": " + str(exc))[:450]),
                             extractor="worker")
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..i18n import deferred
+
 BLOCK = 1024 * 1024
 
 
@@ -25,18 +27,21 @@ def check_zip(path: Path, max_unzipped_mb: int, max_members: int = 20_000) -> in
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         if len(infos) > max_members:
-            raise ZipBomb(f"zip holds {len(infos):,} members (limit {max_members:,})")
+            raise ZipBomb(deferred("zip holds {n} members (limit {limit})", n=format(len(infos), ","),
+                                   limit=format(max_members, ",")))
         declared = sum(i.file_size for i in infos)
         if declared > limit:
             big = max(infos, key=lambda i: i.file_size)
-            raise ZipBomb(f"zip member {big.filename} inflates beyond {max_unzipped_mb} MB "
-                          f"(declared {declared / 1048576:,.0f} MB in all)")
+            raise ZipBomb(deferred("zip member {name} inflates beyond {limit} MB (declared {declared} MB in all)",
+                                   name=big.filename, limit=max_unzipped_mb,
+                                   declared=format(declared / 1048576, ",.0f")))
         for info in infos:
             with zf.open(info) as member:
                 while block := member.read(BLOCK):
                     total += len(block)
                     if total > limit:
-                        raise ZipBomb(f"zip member {info.filename} inflates beyond {max_unzipped_mb} MB")
+                        raise ZipBomb(deferred("zip member {name} inflates beyond {limit} MB", name=info.filename,
+                                               limit=max_unzipped_mb))
     return total
 
 
@@ -57,7 +62,7 @@ class CappedZip:
         except KeyError:
             return None
         if info.file_size > self.left:
-            raise ZipBomb(f"zip member {name} inflates beyond {self.limit_mb} MB")
+            raise ZipBomb(deferred("zip member {name} inflates beyond {limit} MB", name=name, limit=self.limit_mb))
         return info
 
     def chunks(self, name: str) -> Iterator[bytes]:
@@ -69,7 +74,8 @@ class CappedZip:
             while block := member.read(BLOCK):
                 self.left -= len(block)
                 if self.left < 0:
-                    raise ZipBomb(f"zip member {name} inflates beyond {self.limit_mb} MB")
+                    raise ZipBomb(deferred("zip member {name} inflates beyond {limit} MB", name=name,
+                                           limit=self.limit_mb))
                 yield block
 
     def xml(self, name: str) -> Any:

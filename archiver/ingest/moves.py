@@ -15,6 +15,7 @@ from ..archive import Archive
 from ..catalog import STORED, custody
 from ..catalog import core as subs
 from ..evidence import EvidenceKey
+from ..i18n import deferred
 from ..names import raw_hex, readable
 from ..pathpattern import Link
 from .result import MOVED, REMOVED, IngestResult
@@ -65,7 +66,8 @@ def record_move(archive: Archive, share: str, relpath: str, st: os.stat_result,
                        submission_id=sub.id)
         subs.follow_move(conn, share, src, relpath, link.key, link.problem)
         subs.set_status(conn, sub.id, status, reason_code=code, reason=reason)
-        result = IngestResult(share, relpath, MOVED, sha256=sha256, reason=f"moved from {readable(src)}",
+        result = IngestResult(share, relpath, MOVED, sha256=sha256, reason=deferred("moved from {path}",
+                                                                                     path=readable(src)),
                               reason_code=MOVED, submission_id=sub.id, version=sub.version, type=sub.type,
                               size=st.st_size, key=link.key)
         detail: dict[str, Any] = {"share": share, "from": readable(src), "to": readable(relpath),
@@ -97,5 +99,5 @@ def record_removal(archive: Archive, share: str, relpath: str) -> IngestResult |
         custody.append(conn, "removed", at=now, actor=archive.actor, submission_id=state.submission_id,
                        sha256=state.sha256, detail={"share": share, "path": readable(relpath), "size": state.size})
     return IngestResult(share, relpath, REMOVED, sha256=state.sha256, reason_code=REMOVED,
-                        reason="deleted from the share; the archive keeps its evidence",
+                        reason=deferred("deleted from the share; the archive keeps its evidence"),
                         submission_id=state.submission_id, size=state.size, key=EvidenceKey())

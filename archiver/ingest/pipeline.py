@@ -34,6 +34,7 @@ from ..catalog import STORED, custody
 from ..catalog import core as subs
 from ..errors import DISK_FULL_ERRNOS, StoreError, disk_full
 from ..filetypes import FileType, detect
+from ..i18n import _, deferred
 from ..names import raw_hex, readable
 from ..pathpattern import Link
 from ..search import batched
@@ -73,8 +74,8 @@ def ingest_paths(archive: Archive, paths: Iterable[str | os.PathLike[str]], *,
                 yield result
             elif _changing(archive, share, relpath):  # named by the user: never a silent "nothing new"
                 yield IngestResult(share, relpath, CHANGING, transient=True, reason_code=CHANGING,
-                                   reason="berkas masih berubah saat dibaca (sedang disalin atau ditulis); "
-                                          "jalankan lagi setelah selesai")
+                                   reason=deferred("the file was still changing while it was read (being copied "
+                                                   "or written); run this again when it is done"))
 
 
 # --------------------------------------------------------------------------- one file
@@ -107,16 +108,16 @@ def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, 
         return None
     if is_ignored(archive, relpath):
         return _record_problem(archive, share, relpath, st, None, status="ignored", code="ignored_name",
-                               reason="temporary or system file (lock file, partial download, OS litter)")
+                               reason=deferred("temporary or system file (lock file, partial download, OS litter)"))
     try:
         if stat.S_ISLNK(st.st_mode):
-            raise Quarantine("symlink", "a shortcut (symbolic link) is not evidence: it was not followed; "
-                                        "copy the real file into the share instead")
+            raise Quarantine("symlink", deferred("a shortcut (symbolic link) is not evidence: it was not followed; "
+                                                 "copy the real file into the share instead"))
         if not stat.S_ISREG(st.st_mode):
-            raise Quarantine("not_a_file", "not a regular file (device, pipe or socket)")
+            raise Quarantine("not_a_file", deferred("not a regular file (device, pipe or socket)"))
         _check_inside(root, full)
         if st.st_size == 0:
-            raise Quarantine("empty", "the file is empty (0 bytes); copy it again from its source")
+            raise Quarantine("empty", deferred("the file is empty (0 bytes); copy it again from its source"))
         return _store_and_record(archive, share, relpath, full, st, known, steps)
     except Quarantine as q:
         return _record_problem(archive, share, relpath, st, q)
@@ -124,7 +125,8 @@ def ingest_file(archive: Archive, share: str, relpath: str, *, known: dict[str, 
         raise  # the archive itself is broken: stop, nothing was lost
     except OSError as exc:
         if exc.errno in DISK_FULL_ERRNOS:
-            raise disk_full(f"arsip (saat menyimpan {share}/{readable(relpath)})") from exc
+            raise disk_full(_("the archive (while storing {path})").format(
+                path=f"{share}/{readable(relpath)}")) from exc
         return _record_problem(archive, share, relpath, st,
                                Quarantine("unreadable", _oserror_text(exc), transient=exc.errno in _TRANSIENT),
                                defer=defer_transient)
@@ -146,13 +148,14 @@ def _check_inside(root: Path, full: Path) -> None:
     real_root = os.path.realpath(root)
     real = os.path.realpath(full)
     if os.path.commonpath([real_root, real]) != real_root:
-        raise Quarantine("outside_share", "the path leads outside the share (through a linked folder); not followed")
+        raise Quarantine("outside_share", deferred("the path leads outside the share (through a linked folder); "
+                                                   "not followed"))
 
 
 def _oserror_text(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "the file cannot be read (permission denied); it may still be open in another program"
-    return f"the file cannot be read: {exc.strerror or exc}"
+        return deferred("the file cannot be read (permission denied); it may still be open in another program")
+    return deferred("the file cannot be read: {error}", error=str(exc.strerror or exc))
 
 
 def _open_nofollow(full: Path) -> int:
@@ -166,7 +169,7 @@ def _store_and_record(archive: Archive, share: str, relpath: str, full: Path, st
     with os.fdopen(fd, "rb") as fh:
         fst = os.fstat(fh.fileno())
         if not stat.S_ISREG(fst.st_mode):
-            raise Quarantine("not_a_file", "not a regular file (device, pipe or socket)")
+            raise Quarantine("not_a_file", deferred("not a regular file (device, pipe or socket)"))
         staged = archive.store.stage(fh)
         after = os.fstat(fh.fileno())
     try:
@@ -198,15 +201,17 @@ def _store_and_record(archive: Archive, share: str, relpath: str, full: Path, st
 
 def _type_problem(ftype: FileType, size: int, allowed: list[str], max_mb: float) -> Quarantine | None:
     if ftype.is_executable:
-        return Quarantine("executable", f"this is a program ({ftype.description.split(',')[0]}), not a document; "
-                                        "programs are never accepted as evidence")
+        return Quarantine("executable", deferred("this is a program ({what}), not a document; programs are never "
+                                                 "accepted as evidence", what=ftype.description.split(",")[0]))
     if size > max_mb * 1024 * 1024:
-        return Quarantine("too_large", f"the file is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit; "
-                                       "compress or split it, or ask the administrator")
+        return Quarantine("too_large", deferred("the file is {size} MB, over the {limit} MB limit; compress or split "
+                                                "it, or ask the administrator", size=format(size / 1048576, ".1f"),
+                                                limit=format(max_mb, "g")))
     if ftype.name not in allowed:
         what = ftype.name if ftype.name != "unknown" else ftype.mime
-        return Quarantine("type_not_allowed", f"files of type {what} ({ftype.description.split(',')[0]}) "
-                                              f"are not accepted; allowed: {', '.join(allowed)}")
+        return Quarantine("type_not_allowed", deferred("files of type {type} ({what}) are not accepted; allowed: "
+                                                       "{allowed}", type=what, what=ftype.description.split(",")[0],
+                                                       allowed=", ".join(allowed)))
     return None
 
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..evidence import EvidenceKey
+from ..i18n import render
 from ..names import readable
 
 UNCHANGED = "unchanged"
@@ -45,6 +46,7 @@ class IngestResult:
         d["relpath"] = readable(self.relpath)
         d.update(self.key.columns())
         d["path"] = self.path
+        d["reason"] = render(self.reason) or None
         return d
 
 
@@ -52,7 +54,7 @@ class Quarantine(Exception):
     """This file cannot be accepted as evidence; ``code`` is stable, ``reason`` for people."""
 
     def __init__(self, code: str, reason: str, *, transient: bool = False) -> None:
-        super().__init__(reason)
+        super().__init__(render(reason))
         self.code = code
         self.reason = reason
         self.transient = transient

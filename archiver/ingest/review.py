@@ -7,6 +7,7 @@ from ..catalog import core as subs
 from ..catalog import custody
 from ..errors import NotFound, UsageError
 from ..evidence import EvidenceKey
+from ..i18n import _, render
 from .result import IngestResult
 from .steps import AFTER_INGEST, Step, run_steps
 
@@ -20,16 +21,20 @@ def release(archive: Archive, submission_id: int, *, note: str, actor: str | Non
     reason, and the after-ingest steps (SKP resolution, text and index) run as for a new file.
     """
     if not note.strip():
-        raise UsageError("say why the file is accepted (--note)", hint="e.g. --note 'scan kegiatan dalam format TIFF'")
+        raise UsageError(_("say why the file is accepted (--note)"),
+                         hint=_("e.g. --note 'activity scan in TIFF format'"))
     with archive.catalog.begin() as conn:
         row = subs.get(conn, submission_id)
         if row is None:
-            raise NotFound(f"no submission {submission_id}", hint="see `archiver list --status quarantined`")
+            raise NotFound(_("no submission {id}").format(id=submission_id),
+                           hint=_("see `archiver list --status quarantined`"))
         if row.status != "quarantined":
-            raise UsageError(f"submission {submission_id} is {row.status}, not quarantined")
+            raise UsageError(_("submission {id} is {status}, not quarantined").format(
+                id=submission_id, status=row.status))
         if row.sha256 is None:
-            raise UsageError(f"submission {submission_id} has no stored bytes ({row.reason})",
-                             hint="fix the file in the share and drop it again")
+            raise UsageError(_("submission {id} has no stored bytes ({reason})").format(
+                id=submission_id, reason=render(row.reason)),
+                             hint=_("fix the file in the share and drop it again"))
         others = subs.stored_count(conn, row.sha256)
         status = "unlinked" if row.link_problem or not row.nip else ("duplicate" if others else "archived")
         unlinked = status == "unlinked"

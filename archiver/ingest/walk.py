@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..archive import Archive
 from ..errors import UsageError
+from ..i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +53,17 @@ def resolve_targets(archive: Archive, paths: Iterable[str | os.PathLike[str]]) -
         where = archive.config.share_for(p)
         if where is None:
             roots = ", ".join(f"{n} ({s.path})" for n, s in archive.config.shares.items())
-            raise UsageError(f"{raw} is not inside a configured share", hint=f"shares: {roots}")
+            raise UsageError(_("{path} is not inside a configured share").format(path=raw),
+                             hint=_("shares: {shares}").format(shares=roots))
         share, rel = where
         if any(part == ".." for part in rel.split("/")):
-            raise UsageError(f"{raw}: '..' is not allowed in a path")
+            raise UsageError(_("{path}: '..' is not allowed in a path").format(path=raw))
         if p.is_dir() and not p.is_symlink():
             for sub in walk_share(p):
                 yield share, (sub if rel == "." else f"{rel}/{sub}")
         elif os.path.lexists(p):
             yield share, rel
         else:
-            raise UsageError(f"{raw} does not exist")
+            raise UsageError(_("{path} does not exist").format(path=raw))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import ArchiverError
+from ..i18n import _
 
 #: A filter's values: one value, or any of several (an OR of terms).
 FilterValue = str | int | Iterable[str] | None
@@ -31,13 +32,13 @@ class IndexCorrupt(IndexError_):
     """The index cannot be read; it is derived data: ``archiver reindex`` rebuilds it."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, hint="run `archiver reindex` to rebuild it from the catalog and the blobs")
+        super().__init__(message, hint=_("run `archiver reindex` to rebuild it from the catalog and the blobs"))
 
 
 class IndexMissing(IndexError_):
     def __init__(self, path: Path | str) -> None:
-        super().__init__(f"there is no search index at {path} yet",
-                         hint="run `archiver reindex` to build it (ingest also builds it as files arrive)")
+        super().__init__(_("there is no search index at {path} yet").format(path=path),
+                         hint=_("run `archiver reindex` to build it (ingest also builds it as files arrive)"))
 
 
 @dataclass

@@ -29,6 +29,7 @@ from ..catalog.core import blob as blob_row
 from ..catalog.text import TextRecord
 from ..errors import DISK_FULL_ERRNOS, DiskFull, NotFound, disk_full
 from ..extract import ExtractLimits, extract, set_workers
+from ..i18n import deferred
 from ._analysis import cap_text
 from ._backend import IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, SearchBackend
 from ._whoosh import WhooshBackend
@@ -64,10 +65,12 @@ def _extract(archive: Archive, sha256: str, type_name: str, *, ocr: bool) -> tup
         with archive.store.local_path(sha256) as path:
             ex = extract(path, type_name, limits)
     except NotFound:
-        return TextRecord(sha256, "failed", "", reason=f"no text: the file is missing (blob {sha256})"), None
+        return TextRecord(sha256, "failed", "", reason=deferred("no text: the file is missing (blob {sha256})",
+                                                                    sha256=sha256)), None
     except Exception as exc:
         log.exception("text extraction crashed on blob %s (%s)", sha256, type_name)
-        return TextRecord(sha256, "failed", "", reason=f"extractor crashed: {exc!r}"), None
+        return TextRecord(sha256, "failed", "", reason=deferred("extractor crashed: {error}",
+                                                                    error=repr(exc)[:450])), None
     rec = TextRecord(sha256, ex.status, ex.text or "", reason=ex.reason, meta=dict(ex.meta or {}),
                                pages=ex.pages, extractor=ex.extractor, ocr=limits.ocr)
     return rec, ex.thumbnail
@@ -339,12 +342,12 @@ def write_ids(archive: Archive, ids: list[int], *, timeout: float, parallel: boo
     except IndexError_ as exc:
         log.warning("search index not updated for %d file(s): %s", len(ids), exc)
     except Exception as exc:  # noqa: BLE001 - derived data: log it, the next batch or pass redoes it
-        if not _warn_disk_full(exc, f"{len(ids)} berkas belum diindeks"):
+        if not _warn_disk_full(exc, f"{len(ids)} file(s) not indexed"):
             log.exception("indexing %d file(s) failed; they wait for the next batch or pass", len(ids))
     try:
         ctext.enqueue(archive.catalog, ids, archive.now())
     except Exception as exc:  # noqa: BLE001 - the catalog itself failing: the full pass still finds them
-        if not _warn_disk_full(exc, f"antrean indeks untuk {len(ids)} berkas"):
+        if not _warn_disk_full(exc, f"index queue for {len(ids)} file(s)"):
             log.exception("could not queue %d file(s) for indexing; the next pass finds them", len(ids))
     return False
 
@@ -352,7 +355,8 @@ def write_ids(archive: Archive, ids: list[int], *, timeout: float, parallel: boo
 def _warn_disk_full(exc: BaseException, what: str) -> bool:
     """A full disk is one clear line in the log, not a traceback; True when it was one."""
     if isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS):
-        log.warning("%s: %s", what, (exc if isinstance(exc, DiskFull) else disk_full("indeks pencarian")).message)
+        full = exc if isinstance(exc, DiskFull) else disk_full("search index")  # i18n: not shown
+        log.warning("%s: %s", what, full.message)
         return True
     return False
 

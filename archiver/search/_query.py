@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from ..errors import UsageError
+from ..i18n import _
 from ._backend import FilterValue
 
 #: Keyword fields usable as filters (exact match).
@@ -29,7 +30,8 @@ def exact_filters(filters: Mapping[str, FilterValue] | None) -> dict[str, tuple[
     exact: dict[str, tuple[str, ...]] = {}
     for fname, value in (filters or {}).items():
         if fname not in FILTER_FIELDS:
-            raise UsageError(f"unknown search filter {fname!r}; known: {', '.join(FILTER_FIELDS)}")
+            raise UsageError(_("unknown search filter {name}; known: {known}").format(
+                name=repr(fname), known=", ".join(FILTER_FIELDS)))
         if value is None or value == "":
             continue
         values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
@@ -52,27 +54,31 @@ def check_query(text: str) -> str | None:
     if not text or text == "*":
         return None
     if len(text) > MAX_QUERY_CHARS:
-        raise UsageError(f"the query is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+        raise UsageError(_("the query is {n} characters long; at most {limit} are allowed").format(
+            n=len(text), limit=MAX_QUERY_CHARS))
     if text.count('"') % 2:
-        raise UsageError(f"malformed query {text!r}: a quotation mark is not closed",
-                         hint='write a phrase as "laporan kegiatan"')
+        raise UsageError(_("malformed query {query}: a quotation mark is not closed").format(query=repr(text)),
+                         hint=_('write a phrase as "laporan kegiatan"'))
     depth = 0
     for ch in re.sub(r'"[^"]*"', "", text):
         depth += (ch == "(") - (ch == ")")
         if depth < 0:
             break
     if depth:
-        raise UsageError(f"malformed query {text!r}: parentheses do not match",
-                         hint="write groups as (rapat OR sosialisasi) laporan")
+        raise UsageError(_("malformed query {query}: parentheses do not match").format(query=repr(text)),
+                         hint=_("write groups as (rapat OR sosialisasi) laporan"))
     for m in _FIELD_PREFIX.finditer(re.sub(r'"[^"]*"', "", text)):
         if m.group(1) not in QUERY_FIELDS:
-            raise UsageError(f"malformed query {text!r}: unknown field {m.group(1)!r}",
-                             hint=f"fields: {', '.join(sorted(QUERY_FIELDS))}; or use the --nip/--tahun/... options")
+            raise UsageError(_("malformed query {query}: unknown field {field}").format(
+                query=repr(text), field=repr(m.group(1))),
+                             hint=_("fields: {fields}; or use the --nip/--tahun/... options").format(
+                                 fields=", ".join(sorted(QUERY_FIELDS))))
     words = text.split()
     if words[0] in ("AND", "OR") or words[-1] in ("AND", "OR", "NOT"):
-        raise UsageError(f"malformed query {text!r}: {words[0] if words[0] in ('AND', 'OR') else words[-1]} "
-                         "needs a word on each side", hint="example: rapat OR sosialisasi")
+        raise UsageError(_("malformed query {query}: {operator} needs a word on each side").format(
+            query=repr(text), operator=words[0] if words[0] in ("AND", "OR") else words[-1]),
+                         hint=_("example: {example}").format(example="rapat OR sosialisasi"))
     if re.search(r"(?<!\w)[*?]", text):
-        raise UsageError(f"malformed query {text!r}: a wildcard needs at least two letters before it",
-                         hint="example: sosialis*")
+        raise UsageError(_("malformed query {query}: a wildcard needs at least two letters before it").format(
+            query=repr(text)), hint=_("example: {example}").format(example="sosialis*"))
     return text

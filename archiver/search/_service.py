@@ -22,6 +22,7 @@ from ..catalog import signatures as csig
 from ..catalog import text as ctext
 from ..errors import UsageError
 from ..evidence import Filters
+from ..i18n import _
 from ._backend import FilterValue
 from ._indexing import backend_of
 from ._snippets import make_snippet
@@ -39,7 +40,8 @@ class SearchResults:
 def index_filters(archive: Archive, f: Filters) -> dict[str, FilterValue]:
     """``Filters`` (normalized) as exact terms of the index: each field any of its values."""
     if f.iki:
-        raise UsageError(f"search cannot select by IKI ({f.iki}) yet", hint="select by --rhk instead")
+        raise UsageError(_("search cannot select by IKI ({iki}) yet").format(iki=f.iki),
+                         hint=_("select by --rhk instead"))
     nips = f.nips()
     if f.unit:
         in_unit = ctext.unit_nips(archive.catalog, f.unit)
@@ -59,7 +61,7 @@ def search(archive: Archive, query: str, filters: Filters | None = None, *, limi
     """
     f = (filters or Filters()).normalized()
     if limit < 1:
-        raise UsageError(f"--limit {limit}: must be at least 1")
+        raise UsageError(_("--limit {limit}: must be at least 1").format(limit=limit))
     page = backend_of(archive).search(query, filters=index_filters(archive, f), date_from=f.date_from,
                                       date_to=f.date_to, limit=limit, fast=archive.config.index.fast_path)
     rows = ctext.submissions_by_id(archive.catalog, [int(h.key) for h in page.hits])

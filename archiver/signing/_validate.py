@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from ..i18n import deferred
 from .model import SignatureCheck, overall_state, summarize
 
 # AdES indications that mean the certificate was not usable when the document was signed
@@ -71,18 +72,18 @@ def _one(embedded: Any, roots: list[Any]) -> dict[str, Any]:
         "problem": None,
     }
     if not out["intact"]:
-        out["state"], out["problem"] = "invalid", "isi yang ditandatangani telah berubah (tanda tangan rusak)"
+        out["state"], out["problem"] = "invalid", deferred("the signed content has changed (broken signature)")
     elif modification == "OTHER" or st.docmdp_ok is False:
-        out["state"], out["problem"] = "invalid", "dokumen diubah setelah ditandatangani"
+        out["state"], out["problem"] = "invalid", deferred("the document was changed after it was signed")
     elif coverage not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
-        out["state"], out["problem"] = "invalid", "tanda tangan tidak mencakup seluruh dokumen"
+        out["state"], out["problem"] = "invalid", deferred("the signature does not cover the whole document")
     elif not st.trusted and indic in _CERT_TIME:
         out["state"] = "invalid"
-        out["problem"] = (f"sertifikat penanda tangan tidak berlaku saat diperiksa (berlaku sampai "
-                          f"{out['not_after']}; {indic})")
+        out["problem"] = deferred("the signer's certificate was not valid when checked (valid until {not_after}; "
+                                  "{indication})", not_after=out["not_after"], indication=indic)
     elif not st.trusted:
         out["state"] = "untrusted"
-        out["problem"] = "penanda tangan tidak berasal dari akar terpercaya ([sign] trust_roots)"
+        out["problem"] = deferred("the signer does not come from a trusted root ([sign] trust_roots)")
     else:
         out["state"] = "valid"
     return out
@@ -104,6 +105,7 @@ def validate_file(path: Path, root_files: list[str]) -> SignatureCheck:
             except Exception as exc:  # noqa: BLE001 - one malformed signature is a result, not a crash
                 results.append({"field": getattr(embedded, "field_name", None), "signer": None, "intact": False,
                                 "trusted": False, "state": "invalid",
-                                "problem": f"tanda tangan tidak dapat dibaca ({type(exc).__name__}: {exc})"[:300]})
+                                "problem": deferred("the signature cannot be read ({error})",
+                                                    error=(type(exc).__name__ + ": " + str(exc))[:300])})
     state = overall_state([r["state"] for r in results])
     return SignatureCheck(state, summarize(state, results), results)

@@ -24,6 +24,7 @@ from typing import Any
 from ..archive import Archive
 from ..catalog import STORED
 from ..catalog import signatures as csig
+from ..i18n import deferred
 from .model import SIGNATURE_STATES, SignatureCheck, summarize
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def check_file(path: Path, *, roots: Sequence[Path] = (), timeout_s: float = 30.
         if not has_signature_marker(path):
             return SignatureCheck("none", summarize("none", []), [])
     except OSError as exc:
-        return _error(f"berkas tidak terbaca ({exc})")
+        return _error(deferred("the file cannot be read ({error})", error=str(exc)))
     request = json.dumps({"path": str(path), "roots": [str(r) for r in roots]})
     try:
         proc = subprocess.run([sys.executable, "-m", "archiver.signing.worker", str(memory_mb),
@@ -62,9 +63,9 @@ def check_file(path: Path, *, roots: Sequence[Path] = (), timeout_s: float = 30.
                               input=request, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         log.warning("signature check of %s took longer than %.0f s: stopped", path, timeout_s)
-        return _error(f"pemeriksaan melebihi batas waktu {timeout_s:g} detik")
+        return _error(deferred("the check took longer than its limit of {seconds} s", seconds=format(timeout_s, "g")))
     except OSError as exc:
-        return _error(f"proses pemeriksa tidak dapat dijalankan ({exc})")
+        return _error(deferred("the checking process cannot be started ({error})", error=str(exc)))
     try:
         answer = json.loads(proc.stdout)
         state = answer["state"]
@@ -73,7 +74,7 @@ def check_file(path: Path, *, roots: Sequence[Path] = (), timeout_s: float = 30.
         return SignatureCheck(state, str(answer["summary"]), list(answer["signatures"]))
     except (ValueError, KeyError, TypeError):
         log.warning("signature worker failed on %s (exit %s): %s", path, proc.returncode, proc.stderr[-500:])
-        return _error(f"proses pemeriksa berhenti (kode {proc.returncode})")
+        return _error(deferred("the checking process stopped (exit code {code})", code=proc.returncode))
 
 
 def check_blob(archive: Archive, sha256: str) -> SignatureCheck:

@@ -21,6 +21,7 @@ import urllib.request
 from typing import Protocol
 
 from ..errors import ArchiverError
+from ..i18n import _
 
 
 class RemoteSigningError(ArchiverError):
@@ -67,18 +68,20 @@ class HttpSigningService:
                 detail = str(json.loads(detail).get("error", detail))
             except (ValueError, AttributeError):
                 pass
-            raise RemoteSigningError(f"layanan tanda tangan {self.url} menolak (HTTP {exc.code}): {detail}",
-                                     hint="periksa NIK/remote_user dan passphrase penanda tangan") from None
+            raise RemoteSigningError(_("the signing service {url} refused (HTTP {code}): {detail}").format(
+                url=self.url, code=exc.code, detail=detail),
+                hint=_("check the signer's NIK/remote_user and passphrase")) from None
         except (urllib.error.URLError, OSError) as exc:
-            raise RemoteSigningError(f"layanan tanda tangan {self.url} tidak dapat dihubungi: {exc}",
-                                     hint="periksa [signers.*] remote_url dan jaringan") from None
+            raise RemoteSigningError(_("the signing service {url} cannot be reached: {error}").format(
+                url=self.url, error=exc), hint=_("check [signers.*] remote_url and the network")) from None
         if kind != "application/pdf" or not data.startswith(b"%PDF"):
-            raise RemoteSigningError(f"layanan tanda tangan {self.url} tidak mengembalikan PDF ({kind})")
+            raise RemoteSigningError(_("the signing service {url} did not return a PDF ({kind})").format(
+                url=self.url, kind=kind))
         return data
 
 
 def service_for(url: str) -> SigningService:
     """The service behind a ``remote_url`` (HTTP(S) BSrE-style today)."""
     if not url.startswith(("http://", "https://")):
-        raise RemoteSigningError(f"remote_url {url!r}: hanya http:// atau https:// yang didukung")
+        raise RemoteSigningError(_("remote_url {url!r}: only http:// and https:// are supported").format(url=url))
     return HttpSigningService(url)

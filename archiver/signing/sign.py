@@ -23,6 +23,7 @@ from typing import Any
 from ..config import Config
 from ..config_sections import SignerSettings
 from ..errors import ArchiverError, ConfigError
+from ..i18n import _, render
 from .remote import service_for
 
 BOX_W, BOX_H, MARGIN = 170, 62, 36
@@ -37,9 +38,10 @@ def signer_settings(config: Config, name: str) -> SignerSettings:
     try:
         return config.signers[name]
     except KeyError:
-        known = ", ".join(config.signers) or "(belum ada)"
-        raise ConfigError(f"--sign {name!r}: penanda tangan tidak dikenal; yang ada: {known}",
-                          hint=f"tambahkan tabel [signers.{name}] di watch_config.toml (docs/signing.md)") from None
+        known = ", ".join(config.signers) or _("(none yet)")
+        raise ConfigError(_("--sign {name!r}: unknown signer; configured: {known}").format(name=name, known=known),
+                          hint=_("add a table [signers.{name}] to watch_config.toml (docs/signing.md)")
+                          .format(name=name)) from None
 
 
 def passphrase(name: str, s: SignerSettings) -> str | None:
@@ -47,15 +49,17 @@ def passphrase(name: str, s: SignerSettings) -> str | None:
     if s.passphrase_env:
         value = os.environ.get(s.passphrase_env)
         if value is None:
-            raise ConfigError(f"[signers.{name}] passphrase_env: variabel lingkungan {s.passphrase_env} tidak diisi",
-                              hint=f"export {s.passphrase_env}=... sebelum menjalankan perintah")
+            raise ConfigError(_("[signers.{name}] passphrase_env: the environment variable {env} is not set")
+                              .format(name=name, env=s.passphrase_env),
+                              hint=_("export {env}=... before running the command").format(env=s.passphrase_env))
         return value
     if s.passphrase_file:
         try:
             return s.passphrase_file.read_text(encoding="utf-8").splitlines()[0] if s.passphrase_file.stat().st_size \
                 else ""
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"[signers.{name}] passphrase_file: {s.passphrase_file} tidak terbaca ({exc})") from None
+            raise ConfigError(_("[signers.{name}] passphrase_file: {file} cannot be read ({error})")
+                              .format(name=name, file=s.passphrase_file, error=exc)) from None
     return None
 
 
@@ -67,12 +71,13 @@ def _local_signer(name: str, s: SignerSettings) -> Iterator[Any]:
     secret = passphrase(name, s)
     if s.pkcs12 is not None:
         if not s.pkcs12.is_file():
-            raise ConfigError(f"[signers.{name}] pkcs12: berkas {s.pkcs12} tidak ada")
+            raise ConfigError(_("[signers.{name}] pkcs12: the file {file} does not exist").format(
+                name=name, file=s.pkcs12))
         signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
             str(s.pkcs12), passphrase=secret.encode() if secret else None)
         if signer is None:
-            raise SigningFailed(f"[signers.{name}] pkcs12: {s.pkcs12} tidak dapat dibuka",
-                                hint="periksa passphrase (passphrase_env / passphrase_file) dan berkasnya")
+            raise SigningFailed(_("[signers.{name}] pkcs12: {file} cannot be opened").format(name=name, file=s.pkcs12),
+                                hint=_("check the passphrase (passphrase_env / passphrase_file) and the file"))
         yield signer
         return
     from pyhanko.config.pkcs11 import TokenCriteria
@@ -83,8 +88,9 @@ def _local_signer(name: str, s: SignerSettings) -> Iterator[Any]:
         session = pkcs11.open_pkcs11_session(str(s.pkcs11_module), token_criteria=TokenCriteria(label=s.pkcs11_token),
                                              user_pin=secret)
     except Exception as exc:  # noqa: BLE001 - python-pkcs11 raises many kinds
-        raise SigningFailed(f"[signers.{name}] token PKCS#11 {s.pkcs11_token!r} tidak dapat dibuka: "
-                            f"{type(exc).__name__} {exc}", hint="periksa pkcs11_module, pkcs11_token dan PIN") from None
+        raise SigningFailed(_("[signers.{name}] PKCS#11 token {token!r} cannot be opened: {error}").format(
+            name=name, token=s.pkcs11_token, error=f"{type(exc).__name__} {exc}"),
+            hint=_("check pkcs11_module, pkcs11_token and the PIN")) from None
     try:
         yield pkcs11.PKCS11Signer(session, key_label=s.pkcs11_key_label, cert_label=s.pkcs11_key_label,
                                   use_raw_mechanism=_check_token(name, s, session))
@@ -102,17 +108,18 @@ def _check_token(name: str, s: SignerSettings, session: Any) -> bool:
     try:
         key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=s.pkcs11_key_label)
     except NoSuchKey:
-        raise SigningFailed(f"[signers.{name}] pkcs11_key_label: kunci {s.pkcs11_key_label!r} tidak ada pada token "
-                            f"{s.pkcs11_token!r}",
-                            hint="kunci privat dan sertifikatnya harus berlabel pkcs11_key_label") from None
+        raise SigningFailed(_("[signers.{name}] pkcs11_key_label: there is no key {label!r} on the token {token!r}")
+                            .format(name=name, label=s.pkcs11_key_label, token=s.pkcs11_token),
+                            hint=_("the private key and its certificate must carry the label pkcs11_key_label")) \
+            from None
     except MultipleObjectsReturned:
-        raise SigningFailed(f"[signers.{name}] pkcs11_key_label: lebih dari satu kunci berlabel "
-                            f"{s.pkcs11_key_label!r} pada token {s.pkcs11_token!r}",
-                            hint="beri setiap kunci pada token label sendiri") from None
+        raise SigningFailed(_("[signers.{name}] pkcs11_key_label: more than one key labelled {label!r} on the "
+                              "token {token!r}").format(name=name, label=s.pkcs11_key_label, token=s.pkcs11_token),
+                            hint=_("give every key on the token its own label")) from None
     if not list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: s.pkcs11_key_label})):
-        raise SigningFailed(f"[signers.{name}] pkcs11_key_label: sertifikat {s.pkcs11_key_label!r} tidak ada pada "
-                            f"token {s.pkcs11_token!r}",
-                            hint="simpan sertifikat penanda tangan pada token dengan label yang sama dengan kuncinya")
+        raise SigningFailed(_("[signers.{name}] pkcs11_key_label: there is no certificate {label!r} on the "
+                              "token {token!r}").format(name=name, label=s.pkcs11_key_label, token=s.pkcs11_token),
+                            hint=_("store the signer's certificate on the token with the same label as its key"))
     return bool(key.key_type == KeyType.EC and Mechanism.ECDSA in session.token.slot.get_mechanisms())
 
 
@@ -158,8 +165,9 @@ def _sign_local(config: Config, pdf: bytes, name: str, s: SignerSettings, index:
             out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
                                       appearance_text_params={"label": s.label or name})
         except Exception as exc:  # noqa: BLE001 - pyHanko, the token and the TSA raise many kinds
-            raise SigningFailed(f"tanda tangan {name} gagal: {type(exc).__name__}: {exc}"[:500],
-                                hint="periksa kunci, sertifikat dan [sign] tsa_url") from None
+            raise SigningFailed(_("the signature of {name} failed: {error}").format(
+                name=name, error=f"{type(exc).__name__}: {exc}"[:400]),
+                hint=_("check the key, the certificate and [sign] tsa_url")) from None
     data: bytes = out.getvalue()
     return data
 
@@ -171,7 +179,8 @@ def _sign_remote(config: Config, pdf: bytes, name: str, s: SignerSettings) -> by
     signed = service_for(s.remote_url).sign_pdf(pdf, user=s.remote_user, passphrase=secret,
                                                visible=config.sign.visible, reason=s.label or name)
     if not signed.startswith(pdf):
-        raise SigningFailed(f"layanan tanda tangan untuk {name} mengubah isi dokumen (bukan pembaruan inkremental)")
+        raise SigningFailed(_("the signing service for {name} changed the document's content (not an incremental "
+                              "update)").format(name=name))
     with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
         tmp.write(signed)
         tmp.flush()
@@ -179,7 +188,8 @@ def _sign_remote(config: Config, pdf: bytes, name: str, s: SignerSettings) -> by
         check = check_file(Path(tmp.name), roots=config.sign.trust_roots,
                            timeout_s=config.sign.check_timeout_seconds, memory_mb=config.extract.memory_mb)
     if check.state not in ("valid", "untrusted") or len(check.signatures) != before_n + 1:
-        raise SigningFailed(f"hasil layanan tanda tangan untuk {name} tidak lolos pemeriksaan: {check.summary}")
+        raise SigningFailed(_("the document the signing service returned for {name} failed the check: {summary}")
+                            .format(name=name, summary=render(check.summary)))
     return signed
 
 
@@ -193,7 +203,7 @@ def sign_pdf(config: Config, pdf: bytes, names: Sequence[str]) -> bytes:
     """``pdf`` signed by each named signer in turn (each an incremental update)."""
     settings = [(n, signer_settings(config, n)) for n in names]  # every name is checked before any signing
     if len(set(names)) != len(names):
-        raise ConfigError("--sign: setiap penanda tangan hanya sekali per dokumen")
+        raise ConfigError(_("--sign: each signer signs a document only once"))
     start = _count_signatures(pdf)
     for i, (name, s) in enumerate(settings):
         pdf = _sign_remote(config, pdf, name, s) if s.remote_url else _sign_local(config, pdf, name, s, start + i)

@@ -24,19 +24,22 @@ def main(argv: list[str]) -> int:
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # a library that prints must not corrupt the answer
     request = json.loads(sys.stdin.read())
+    from ..i18n import deferred
     from ._validate import validate_file
 
     try:
         check = validate_file(Path(request["path"]), list(request["roots"]))
         answer = check.as_dict()
     except MemoryError:
-        answer = {"state": "error", "summary": f"tidak dapat diperiksa: butuh lebih dari {memory_mb} MB memori",
-                  "signatures": []}
+        answer = {"state": "error", "summary": deferred("cannot be checked: it needs more than {mb} MB of memory",
+                                                        mb=memory_mb), "signatures": []}
     except RecursionError:
-        answer = {"state": "error", "summary": "tidak dapat diperiksa: struktur PDF terlalu dalam", "signatures": []}
+        answer = {"state": "error", "summary": deferred("cannot be checked: the PDF structure is nested too deeply"),
+                  "signatures": []}
     except Exception as exc:  # noqa: BLE001 - a broken PDF is an answer, not a crash
         answer = {"state": "error", "signatures": [],
-                  "summary": f"tidak dapat diperiksa: PDF tidak terbaca ({type(exc).__name__}: {exc})"[:400]}
+                  "summary": deferred("cannot be checked: the PDF cannot be read ({error})",
+                                      error=(type(exc).__name__ + ": " + str(exc))[:300])}
     answers.write(json.dumps(answer, ensure_ascii=False))
     answers.flush()
     return 0

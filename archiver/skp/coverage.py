@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..catalog import skp as q
 from ..errors import UsageError
 from ..evidence import EvidenceKey
+from ..i18n import _
 from ..periode import quarter_of
 from . import master
 from .model import Indikator, RencanaBukti, Rhk, Skp
@@ -146,7 +147,7 @@ _XLSX_HEADERS = ("NIP", "Nama", "Unit Kerja", "Tahun", "Periode", "Kode RHK", "R
 
 def write_xlsx(rows: list[CoverageRow], path: Path) -> Path:
     if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path}: write the coverage to FILE.xlsx")
+        raise UsageError(_("{file}: write the coverage to FILE.xlsx").format(file=path))
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)

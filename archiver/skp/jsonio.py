@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..i18n import _, ngettext
 from .master import BERAKHLAK
 from .model import LAMPIRAN, SkpBundle
 from .sheets import BY_KEY
@@ -26,29 +27,34 @@ def read_json(path: Path) -> Tables:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: not a readable JSON file: {exc}") from None
+        raise UsageError(_("{file}: not a readable JSON file: {error}").format(file=path, error=exc)) from None
     return tables_from_obj(data, str(path))
 
 
 def tables_from_obj(data: Any, name: str = "JSON") -> Tables:
     if not isinstance(data, dict):
-        raise UsageError(f"{name}: expected an object with the tables "
-                         f"({', '.join(BY_KEY)}) as lists of rows")
+        raise UsageError(_("{file}: expected an object with the tables ({tables}) as lists of rows").format(
+            file=name, tables=", ".join(BY_KEY)))
     unknown = [k for k in data if k not in BY_KEY]
     if unknown:
-        raise UsageError(f"{name}: unknown table(s) {', '.join(map(repr, unknown))}; known: {', '.join(BY_KEY)}")
+        raise UsageError(ngettext("{file}: unknown table {tables}; known: {known}",
+                                  "{file}: unknown tables {tables}; known: {known}", len(unknown)).format(
+            file=name, tables=", ".join(map(repr, unknown)), known=", ".join(BY_KEY)))
     tables: Tables = {}
     for key, rows in data.items():
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise UsageError(f"{name}: {key!r} must be a list of objects (one per row)")
+            raise UsageError(_("{file}: {table!r} must be a list of objects (one per row)").format(
+                file=name, table=key))
         known = {c.key for c in BY_KEY[key].columns}
         cols = {k: k for k in known}
         out = []
         for i, r in enumerate(rows, 1):
             extra = set(r) - known
             if extra:
-                raise UsageError(f"{name}: {key}[{i}] has unknown field(s) {', '.join(sorted(extra))}; "
-                                 f"known: {', '.join(c.key for c in BY_KEY[key].columns)}")
+                raise UsageError(ngettext("{file}: {row} has an unknown field {fields}; known: {known}",
+                                          "{file}: {row} has unknown fields {fields}; known: {known}", len(extra))
+                                 .format(file=name, row=f"{key}[{i}]", fields=", ".join(sorted(extra)),
+                                         known=", ".join(c.key for c in BY_KEY[key].columns)))
             out.append(Row(key, i, dict(r), cols))
         tables[key] = out
     return tables

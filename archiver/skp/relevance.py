@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..catalog import skp as q
 from ..evidence import EvidenceKey
+from ..i18n import _
 from ..search import (
     stem,  # the stemmer the index uses
     text_of,
@@ -159,16 +160,17 @@ def _judgement(row: Any, rhk: str, iki: str | None, own: float | None, best: str
                best_score: float | None) -> Judgement:
     reason, bad = "", False
     if own is None:
-        reason = "no text to judge (photo or scan without text)"
+        reason = _("no text to judge (photo or scan without text)")
     else:
         own_code = f"{rhk}/{iki or '-'}"
         better = best_score is not None and best != own_code and best_score - own >= MARGIN
         if own < THRESHOLD:
             bad = True
-            reason = f"its text shares only {own:.0%} of the words of {own_code}"
+            reason = _("its text shares only {share} of the words of {code}").format(share=f"{own:.0%}", code=own_code)
         if better:
             bad = True
-            reason = (reason + "; " if reason else "") + f"it matches {best} better ({best_score:.0%})"
+            reason = (reason + "; " if reason else "") + _("it matches {code} better ({share})").format(
+                code=best, share=f"{best_score:.0%}")
     return Judgement(row.id, f"{row.share}/{row.relpath}", row.nip, row.tahun, row.periode, rhk, iki, own, best,
                      best_score, bad, reason)
 

@@ -11,6 +11,9 @@ A submission carries nip, tahun, periode, rhk and iki parsed from its folders
   reason (status ``unlinked``, reason code ``skp_unknown_code``, custody event ``unlinked``).
   A later import that adds the code brings it back (custody event ``relinked``).
 
+The reason is stored as an ``i18n.deferred`` message (English source text and its values):
+``i18n.render(reason)`` shows it in the reader's language.
+
 ``relink`` fixes a link by hand and records a ``relinked`` custody event in the same
 transaction.
 """
@@ -27,6 +30,7 @@ from ..catalog import core as subs
 from ..catalog import skp as q
 from ..errors import NotFound, UsageError, ValidationFailed
 from ..evidence import EvidenceKey, is_iki_code, normalize_iki, normalize_rhk
+from ..i18n import _, deferred, render
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode, overlaps, span
 from ..search import reindex_changed
@@ -46,7 +50,7 @@ class Resolution:
     state: str  # resolved | pending (no SKP yet) | unknown (reason) | none (no rhk/iki in the link)
     rhk: str | None = None
     iki: str | None = None
-    reason: str | None = None
+    reason: str | None = None  # an i18n.deferred message: show it with i18n.render
 
 
 def resolve(skp: Skp | None, rhk: str | None, iki: str | None, periode: str | None) -> Resolution:
@@ -55,24 +59,33 @@ def resolve(skp: Skp | None, rhk: str | None, iki: str | None, periode: str | No
         return Resolution(NONE)
     if skp is None:
         return Resolution(PENDING, rhk, iki)
-    who = f"the {skp.tahun} SKP of NIP {skp.nip}"
-    codes = ", ".join(r.kode for r in skp.rhk) or "(none)"
+    who = {"tahun": skp.tahun, "nip": skp.nip}
+    codes = ", ".join(r.kode for r in skp.rhk) or deferred("(none)")
     r = skp.find_rhk(rhk) if rhk else None
     if rhk and r is None:
-        return Resolution(UNKNOWN, rhk, iki, f"{rhk} does not exist in {who} (its RHK: {codes})")
+        return Resolution(UNKNOWN, rhk, iki, deferred(
+            "{rhk} does not exist in the {tahun} SKP of NIP {nip} (its RHK: {codes})", rhk=rhk, codes=codes, **who))
     if iki:
         found = skp.find_iki(iki)
         if found is None:
-            own = ", ".join(i.kode for i in (r.indikator if r else [i for _, i in skp.indikator()])) or "(none)"
-            return Resolution(UNKNOWN, rhk, iki, f"{iki} does not exist in {who}"
-                              + (f" under {rhk}" if rhk else "") + f" (indicators: {own})")
+            own = ", ".join(i.kode for i in (r.indikator if r else [i for _x, i in skp.indikator()])) \
+                or deferred("(none)")
+            if rhk:
+                return Resolution(UNKNOWN, rhk, iki, deferred(
+                    "{iki} does not exist in the {tahun} SKP of NIP {nip} under {rhk} (indicators: {codes})",
+                    iki=iki, rhk=rhk, codes=own, **who))
+            return Resolution(UNKNOWN, rhk, iki, deferred(
+                "{iki} does not exist in the {tahun} SKP of NIP {nip} (indicators: {codes})", iki=iki, codes=own,
+                **who))
         if r is not None and found[0].kode != r.kode:
-            return Resolution(UNKNOWN, rhk, iki, f"{iki} belongs to {found[0].kode}, not {rhk}, in {who}")
+            return Resolution(UNKNOWN, rhk, iki, deferred(
+                "{iki} belongs to {owner}, not {rhk}, in the {tahun} SKP of NIP {nip}", iki=iki,
+                owner=found[0].kode, rhk=rhk, **who))
         r = found[0]
     if periode and periode != "TAHUNAN" and not overlaps(span(periode, skp.tahun), skp.start, skp.end):
-        return Resolution(UNKNOWN, r.kode if r else rhk, iki,
-                          f"periode {periode} is outside the periode penilaian of {who} "
-                          f"({skp.start.isoformat()} to {skp.end.isoformat()})")
+        return Resolution(UNKNOWN, r.kode if r else rhk, iki, deferred(
+            "periode {periode} is outside the periode penilaian of the {tahun} SKP of NIP {nip} ({start} to {end})",
+            periode=periode, start=skp.start.isoformat(), end=skp.end.isoformat(), **who))
     return Resolution(RESOLVED, r.kode if r else rhk, iki)
 
 
@@ -111,7 +124,7 @@ def _apply(archive: Archive, conn: Any, row: Any, res: Resolution) -> str | None
         q.set_link(conn, row.id, None, status=status, reason_code=None, reason=None)
         custody.append(conn, "relinked", at=now, actor=archive.actor, submission_id=row.id, sha256=row.sha256,
                        detail={**base, "from": base["link"], "to": base["link"], "status": status,
-                               "reason": "the SKP now holds the code this file is filed under"})
+                               "reason": deferred("the SKP now holds the code this file is filed under")})
         return "restored"
     if (res.state == UNKNOWN and row.status == "unlinked" and row.reason_code == REASON_CODE
             and row.reason != res.reason):
@@ -177,35 +190,38 @@ def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | 
            actor: str | None = None) -> dict[str, Any]:
     """Set a submission's link (the rest of the link is kept) and record ``relinked`` by ``actor``."""
     if not rhk and not iki:
-        raise UsageError("give --rhk (and/or --iki): the code to file this evidence under")
+        raise UsageError(_("give --rhk (and/or --iki): the code to file this evidence under"))
     new_rhk = normalize_rhk(rhk) if rhk else None
     new_iki = normalize_iki(iki) if iki else None
     new_periode = None
     if periode:
         new_periode = normalize_periode(periode)
         if new_periode is None:
-            raise UsageError(f"--periode {periode!r} is not a periode; write TW1-TW4, a month 01-12 or TAHUNAN")
+            raise UsageError(_("--periode {periode!r} is not a periode; write TW1-TW4, a month 01-12 or TAHUNAN")
+                             .format(periode=periode))
     if nip:
         try:
             nip = parse_nip(nip).nip
         except NipError as exc:
-            raise UsageError(f"--nip: {exc}") from None
+            raise UsageError(_("--nip: {error}").format(error=exc)) from None
     with archive.catalog.begin() as conn:
         row = subs.get(conn, submission_id)
         if row is None:
-            raise NotFound(f"no submission {submission_id}", hint="see `archiver list --status unlinked`")
+            raise NotFound(_("no submission {id}").format(id=submission_id),
+                           hint=_("see `archiver list --status unlinked`"))
         if row.status not in STORED:
-            raise UsageError(f"submission {submission_id} is {row.status}: its bytes are not evidence, "
-                             "so it cannot be linked", hint="fix the file and drop it again")
+            raise UsageError(_("submission {id} is {status}: its bytes are not evidence, so it cannot be linked")
+                             .format(id=submission_id, status=row.status), hint=_("fix the file and drop it again"))
         to = EvidenceKey(nip or row.nip, tahun or row.tahun, new_periode or row.periode, new_rhk, new_iki)
         missing = [k for k in ("nip", "tahun", "periode") if not getattr(to, k)]
         if missing or to.nip is None or to.tahun is None:
-            raise UsageError(f"submission {submission_id} has no {', '.join(missing)} from its folders; "
-                             "give " + " ".join(f"--{k}" for k in missing))
+            raise UsageError(_("submission {id} has no {fields} from its folders; give {options}").format(
+                id=submission_id, fields=", ".join(missing), options=" ".join(f"--{k}" for k in missing)))
         skps = q.load_skps(conn, nip=to.nip, tahun=to.tahun)
         res = resolve(skps[0] if skps else None, new_rhk, new_iki, to.periode)
         if res.state == UNKNOWN:
-            raise ValidationFailed(f"cannot relink submission {submission_id}: {res.reason}")
+            raise ValidationFailed(_("cannot relink submission {id}: {reason}").format(
+                id=submission_id, reason=render(res.reason)))
         to = to.replace(rhk=res.rhk)
         status = row.status if row.status != "unlinked" else _restored_status(conn, row)
         frm = EvidenceKey.of(row).as_dict()

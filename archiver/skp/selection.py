@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..catalog import skp as q
 from ..errors import UsageError
+from ..i18n import _
 from .model import Skp
 
 if TYPE_CHECKING:
@@ -26,7 +27,8 @@ def load_scope(archive: Archive, *, unit: str | None = None, nip: str | None = N
         if unit:
             units = q.resolve_units(conn, unit)
             if not units:
-                raise UsageError(f"no unit kerja {unit!r}", hint="see `archiver skp list` for the units")
+                raise UsageError(_("no unit kerja {unit!r}").format(unit=unit),
+                                 hint=_("see `archiver skp list` for the units"))
         return q.load_skps(conn, nip=nip, tahun=tahun, units=units)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import skp as q
+from ..i18n import _
 from .model import Sasaran, Skp
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def build_tree(sasaran: list[Sasaran], skps: list[Skp], tahun: int) -> Tree:
             reason = ""
             key = r.rhk_pimpinan.upper()
             if not key:
-                reason = "intervenes no leader RHK" if not s.jpt else "names no organisation sasaran"
+                reason = _("intervenes no leader RHK") if not s.jpt else _("names no organisation sasaran")
             else:
                 leader = by_nip.get(s.penilai.nip) if s.penilai.nip else None
                 parent = nodes.get((leader.nip, key)) if leader else None
@@ -83,10 +84,10 @@ def build_tree(sasaran: list[Sasaran], skps: list[Skp], tahun: int) -> Tree:
                     parent = by_sasaran[key]
                 if parent is None:
                     if leader is None and key not in by_sasaran:
-                        reason = (f"intervenes {key}, but the SKP of the pejabat penilai "
-                                  f"({s.penilai.nama or 'unknown'}) is not imported")
+                        reason = _("intervenes {rhk}, but the SKP of the pejabat penilai ({nama}) is not "
+                                   "imported").format(rhk=key, nama=s.penilai.nama or _("unknown"))
                     else:
-                        reason = f"intervenes {key}, which does not exist in the leader's SKP"
+                        reason = _("intervenes {rhk}, which does not exist in the leader's SKP").format(rhk=key)
             if parent is None:
                 orphans.append(Orphan(s.nip, s.pegawai.nama, s.pegawai.jabatan, r.kode, r.teks, r.jenis, reason))
                 roots.append(node)  # shown at the top with its own subtree, and listed as supporting nothing

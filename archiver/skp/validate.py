@@ -4,6 +4,12 @@ Pure: ``validate(tables, known)`` takes the rows read from a workbook or JSON fi
 what the catalog already holds (``Known``), and returns the SkpBundle it describes and
 the list of problems. Errors stop an import; warnings (normative indicators, leader
 SKP not available to check against) are reported and the import goes on.
+
+Nothing wrong is stored quietly: the penilai and atasan named by NIP must be pegawai (of
+the input or the catalog); a unit written inside a target must agree with Satuan; a
+missing sheet is named once (the rows that depend on it are not reported one by one);
+and the same problem on many rows is reported once with the rows listed ("rows 4, 5, 9-21").
+Messages are built in the reader's language (``archiver.i18n``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..evidence import normalize_iki, normalize_rhk
+from ..i18n import _, ngettext
 from ..nip import NipError, parse_nip
 from ..periode import ANNUAL, MONTHS, QUARTERS, normalize_periode, overlaps, span
 from . import master
@@ -35,6 +42,7 @@ from .model import (
     Sasaran,
     Skp,
     SkpBundle,
+    Target,
     UnitKerja,
     is_jpt,
     parse_target,
@@ -54,25 +62,66 @@ class Row:
     cols: dict[str, str] = field(default_factory=dict)  # key -> "C" (workbook) or key (JSON)
 
 
+def rows_text(rows: list[int] | tuple[int, ...]) -> str:
+    """``[4, 5, 9, 10, 11]`` -> ``"4, 5, 9–11"`` (runs of three or more as a range)."""
+    out: list[str] = []
+    nums = sorted(set(rows))
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        if j - i >= 2:
+            out.append(f"{nums[i]}–{nums[j]}")
+        else:
+            out.extend(str(n) for n in nums[i:j + 1])
+        i = j + 1
+    return ", ".join(out)
+
+
 @dataclass(frozen=True)
 class Problem:
     sheet: str  # sheet title as the user sees it
-    row: int | None
+    row: int | None  # the first row
     column: str | None  # "C (Kode RHK)"
-    message: str
+    message: str  # already in the reader's language
     level: str = ERROR
+    rows: tuple[int, ...] = ()  # every row with this same problem (when more than one)
+
+    def where(self) -> str:
+        """``sheet 'RHK', rows 4, 5, 9–21, column C (Kode RHK)`` in the reader's language."""
+        where = _("sheet '{sheet}'").format(sheet=self.sheet)
+        rows = self.rows or ((self.row,) if self.row is not None else ())
+        if rows:
+            where += ", " + ngettext("row {rows}", "rows {rows}", len(rows)).format(rows=rows_text(rows))
+        if self.column:
+            where += ", " + _("column {column}").format(column=self.column)
+        return where
+
+    def describe(self, level: bool = True) -> str:
+        text = f"{self.where()}: {self.message}"
+        return _("WARNING {problem}").format(problem=text) if level and self.level == WARNING else text
 
     def __str__(self) -> str:
-        where = f"sheet {self.sheet!r}"
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{'WARNING ' if self.level == WARNING else ''}{where}: {self.message}"
+        return self.describe()
 
     def as_dict(self) -> dict[str, Any]:
         return {"level": self.level, "sheet": self.sheet, "row": self.row, "column": self.column,
-                "message": self.message}
+                "message": self.message, "rows": list(self.rows or ((self.row,) if self.row is not None else ()))}
+
+
+def merge_repeated(problems: list[Problem]) -> list[Problem]:
+    """One problem per (sheet, column, message, level), with every row it occurs on."""
+    groups: dict[tuple[str, str | None, str, str], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.sheet, p.column, p.message, p.level), []).append(p)
+    out = []
+    for same in groups.values():
+        rows = tuple(sorted({p.row for p in same if p.row is not None}))
+        first = same[0]
+        out.append(Problem(first.sheet, rows[0] if rows else None, first.column, first.message, first.level,
+                           rows if len(rows) > 1 else ()))
+    return out
 
 
 @dataclass
@@ -89,8 +138,11 @@ Tables = dict[str, list[Row]]
 
 
 class _Ctx:
-    def __init__(self) -> None:
+    def __init__(self, tables: Tables | None = None) -> None:
         self.problems: list[Problem] = []
+        self.present = set(tables or ())  # sheet keys the input has (a workbook sheet may be empty)
+        self.bad_skp: set[tuple[str, int]] = set()  # SKP rows that exist but are wrong (reported there)
+        self.quiet_skp = False  # the SKP sheet is missing: reported once, not per dependent row
 
     def add(self, r: Row | None, key: str | None, message: str, level: str = ERROR, sheet: str | None = None) -> None:
         sheet_key = r.sheet if r else (sheet or "")
@@ -108,16 +160,17 @@ class _Ctx:
         v = r.values.get(key)
         s = "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip()
         if required and not s:
-            self.add(r, key, f"is empty; write {what or 'a value'}")
+            self.add(r, key, _("is empty; write {what}").format(what=what or _("a value")))
         return s
 
     def choice(self, r: Row, key: str, options: tuple[str, ...], required: bool = False) -> str:
-        s = self.text(r, key, required, "one of: " + ", ".join(options))
+        s = self.text(r, key, required, _("one of: {options}").format(options=", ".join(options)))
         if not s:
             return ""
         found = next((o for o in options if o.casefold() == re.sub(r"\s+", " ", s).casefold()), None)
         if found is None:
-            self.add(r, key, f"{s!r} is not allowed; write one of: {', '.join(options)}")
+            self.add(r, key, _("{value!r} is not allowed; write one of: {options}").format(
+                value=s, options=", ".join(options)))
             return ""
         return found
 
@@ -128,8 +181,8 @@ class _Ctx:
         except (TypeError, ValueError):
             y = 0
         if not 2000 <= y <= 2100:
-            self.add(r, key, f"{v!r} is not a year; write four digits such as 2026" if v not in (None, "")
-                     else "is empty; write the year of the SKP, e.g. 2026")
+            self.add(r, key, _("{value!r} is not a year; write four digits such as 2026").format(value=v)
+                     if v not in (None, "") else _("is empty; write the year of the SKP, e.g. 2026"))
             return None
         return y
 
@@ -137,16 +190,16 @@ class _Ctx:
         v = r.values.get(key)
         if v is None or (isinstance(v, str) and not v.strip()):
             if required:
-                self.add(r, key, "is empty; write the 18-digit NIP as text")
+                self.add(r, key, _("is empty; write the 18-digit NIP as text"))
             return None
         if isinstance(v, (int, float)):
-            self.add(r, key, f"the NIP {v!r} was entered as a number, which loses digits; format the column as "
-                             "Text and type the 18 digits again (or prefix with an apostrophe ')")
+            self.add(r, key, _("the NIP {value!r} was entered as a number, which loses digits; format the column "
+                               "as Text and type the 18 digits again (or prefix with an apostrophe ')").format(value=v))
             return None
         try:
             return parse_nip(str(v), jenis).nip
         except NipError as exc:
-            self.add(r, key, f"{exc}; write the 18 digits of the NIP")
+            self.add(r, key, _("{error}; write the 18 digits of the NIP").format(error=exc))
             return None
 
     def date(self, r: Row, key: str) -> dt.date | None:
@@ -159,7 +212,7 @@ class _Ctx:
             return v
         d = parse_date(str(v))
         if d is None:
-            self.add(r, key, f"{v!r} is not a date; write YYYY-MM-DD such as 2026-01-02")
+            self.add(r, key, _("{value!r} is not a date; write YYYY-MM-DD such as 2026-01-02").format(value=v))
         return d
 
 
@@ -194,9 +247,19 @@ def periods_of(skema: str, start: dt.date, end: dt.date) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- the whole input
 
+#: Which sheets the rows of a sheet refer to (a missing one is reported once, not per row).
+_NEEDS = {"pegawai": "unit", "sasaran": "unit", "skp": "pegawai", "rhk": "skp", "indikator": "skp",
+          "rencana": "skp", "perilaku": "skp", "lampiran": "skp"}
+
+
+def _title(key: str) -> str:
+    return BY_KEY[key].title
+
+
 def validate(tables: Tables, known: Known | None = None) -> tuple[SkpBundle, list[Problem]]:
     known = known or Known()
-    c = _Ctx()
+    c = _Ctx(tables)
+    _missing_sheets(c, tables, known)
     units = _units(c, tables.get("unit", []), known)
     pegawai = _pegawai(c, tables.get("pegawai", []), units, known)
     sasaran = _sasaran(c, tables.get("sasaran", []), units, known)
@@ -214,45 +277,72 @@ def validate(tables: Tables, known: Known | None = None) -> tuple[SkpBundle, lis
         for rr, x in rhk.get(key, []):
             inds = tuple(
                 Indikator(i.kode, i.teks, i.target, i.aspek, i.perspektif, tuple(rencana.get((key, i.kode), ())))
-                for _, i in iki.get((key, x.kode), []))
-            if not inds:
-                c.add(rr, "kode", f"RHK {x.kode} has no indicator; add at least one row for it on sheet "
-                                  f"{BY_KEY['indikator'].title!r} (Kode RHK = {x.kode})")
+                for _r, i in iki.get((key, x.kode), []))
+            if not inds and "indikator" in c.present:
+                c.add(rr, "kode", _("RHK {kode} has no indicator; add at least one row for it on sheet '{sheet}' "
+                                    "(Kode RHK = {kode})").format(kode=x.kode, sheet=_title("indikator")))
             rhks.append(Rhk(x.kode, x.teks, x.jenis, x.rhk_pimpinan, x.rhk_pimpinan_teks, x.penugasan_dari, inds))
-        if not rhks:
-            c.add(r, None, f"the SKP of NIP {key[0]} for {key[1]} has no RHK; add rows on sheet "
-                           f"{BY_KEY['rhk'].title!r}")
+        if not rhks and "rhk" in c.present:
+            c.add(r, None, _("the SKP of NIP {nip} for {tahun} has no RHK; add rows on sheet '{sheet}'").format(
+                nip=key[0], tahun=key[1], sheet=_title("rhk")))
         beh = perilaku.get(key) or {}
         skps.append(Skp(**{**head, "rhk": tuple(rhks),
                            "perilaku": tuple(Perilaku(n, beh.get(n, "")) for n in range(1, 8)),
                            "lampiran": Lampiran(*(tuple(lampiran.get((key, j), ())) for j in LAMPIRAN))}))
     _check_cascade(c, skps, heads, rhk, sasaran, known)
     bundle = SkpBundle(tuple(units.values()), tuple(pegawai.values()), tuple(sasaran), tuple(skps))
-    return bundle, c.problems
+    return bundle, merge_repeated(c.problems)
+
+
+def _missing_sheets(c: _Ctx, tables: Tables, known: Known) -> None:
+    """A sheet the other sheets' rows need, absent from the input: one problem naming it."""
+    if tables.get("skp") is None and any(tables.get(k) for k in ("rhk", "indikator", "rencana", "perilaku",
+                                                                  "lampiran")):
+        users = [_title(k) for k in ("rhk", "indikator", "rencana", "perilaku", "lampiran") if tables.get(k)]
+        c.add(None, None, _("the sheet is missing, but the rows on sheet(s) {sheets} belong to SKPs listed "
+                            "there; add the sheet '{sheet}' (copy it from the template) with one row per SKP")
+              .format(sheets=", ".join(f"'{u}'" for u in users), sheet=_title("skp")), sheet="skp")
+        c.quiet_skp = True
+    if tables.get("skp") and tables.get("rhk") is None:
+        c.add(None, None, _("the sheet is missing: every SKP needs its RHK; add the sheet '{sheet}' (copy it "
+                            "from the template)").format(sheet=_title("rhk")), sheet="rhk")
+    if tables.get("rhk") and tables.get("indikator") is None:
+        c.add(None, None, _("the sheet is missing: every RHK needs at least one indicator; add the sheet "
+                            "'{sheet}' (copy it from the template)").format(sheet=_title("indikator")),
+              sheet="indikator")
 
 
 def _dupe(c: _Ctx, seen: dict[Any, int], key: Any, r: Row, col: str, what: str) -> bool:
     if key in seen:
-        c.add(r, col, f"duplicate {what} (already on row {seen[key]}); each may appear once")
+        c.add(r, col, _("duplicate {what} (already on row {row}); each may appear once").format(
+            what=what, row=seen[key]))
         return True
     seen[key] = r.row
     return False
+
+
+def _not_on_sheet(c: _Ctx, sheet: str) -> str:
+    """The end of "X is ...": not on the sheet, or the sheet itself is missing."""
+    if sheet in c.present:
+        return _("is not on sheet '{sheet}' nor already imported").format(sheet=_title(sheet))
+    return _("is not imported yet and this workbook has no sheet '{sheet}'").format(sheet=_title(sheet))
 
 
 def _units(c: _Ctx, rows: list[Row], known: Known) -> dict[str, UnitKerja]:
     out: dict[str, UnitKerja] = {}
     seen: dict[Any, int] = {}
     for r in rows:
-        kode = c.text(r, "kode", True, "a short code such as DISKOMINFO").upper()
-        nama = c.text(r, "nama", True, "the unit's name")
-        if not kode or _dupe(c, seen, kode, r, "kode", f"unit code {kode}"):
+        kode = c.text(r, "kode", True, _("a short code such as DISKOMINFO")).upper()
+        nama = c.text(r, "nama", True, _("the unit's name"))
+        if not kode or _dupe(c, seen, kode, r, "kode", _("unit code {kode}").format(kode=kode)):
             continue
         out[kode] = UnitKerja(kode, nama, c.text(r, "induk").upper() or None, c.text(r, "instansi"))
     for r in rows:
         kode = c.text(r, "kode").upper()
         u = out.get(kode)
         if u and u.induk and u.induk not in out and u.induk not in known.units:
-            c.add(r, "induk", f"parent unit {u.induk!r} is not on this sheet nor already imported")
+            c.add(r, "induk", _("parent unit {unit!r} is not on this sheet nor already imported").format(
+                unit=u.induk))
     for kode in out:  # cycles
         path, cur = [], kode
         while cur and cur not in path:
@@ -260,8 +350,15 @@ def _units(c: _Ctx, rows: list[Row], known: Known) -> dict[str, UnitKerja]:
             cur = (out.get(cur) or known.units.get(cur) or UnitKerja(cur, "")).induk or ""
         if cur:
             c.add(next(r for r in rows if c.text(r, "kode").upper() == kode), "induk",
-                  f"units form a loop: {' -> '.join(path + [cur])}")
+                  _("units form a loop: {path}").format(path=" -> ".join(path + [cur])))
     return out
+
+
+def _unit_ref(c: _Ctx, r: Row, units: dict[str, UnitKerja], known: Known) -> str:
+    unit = c.text(r, "unit", True, _("a code from sheet '{sheet}'").format(sheet=_title("unit"))).upper()
+    if unit and unit not in units and unit not in known.units:
+        c.add(r, "unit", _("unit {unit!r} {where}").format(unit=unit, where=_not_on_sheet(c, "unit")))
+    return unit
 
 
 def _pegawai(c: _Ctx, rows: list[Row], units: dict[str, UnitKerja], known: Known) -> dict[str, Pegawai]:
@@ -270,17 +367,16 @@ def _pegawai(c: _Ctx, rows: list[Row], units: dict[str, UnitKerja], known: Known
     for r in rows:
         jenis = c.choice(r, "jenis_pegawai", JENIS_PEGAWAI) or "PNS"
         nip = c.nip(r, "nip", jenis=jenis)
-        nama = c.text(r, "nama", True, "the full name with titles")
-        jabatan = c.text(r, "jabatan", True, "the jabatan, e.g. Kepala Seksi Aplikasi")
+        nama = c.text(r, "nama", True, _("the full name with titles"))
+        jabatan = c.text(r, "jabatan", True, _("the jabatan, e.g. Kepala Seksi Aplikasi"))
         jj = c.choice(r, "jenis_jabatan", JENIS_JABATAN, True)
-        unit = c.text(r, "unit", True, "a code from sheet 'Unit Kerja'").upper()
-        if unit and unit not in units and unit not in known.units:
-            c.add(r, "unit", f"unit {unit!r} is not on sheet 'Unit Kerja' nor already imported")
+        unit = _unit_ref(c, r, units, known)
         gol_raw = c.text(r, "golongan")
         gol = master.normalize_golongan(gol_raw, jenis) if gol_raw else ""
         if gol is None:
-            allowed = "I ... XVII" if jenis == "PPPK" else "a golongan such as III/a, III.a or IIIa (I/a ... IV/e)"
-            c.add(r, "golongan", f"{gol_raw!r} is not a golongan of a {jenis}; write {allowed}")
+            allowed = "I ... XVII" if jenis == "PPPK" else _("a golongan such as III/a, III.a or IIIa (I/a ... IV/e)")
+            c.add(r, "golongan", _("{value!r} is not a golongan of a {jenis}; write {allowed}").format(
+                value=gol_raw, jenis=jenis, allowed=allowed))
             gol = ""
         if nip is None or _dupe(c, seen, nip, r, "nip", f"NIP {nip}"):
             continue
@@ -292,35 +388,59 @@ def _sasaran(c: _Ctx, rows: list[Row], units: dict[str, UnitKerja], known: Known
     out = []
     seen: dict[Any, int] = {}
     for r in rows:
-        unit = c.text(r, "unit", True, "a code from sheet 'Unit Kerja'").upper()
+        unit = _unit_ref(c, r, units, known)
         tahun = c.year(r)
-        kode = c.text(r, "kode", True, "a code such as SS-01").upper()
-        teks = c.text(r, "teks", True, "the sasaran strategis")
-        if unit and unit not in units and unit not in known.units:
-            c.add(r, "unit", f"unit {unit!r} is not on sheet 'Unit Kerja' nor already imported")
-        if not (unit and tahun and kode) or _dupe(c, seen, (unit, tahun, kode), r, "kode", f"sasaran {kode}"):
+        kode = c.text(r, "kode", True, _("a code such as SS-01")).upper()
+        teks = c.text(r, "teks", True, _("the sasaran strategis"))
+        if not (unit and tahun and kode) or _dupe(c, seen, (unit, tahun, kode), r, "kode",
+                                                 _("sasaran {kode}").format(kode=kode)):
             continue
         out.append(Sasaran(unit, tahun, kode, teks, c.text(r, "indikator"), c.text(r, "target")))
     return out
 
 
+_TITLES = re.compile(r"^(?:(?:dr|drs|dra|ir|h|hj|prof|kh)\.?\s+)+", re.IGNORECASE)
+
+
+def _core_name(nama: str) -> str:
+    """The name without academic titles or punctuation, to compare two spellings of one person."""
+    s = _TITLES.sub("", nama.split(",")[0].strip())
+    return " ".join(re.sub(r"[^\w\s]", " ", s).split()).casefold()
+
+
 def _pejabat(c: _Ctx, r: Row, prefix: str, pegawai: dict[str, Pegawai], units: dict[str, UnitKerja],
-             required: bool) -> Pejabat | None:
+             required: bool) -> tuple[Pejabat | None, bool]:
+    """The penilai or atasan of an SKP row, and whether it is right. A NIP must be a pegawai of
+    the input or the catalog (its name, jabatan and unit come from there); without a NIP (a
+    Bupati, a Menteri) the name is written."""
+    what = _("pejabat penilai") if prefix == "penilai" else _("atasan pejabat penilai")
+    errors = sum(p.level == ERROR for p in c.problems)
     nip = c.nip(r, f"{prefix}_nip", required=False)
+    ok = sum(p.level == ERROR for p in c.problems) == errors
     p = pegawai.get(nip or "")
-    nama = c.text(r, f"{prefix}_nama") or (p.nama if p else "")
+    typed = c.text(r, f"{prefix}_nama")
+    if nip and p is None:
+        c.add(r, f"{prefix}_nip", _("the {what}'s NIP {nip} {where}: add this pegawai (NIP, name, jabatan, unit) "
+                                    "there, or correct the NIP").format(
+            what=what, nip=nip, where=_not_on_sheet(c, "pegawai")))
+        return None, False
+    if p is not None and typed and _core_name(typed) != _core_name(p.nama):
+        c.add(r, f"{prefix}_nama", _("{typed!r} is not the name of NIP {nip} ({nama!r} on sheet '{sheet}'); "
+                                     "correct the name or the NIP, or leave the name empty").format(
+            typed=typed, nip=p.nip, nama=p.nama, sheet=_title("pegawai")))
+        return None, False
+    nama = typed or (p.nama if p else "")
     if not nama:
         if required:
-            what = "pejabat penilai" if prefix == "penilai" else "atasan pejabat penilai"
-            hint = (f"NIP {nip} is not on sheet 'Pegawai'; write the name" if nip
-                    else "write the NIP of a pegawai on sheet 'Pegawai', or the name")
-            c.add(r, f"{prefix}_nama", f"the {what} is missing: {hint}")
-        return None
+            c.add(r, f"{prefix}_nama", _("the {what} is missing: write the NIP of a pegawai on sheet '{sheet}', "
+                                         "or the name").format(what=what, sheet=_title("pegawai")))
+            return None, False
+        return None, ok
     unit = units.get(p.unit) if p else None
     return Pejabat(nama=nama, nip=nip or "",
                    pangkat_golongan=c.text(r, f"{prefix}_pangkat") or (p.pangkat_golongan if p else ""),
                    jabatan=c.text(r, f"{prefix}_jabatan") or (p.jabatan if p else ""),
-                   unit_kerja=c.text(r, f"{prefix}_unit") or (unit.nama if unit else ""))
+                   unit_kerja=c.text(r, f"{prefix}_unit") or (unit.nama if unit else "")), ok
 
 
 def _skp_heads(c: _Ctx, rows: list[Row], pegawai: dict[str, Pegawai],
@@ -336,18 +456,23 @@ def _skp_heads(c: _Ctx, rows: list[Row], pegawai: dict[str, Pegawai],
         if tahun:
             for k, d in (("awal", awal), ("akhir", akhir)):
                 if d and d.year != tahun:
-                    c.add(r, k, f"{d.isoformat()} is outside the year {tahun}; an SKP covers one year: "
-                                f"write a date in {tahun}")
+                    c.add(r, k, _("{date} is outside the year {tahun}; an SKP covers one year: write a date in "
+                                  "{tahun}").format(date=d.isoformat(), tahun=tahun))
             if awal and akhir and awal > akhir:
-                c.add(r, "akhir", f"ends ({akhir}) before it starts ({awal})")
-        penilai = _pejabat(c, r, "penilai", pegawai, units, True)
-        atasan = _pejabat(c, r, "atasan", pegawai, units, False)
+                c.add(r, "akhir", _("ends ({end}) before it starts ({start})").format(end=akhir, start=awal))
+        penilai, penilai_ok = _pejabat(c, r, "penilai", pegawai, units, True)
+        atasan, atasan_ok = _pejabat(c, r, "atasan", pegawai, units, False)
         p = pegawai.get(nip or "")
         if nip and not p:
-            c.add(r, "nip", f"NIP {nip} is not on sheet 'Pegawai' nor already imported; add the pegawai there")
+            c.add(r, "nip", _("NIP {nip} {where}; add the pegawai there").format(
+                nip=nip, where=_not_on_sheet(c, "pegawai")))
         if nip and penilai and penilai.nip == nip:
-            c.add(r, "penilai_nip", "a pegawai cannot be their own pejabat penilai")
-        if not (nip and tahun and p and penilai) or _dupe(c, seen, (nip, tahun), r, "nip", f"SKP {nip}/{tahun}"):
+            c.add(r, "penilai_nip", _("a pegawai cannot be their own pejabat penilai"))
+        if not (nip and tahun and p and penilai and atasan_ok and penilai_ok):
+            if nip and tahun:
+                c.bad_skp.add((nip, tahun))
+            continue
+        if _dupe(c, seen, (nip, tahun), r, "nip", f"SKP {nip}/{tahun}"):
             continue
         unit = units.get(p.unit)
         start = awal or dt.date(tahun, 1, 1)
@@ -380,7 +505,9 @@ def _skp_of(c: _Ctx, r: Row, heads: dict[tuple[str, int], Any]) -> tuple[str, in
     if not (nip and tahun):
         return None
     if (nip, tahun) not in heads:
-        c.add(r, "nip", f"there is no valid SKP for NIP {nip} and {tahun} on sheet 'SKP'; add one there")
+        if (nip, tahun) not in c.bad_skp and not c.quiet_skp:  # else: reported on its SKP row / once
+            c.add(r, "nip", _("there is no SKP for NIP {nip} and {tahun} on sheet '{sheet}'; add one there")
+                  .format(nip=nip, tahun=tahun, sheet=_title("skp")))
         return None
     return nip, tahun
 
@@ -390,15 +517,48 @@ def _rhk(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any]) -> dict[tu
     seen: dict[Any, int] = {}
     for r in rows:
         key = _skp_of(c, r, heads)
-        kode = normalize_rhk(c.text(r, "kode", True, "a code such as RHK-01"))
+        kode = normalize_rhk(c.text(r, "kode", True, _("a code such as RHK-01")))
         jenis = c.choice(r, "jenis", ("UTAMA", "TAMBAHAN")) or "UTAMA"
-        teks = c.text(r, "teks", True, "the rencana hasil kerja")
+        teks = c.text(r, "teks", True, _("the rencana hasil kerja"))
         pimpinan = c.text(r, "rhk_pimpinan")
         pimpinan = normalize_rhk(pimpinan) if pimpinan else ""
-        if not (key and kode) or _dupe(c, seen, (key, kode), r, "kode", f"RHK code {kode} in this SKP"):
+        if not (key and kode) or _dupe(c, seen, (key, kode), r, "kode",
+                                       _("RHK code {kode} in this SKP").format(kode=kode)):
             continue
         out[key].append((r, Rhk(kode, teks, jenis, pimpinan, "", c.text(r, "penugasan_dari"))))
     return out
+
+
+def _unit_word(u: str) -> str:
+    u = " ".join(u.casefold().split())
+    return {"%": "persen", "prosen": "persen"}.get(u, u)
+
+
+def _target(c: _Ctx, r: Row, head: dict[str, Any]) -> Target:
+    """The target of an indicator row: a number or range in Target, its unit in Satuan (a unit
+    written in Target too is accepted when it is the same one)."""
+    target_text = c.text(r, "target")
+    satuan = c.text(r, "satuan")
+    written = parse_target(target_text)
+    if written.measurable and written.satuan and satuan and _unit_word(written.satuan) != _unit_word(satuan):
+        number = target_text[:len(target_text) - len(written.satuan)].strip()
+        c.add(r, "target", _("target {target!r} contains the unit {unit!r} but Satuan says {satuan!r}; write "
+                             "only the number in Target ({number}) and the unit in Satuan").format(
+            target=target_text, unit=written.satuan, satuan=satuan, number=number))
+        return parse_target(target_text, satuan)
+    if written.measurable and written.satuan and satuan:
+        target_text = target_text[:len(target_text) - len(written.satuan)].strip()
+    target = parse_target(target_text, satuan)
+    if not target_text and not satuan:
+        c.add(r, "target", _("the indicator has no target; write a number or range (12, 90-100) and its unit in "
+                             "'Satuan'"))
+    elif not target.measurable and head["pendekatan"] == "KUANTITATIF":
+        c.add(r, "target", _("target {target!r} is not measurable; a kuantitatif SKP needs a number or range "
+                             "(12, 90-100) with its unit").format(target=target_text or satuan))
+    elif not target.measurable:
+        c.add(r, "target", _("target {target!r} has no number; say how success is measured").format(
+            target=target_text), WARNING)
+    return target
 
 
 def _indikator(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any],
@@ -408,38 +568,32 @@ def _indikator(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any],
     seen: dict[Any, int] = {}
     for r in rows:
         key = _skp_of(c, r, heads)
-        rk = normalize_rhk(c.text(r, "rhk", True, "the code of an RHK on sheet 'RHK'"))
-        kode = normalize_iki(c.text(r, "kode", True, "a code such as IKI-01"))
-        teks = c.text(r, "teks", True, "a measurable indicator, e.g. 'Jumlah aplikasi yang dimutakhirkan'")
+        rk = normalize_rhk(c.text(r, "rhk", True, _("the code of an RHK on sheet '{sheet}'").format(
+            sheet=_title("rhk"))))
+        kode = normalize_iki(c.text(r, "kode", True, _("a code such as IKI-01")))
+        teks = c.text(r, "teks", True, _("a measurable indicator, e.g. 'Jumlah aplikasi yang dimutakhirkan'"))
         aspek = c.choice(r, "aspek", ASPEK)
         perspektif = c.choice(r, "perspektif", PERSPEKTIF)
-        target_text = c.text(r, "target")
-        satuan = c.text(r, "satuan")
         if key is None:
             continue
         head = heads[key][1]
-        if rk and rk not in {x.kode for _, x in rhk.get(key, [])}:
-            c.add(r, "rhk", f"RHK {rk} is not on sheet 'RHK' for NIP {key[0]} / {key[1]}")
+        if rk and rk not in {x.kode for _r, x in rhk.get(key, [])}:
+            c.add(r, "rhk", _("RHK {rhk} is not on sheet '{sheet}' for NIP {nip} / {tahun}").format(
+                rhk=rk, sheet=_title("rhk"), nip=key[0], tahun=key[1]))
             continue
-        target = parse_target(target_text, satuan)
-        if not target_text and not satuan:
-            c.add(r, "target", "the indicator has no target; write a number or range (12, 90-100) "
-                               "and its unit in 'Satuan'")
-        elif not target.measurable and head["pendekatan"] == "KUANTITATIF":
-            c.add(r, "target", f"target {target_text or satuan!r} is not measurable; a kuantitatif SKP needs a "
-                               "number or range (12, 90-100) with its unit")
-        elif not target.measurable:
-            c.add(r, "target", f"target {target_text!r} has no number; say how success is measured", WARNING)
+        target = _target(c, r, head)
         if is_jpt(head["jenis_jabatan"]):
             if not perspektif:
-                c.add(r, "perspektif", "a JPT indicator needs a perspektif; write one of: "
-                                       "Penerima Layanan, Proses Bisnis, Penguatan Internal, Anggaran")
+                c.add(r, "perspektif", _("a JPT indicator needs a perspektif; write one of: {options}").format(
+                    options=", ".join(PERSPEKTIF)))
         elif head["pendekatan"] == "KUANTITATIF" and not aspek:
-            c.add(r, "aspek", "a kuantitatif indicator needs an aspek; write Kuantitas, Kualitas, Waktu or Biaya")
+            c.add(r, "aspek", _("a kuantitatif indicator needs an aspek; write Kuantitas, Kualitas, Waktu or Biaya"))
         if teks and master.is_normative(teks):
-            c.add(r, "teks", f"indicator {teks!r} is normative (says that something happens, not how much); "
-                             "rewrite it as a measure, e.g. 'Jumlah ...' or 'Persentase ...'", WARNING)
-        if not (kode and rk) or _dupe(c, seen, (key, kode), r, "kode", f"indicator code {kode} in this SKP"):
+            c.add(r, "teks", _("indicator {teks!r} is normative (says that something happens, not how much); "
+                               "rewrite it as a measure, e.g. 'Jumlah ...' or 'Persentase ...'").format(teks=teks),
+                  WARNING)
+        if not (kode and rk) or _dupe(c, seen, (key, kode), r, "kode",
+                                      _("indicator code {kode} in this SKP").format(kode=kode)):
             continue
         out[(key, rk)].append((r, Indikator(kode, teks, target, aspek, perspektif)))
     return out
@@ -449,43 +603,47 @@ def _rencana(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any],
              iki: dict[tuple[tuple[str, int], str], list[tuple[Row, Indikator]]]
              ) -> dict[tuple[tuple[str, int], str], list[RencanaBukti]]:
     codes: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for (skp_key, _), items in iki.items():
-        codes[skp_key].update(i.kode for _, i in items)
+    for (skp_key, _rk), items in iki.items():
+        codes[skp_key].update(i.kode for _r, i in items)
     grouped: dict[tuple[tuple[str, int], str, str], dict[str, Any]] = {}
     seen: dict[Any, int] = {}
     for r in rows:
         key = _skp_of(c, r, heads)
-        kode = normalize_iki(c.text(r, "iki", True, "an indicator code from sheet 'Indikator'"))
-        raw_p = c.text(r, "periode", True, "TW1-TW4, a month 01-12 or TAHUNAN")
+        kode = normalize_iki(c.text(r, "iki", True, _("an indicator code from sheet '{sheet}'").format(
+            sheet=_title("indikator"))))
+        raw_p = c.text(r, "periode", True, _("TW1-TW4, a month 01-12 or TAHUNAN"))
         periode = normalize_periode(raw_p) if raw_p else None
         if raw_p and periode is None:
-            c.add(r, "periode", f"{raw_p!r} is not a periode; write TW1-TW4, a month 01-12 or TAHUNAN")
+            c.add(r, "periode", _("{value!r} is not a periode; write TW1-TW4, a month 01-12 or TAHUNAN").format(
+                value=raw_p))
         jb_raw = c.text(r, "jenis_bukti")
         jenis = master.normalize_jenis_bukti(jb_raw) if jb_raw else None
         if jb_raw and jenis is None:
-            c.add(r, "jenis_bukti", f"{jb_raw!r} is not a kind of evidence; write one of: "
-                                    + ", ".join(master.JENIS_BUKTI))
+            c.add(r, "jenis_bukti", _("{value!r} is not a kind of evidence; write one of: {options}").format(
+                value=jb_raw, options=", ".join(master.JENIS_BUKTI)))
         jumlah_raw = r.values.get("jumlah")
         try:
             jumlah = int(float(str(jumlah_raw))) if jumlah_raw not in (None, "") else 1
             if jumlah < 1:
                 raise ValueError
         except ValueError:
-            c.add(r, "jumlah", f"{jumlah_raw!r} is not a count; write a whole number from 1")
+            c.add(r, "jumlah", _("{value!r} is not a count; write a whole number from 1").format(value=jumlah_raw))
             jumlah = 1
         if key is None or not periode or not kode:
             continue
         head = heads[key][1]
         if kode not in codes[key]:
-            c.add(r, "iki", f"indicator {kode} is not on sheet 'Indikator' for NIP {key[0]} / {key[1]}")
+            c.add(r, "iki", _("indicator {kode} is not on sheet '{sheet}' for NIP {nip} / {tahun}").format(
+                kode=kode, sheet=_title("indikator"), nip=key[0], tahun=key[1]))
             continue
         start, end = head["awal"] or dt.date(key[1], 1, 1), head["akhir"] or dt.date(key[1], 12, 31)
         if not overlaps(span(periode, key[1]), start, end):
-            c.add(r, "periode", f"periode {periode} is outside the SKP's periode penilaian "
-                                f"({start.isoformat()} to {end.isoformat()}); use one inside it")
+            c.add(r, "periode", _("periode {periode} is outside the SKP's periode penilaian ({start} to {end}); "
+                                  "use one inside it").format(periode=periode, start=start.isoformat(),
+                                                              end=end.isoformat()))
             continue
         if _dupe(c, seen, (key, kode, periode, jenis), r, "jenis_bukti",
-                 f"evidence plan {kode}/{periode}/{jenis or '(any)'}"):
+                 _("evidence plan {plan}").format(plan=f"{kode}/{periode}/{jenis or _('(any)')}")):
             continue
         g = grouped.setdefault((key, kode, periode), {"jenis": [], "jumlah": 1, "aksi": []})
         if jenis:
@@ -505,12 +663,13 @@ def _perilaku(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any]) -> di
     seen: dict[Any, int] = {}
     for r in rows:
         key = _skp_of(c, r, heads)
-        raw = c.text(r, "nilai", True, "a BerAKHLAK value")
+        raw = c.text(r, "nilai", True, _("a BerAKHLAK value"))
         cv = master.core_value(raw) if raw else None
         if raw and cv is None:
-            c.add(r, "nilai", f"{raw!r} is not a BerAKHLAK core value; write one of: "
-                              + ", ".join(master.BERAKHLAK_NAMES))
-        if key is None or cv is None or _dupe(c, seen, (key, cv.nilai), r, "nilai", f"core value {cv.nama}"):
+            c.add(r, "nilai", _("{value!r} is not a BerAKHLAK core value; write one of: {options}").format(
+                value=raw, options=", ".join(master.BERAKHLAK_NAMES)))
+        if key is None or cv is None or _dupe(c, seen, (key, cv.nilai), r, "nilai",
+                                              _("core value {nama}").format(nama=cv.nama)):
             continue
         out[key][cv.nilai] = c.text(r, "ekspektasi")
     return out
@@ -522,7 +681,7 @@ def _lampiran(c: _Ctx, rows: list[Row],
     for r in rows:
         key = _skp_of(c, r, heads)
         jenis = c.choice(r, "jenis", LAMPIRAN, True)
-        uraian = c.text(r, "uraian", True, "the text of this lampiran item")
+        uraian = c.text(r, "uraian", True, _("the text of this lampiran item"))
         if key and jenis and uraian:
             out[(key, jenis)].append(uraian)
     return out
@@ -539,26 +698,30 @@ def _check_cascade(c: _Ctx, skps: list[Skp], heads: dict[tuple[str, int], tuple[
     for sx in sasaran:
         sas.setdefault((sx.unit, sx.tahun), set()).add(sx.kode)
     all_sas: defaultdict[int, set[str]] = defaultdict(set)
-    for (_, tahun), v in sas.items():
+    for (_u, tahun), v in sas.items():
         all_sas[tahun] |= v
     for s in skps:
         leader = codes.get((s.penilai.nip, s.tahun)) if s.penilai.nip else None
         for r, x in rhk.get((s.nip, s.tahun), []):
             if not x.rhk_pimpinan:
                 if x.jenis == "UTAMA" and not s.jpt:
-                    c.add(r, "rhk_pimpinan", f"RHK {x.kode} intervenes no leader RHK: it supports nothing in "
-                                             "the performance tree; write the code of the penilai's RHK", WARNING)
+                    c.add(r, "rhk_pimpinan", _("RHK {kode} intervenes no leader RHK: it supports nothing in the "
+                                               "performance tree; write the code of the penilai's RHK").format(
+                        kode=x.kode), WARNING)
                 continue
             if x.rhk_pimpinan.upper() in all_sas[s.tahun]:
                 continue
             if leader is not None:
                 if x.rhk_pimpinan not in leader:
-                    c.add(r, "rhk_pimpinan", f"{x.rhk_pimpinan} does not exist in the {s.tahun} SKP of the pejabat "
-                                             f"penilai ({s.penilai.nama}, NIP {s.penilai.nip}); their RHK are: "
-                                             + (", ".join(sorted(leader)) or "(none)"))
+                    c.add(r, "rhk_pimpinan", _("{kode} does not exist in the {tahun} SKP of the pejabat penilai "
+                                               "({nama}, NIP {nip}); their RHK are: {codes}").format(
+                        kode=x.rhk_pimpinan, tahun=s.tahun, nama=s.penilai.nama, nip=s.penilai.nip,
+                        codes=", ".join(sorted(leader)) or _("(none)")))
             else:
-                c.add(r, "rhk_pimpinan", f"cannot check {x.rhk_pimpinan}: the {s.tahun} SKP of the pejabat penilai "
-                                         f"({s.penilai.nama}) is not imported; import it too", WARNING)
+                c.add(r, "rhk_pimpinan", _("cannot check {kode}: the {tahun} SKP of the pejabat penilai ({nama}) is "
+                                           "not imported; import it too").format(
+                    kode=x.rhk_pimpinan, tahun=s.tahun, nama=s.penilai.nama), WARNING)
 
 
-__all__ = ["ERROR", "WARNING", "Known", "Problem", "Row", "Tables", "parse_date", "periods_of", "validate"]
+__all__ = ["ERROR", "WARNING", "Known", "Problem", "Row", "Tables", "merge_repeated", "parse_date", "periods_of",
+           "rows_text", "validate"]

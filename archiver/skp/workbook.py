@@ -3,11 +3,17 @@
 Layout: a "Petunjuk" sheet, one sheet per table of ``sheets.SHEETS`` (row 1 headers with a
 comment explaining each, row 2 an example that is never imported, data from row 3), and a
 "Daftar" sheet holding the lists the drop-downs offer.
+
+Reading: row 2 is skipped only while it still holds the template's example (any year);
+a row 2 that holds other data (the example typed over, or the example row deleted so the
+data moved up) is refused with an explanation rather than silently left out. The template
+itself is an official-looking Indonesian form: its texts are not translated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import UsageError, ValidationFailed
+from ..i18n import _, ngettext
 from .sheets import LISTS, SHEETS, Sheet, _letter
 from .validate import Row, Tables
 
@@ -51,7 +58,7 @@ _HELP = [
 def write_template(path: Path, *, tahun: int | None = None) -> Path:
     """Write the empty workbook (with one example row per sheet) to ``path``."""
     if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path}: the template is an Excel workbook; name it FILE.xlsx")
+        raise UsageError(_("{path}: the template is an Excel workbook; name it FILE.xlsx").format(path=path))
     wb = Workbook()
     help_ws = wb.active
     assert isinstance(help_ws, Worksheet)
@@ -109,32 +116,79 @@ def _norm(header: Any) -> str:
     return " ".join(str(header or "").replace("*", " ").split()).casefold()
 
 
+#: Spreadsheet formats openpyxl cannot read: the admin saves them as .xlsx first.
+OTHER_FORMATS = (".xls", ".csv", ".ods", ".numbers", ".xlsb")
+
+
+def save_as_xlsx_hint() -> str:
+    return _("open it in Excel or LibreOffice and use File > Save As, type Excel Workbook (.xlsx); then import "
+             "the .xlsx")
+
+
+def refuse_other_format(path: Path) -> None:
+    """UsageError for a spreadsheet that is not .xlsx (an old .xls, a .csv): say to save it as .xlsx."""
+    if path.suffix.lower() in OTHER_FORMATS:
+        raise UsageError(_("{name}: {suffix} files cannot be imported; save it as .xlsx").format(
+            name=path.name, suffix=path.suffix.lower()), hint=save_as_xlsx_hint())
+
+
 def read_workbook(path: Path) -> Tables:
-    """Rows of every known sheet, keyed by field; unknown sheets are ignored, a missing required
-    column is an error naming the sheet."""
+    """Rows of every known sheet, keyed by field (a sheet present but empty: an empty list; a
+    sheet absent: no key). Unknown sheets are ignored; a missing required column or an example
+    row holding data is an error naming the sheet."""
+    refuse_other_format(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable Excel workbook (.xlsx): {exc}",
-                         hint="save it from Excel/LibreOffice as .xlsx, "
-                              "or start from `archiver skp template`") from None
+        raise UsageError(_("{path}: not a readable Excel workbook (.xlsx): {error}").format(path=path, error=exc),
+                         hint=_("if it is an old .xls or another format: {how}; or start from "
+                                "`archiver skp template`").format(how=save_as_xlsx_hint())) from None
     tables: Tables = {}
     problems: list[str] = []
     try:
         titles = {_norm(t): t for t in wb.sheetnames}
         for sheet in SHEETS:
             title = titles.get(_norm(sheet.title))
-            if title is None:
-                continue
-            rows = _read_sheet(wb[title], sheet, problems)
-            if rows:
-                tables[sheet.key] = rows
+            if title is not None:
+                tables[sheet.key] = _read_sheet(wb[title], sheet, problems)
     finally:
         wb.close()
+    if not tables:
+        raise UsageError(_("{name}: none of the SKP sheets ({sheets}) is in this workbook").format(
+            name=path.name, sheets=", ".join(f"'{s.title}'" for s in SHEETS)),
+            hint=_("start from `archiver skp template FILE.xlsx` and keep its sheet names"))
     if problems:
-        raise ValidationFailed(f"{path}: {len(problems)} problem(s) with the sheets' columns", details=problems,
-                               hint="keep the header row of the template (`archiver skp template FILE.xlsx`)")
+        raise ValidationFailed(ngettext("{name}: {n} problem with the sheets' layout; nothing was imported",
+                                        "{name}: {n} problems with the sheets' layout; nothing was imported",
+                                        len(problems)).format(name=path.name, n=len(problems)),
+                               details=problems,
+                               hint=_("keep the header row and the example row of the template "
+                                      "(`archiver skp template FILE.xlsx`)"))
     return tables
+
+
+_YEAR = re.compile(r"\b20\d\d\b")
+
+
+def _cell_text(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        v = v.date()
+    if isinstance(v, dt.date):
+        v = v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return _YEAR.sub("YYYY", " ".join(str("" if v is None else v).split()))
+
+
+def _is_example(sheet: Sheet, positions: dict[int, str], values: tuple[Any, ...]) -> bool:
+    """Whether row 2 still holds the template's example (whatever year the template was made for)."""
+    keys = [c.key for c in sheet.columns]
+    for ex in sheet.example:
+        want = {k: _cell_text(v) for k, v in zip(keys, ex, strict=False)}
+        got = {key: _cell_text(values[i]) if i < len(values) else "" for i, key in positions.items()}
+        if all(want.get(k, "") == v for k, v in got.items()):
+            return True
+    return False
 
 
 def _read_sheet(ws: Any, sheet: Sheet, problems: list[str]) -> list[Row]:
@@ -153,15 +207,22 @@ def _read_sheet(ws: Any, sheet: Sheet, problems: list[str]) -> list[Row]:
             cols[col.key] = _letter(i + 1)
     missing = [c.header for c in sheet.columns if c.required and c.key not in cols]
     if missing:
-        problems.append(f"sheet {sheet.title!r}: missing column(s) {', '.join(missing)} in row 1")
+        problems.append(_("sheet '{sheet}': missing column(s) {columns} in row 1").format(
+            sheet=sheet.title, columns=", ".join(missing)))
         return []
     out = []
     for n, values in enumerate(it, 2):
-        if n < FIRST_DATA_ROW:
-            continue  # the example row
         record = {key: values[i] for i, key in positions.items() if i < len(values)}
         record = {k: (v.strip() if isinstance(v, str) else v) for k, v in record.items()}
         if all(v in (None, "") for v in record.values()):
+            continue
+        if n == EXAMPLE_ROW:
+            if not _is_example(sheet, positions, values):
+                first = next((f"{cols[k]}2 = {v!r}" for k, v in record.items() if v not in (None, "")), "")
+                problems.append(_(
+                    "sheet '{sheet}', row 2: row 2 is the template's example row and is never imported, but it "
+                    "holds other data ({cell}); data starts on row 3: insert a row above row 3 and move this row "
+                    "there, then leave row 2 empty or as the example").format(sheet=sheet.title, cell=first))
             continue
         out.append(Row(sheet.key, n, record, cols))
     return out

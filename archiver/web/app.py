@@ -29,9 +29,11 @@ from .. import i18n
 from ..archive import Archive, Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ArchiverError
+from ..i18n import N_, _
 from . import routes_admin, routes_api, routes_auth, routes_evidence, routes_ops
 from .auth import AnyUser, LoginRequired, WebSettings, current_session, login_redirect
 from .pages import STATIC, make_templates, render
+from .texts import web_hint, web_text
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ def _add_headers(app: FastAPI) -> None:
 
 
 #: The cookie holding a user's language choice (set by /bahasa).
-LANG_COOKIE = "archiver_lang"
+LANG_COOKIE = routes_auth.LANG_COOKIE
 
 
 def request_language(request: Request, default: str) -> str:
@@ -169,15 +171,15 @@ def _error(request: Request, status: int, message: str, hint: str | None = None,
                   hint=hint, details=details or [])
 
 
-_HTTP_TEXT = {404: "halaman tidak ditemukan", 405: "metode tidak diizinkan", 401: "silakan masuk terlebih dahulu",
-              403: "akses ditolak"}
+_HTTP_TEXT = {404: N_("page not found"), 405: N_("method not allowed"), 401: N_("please sign in first"),
+              403: N_("access denied")}
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if _is_api(request):
-            return JSONResponse({"error": "silakan masuk terlebih dahulu", "hint": None, "details": []},
+            return JSONResponse({"error": _("please sign in first"), "hint": None, "details": []},
                                 status_code=401)
         return RedirectResponse(login_redirect(request), status_code=303)
 
@@ -185,26 +187,43 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def archiver_error(request: Request, exc: ArchiverError) -> Response:
         if exc.http_status >= 500:
             log.error("request %s failed: %s", request.url.path, exc)
-        return _error(request, exc.http_status, exc.message, exc.hint, exc.details)
+        return _error(request, exc.http_status, web_text(exc.message), web_hint(exc.hint),
+                      [web_text(d) for d in exc.details or []])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         await _maybe_session(request)
         text = exc.detail if isinstance(exc.detail, str) and exc.status_code not in _HTTP_TEXT \
-            else _HTTP_TEXT.get(exc.status_code, str(exc.detail))
+            else _(_HTTP_TEXT[exc.status_code]) if exc.status_code in _HTTP_TEXT else str(exc.detail)
         return _error(request, exc.status_code, text)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("request %s failed", request.url.path, exc_info=exc)
-        response = _error(request, 500, "terjadi kesalahan di server; coba lagi atau hubungi admin")
+        response = _error(request, 500, _("something went wrong on the server; try again or contact the admin"))
         response.headers.update(SECURITY_HEADERS)  # this handler runs outside the header middleware
         return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        details = [f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
-        return _error(request, 422 if _is_api(request) else 400, "isian tidak valid", details=details)
+        details = [_validation_detail(e) for e in exc.errors()]
+        return _error(request, 422 if _is_api(request) else 400, _("invalid input"), details=details)
+
+
+#: Pydantic's error types, as the reader reads them (other types keep Pydantic's English text).
+_VALIDATION_TEXT = {
+    "missing": N_("required"), "string_too_long": N_("too long"), "string_too_short": N_("too short"),
+    "int_parsing": N_("must be a whole number"), "int_type": N_("must be a whole number"),
+    "greater_than_equal": N_("too small"), "less_than_equal": N_("too large"), "greater_than": N_("too small"),
+    "less_than": N_("too large"), "too_long": N_("too many values"), "bool_parsing": N_("must be yes or no"),
+}
+
+
+def _validation_detail(error: Any) -> str:
+    """One field's problem: "field: what is wrong", in the reader's language where it is known."""
+    field = ".".join(str(x) for x in error["loc"][1:]) or str(error["loc"][0])
+    text = _VALIDATION_TEXT.get(error.get("type", ""))
+    return f"{field}: {_(text) if text else error['msg']}"
 
 
 async def _maybe_session(request: Request) -> Any:

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from ..accounts import ROLES, SESSION_HOURS, Scope, Session, load_session, visible_nips
 from ..archive import Archive
 from ..errors import PermissionDenied
+from ..i18n import _
 
 SESSION_COOKIE = "arsip_sesi"
 LOGIN_CSRF_COOKIE = "arsip_csrf_login"
@@ -76,7 +77,7 @@ async def check_csrf(request: Request, expected: str) -> None:
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     if not sent or not secrets.compare_digest(sent.encode(), expected.encode()):
-        raise CsrfFailed("formulir kedaluwarsa atau tidak sah (token CSRF); muat ulang halaman lalu coba lagi")
+        raise CsrfFailed(_("the form has expired or is not valid (CSRF token); reload the page and try again"))
 
 
 RoleDependency = Callable[[Request], Awaitable[Session]]
@@ -93,7 +94,7 @@ def require(*roles: str) -> RoleDependency:
         if session is None:
             raise LoginRequired()
         if session.user.role not in roles:
-            raise PermissionDenied("peran Anda tidak diizinkan membuka halaman ini")
+            raise PermissionDenied(_("your role may not open this page"))
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             await check_csrf(request, session.csrf)
         return session

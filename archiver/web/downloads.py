@@ -17,6 +17,7 @@ from starlette.responses import StreamingResponse
 from ..archive import Archive
 from ..errors import NotFound, StoreError
 from ..fixity import record_checks
+from ..i18n import _
 from .evidence import Evidence
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ def hashed_chunks(archive: Archive, sha256: str, fh: BinaryIO, *, actor: str | N
     if actual != sha256:
         record_checks(archive, [(sha256, actual)], via="download", actor=actor, submission_id=submission_id)
         log.error("download of blob %s stopped: its bytes now hash to %s", sha256, actual)
-        raise StoreError(f"isi berkas {sha256} tidak utuh lagi (hash-nya kini {actual}); unduhan dihentikan")
+        raise StoreError(_("the content of file {sha256} is no longer intact (its hash is now {actual}); "
+                         "the download was stopped").format(sha256=sha256, actual=actual))
     if held is not None:
         yield held
 
@@ -85,7 +87,8 @@ def download_response(archive: Archive, item: Evidence, submission: dict[str, An
         size = archive.store.size(item.sha256)
         fh = archive.store.open(item.sha256)
     except (NotFound, FileNotFoundError):
-        raise NotFound("isi berkas ini hilang dari arsip; jalankan `archiver verify` dan hubungi admin") from None
+        raise NotFound(_("the content of this file is missing from the archive"),
+                       hint=_("contact the admin: the file must be restored from a backup")) from None
     headers = {
         "Content-Length": str(size),
         "Content-Disposition": content_disposition(str(submission["name"])),

@@ -17,6 +17,7 @@ from ..catalog import evidence as catalog_evidence
 from ..catalog import text as blob_text
 from ..errors import NotFound, UsageError
 from ..evidence import SIGNATURE_STATES, Filters
+from ..i18n import _
 from ..signing.model import STATE_LABELS
 from ..store import check_digest
 
@@ -38,9 +39,9 @@ def parse_signature(value: str | None, field: str) -> str | None:
     if not state:
         return None
     if state not in SIGNATURE_STATES:
-        choices = ", ".join(f"{s} ({SIGNATURE_FILTER[s]})" for s in SIGNATURE_STATES)
-        raise UsageError(f"{field} {value!r}: keadaan tanda tangan elektronik tidak dikenal",
-                         hint=f"pilih salah satu dari: {choices}, atau kosongkan untuk semua")
+        choices = ", ".join(f"{s} ({_(SIGNATURE_FILTER[s])})" for s in SIGNATURE_STATES)
+        raise UsageError(_("{field} {value!r}: unknown electronic signature state").format(field=field, value=value),
+                         hint=_("choose one of: {choices}, or leave it empty for all").format(choices=choices))
     return state
 
 
@@ -79,7 +80,7 @@ def get_evidence(archive: Archive, sha256: str, scope: Scope, *, with_events: bo
     check_digest(sha256)
     found = catalog_evidence.item_rows(archive.catalog, sha256, scope, with_events=with_events)
     if found is None:
-        raise NotFound("bukti tidak ditemukan")  # the same answer whether it exists or not
+        raise NotFound(_("evidence not found"))  # the same answer whether it exists or not
     blob, subs, history = found
     return Evidence(sha256, blob, subs, [e | {"detail": _detail(e["detail"])} for e in history])
 
@@ -99,7 +100,7 @@ def pick_submission(item: Evidence, submission_id: int | None) -> dict[str, Any]
     for s in item.submissions:
         if s["id"] == submission_id:
             return s
-    raise NotFound("bukti tidak ditemukan")
+    raise NotFound(_("evidence not found"))
 
 
 def record_access(archive: Archive, user: User, kind: str, item: Evidence, *,
@@ -139,7 +140,7 @@ def has_preview_image(archive: Archive, item: Evidence) -> bool:
 def preview_image(archive: Archive, item: Evidence) -> tuple[bytes, str]:
     """(bytes, media type) of a small preview picture; never the original bytes of the file."""
     if item.quarantined:
-        raise NotFound("tidak ada pratinjau untuk berkas ini")
+        raise NotFound(_("no preview for this file"))
     jpeg = blob_text.get_thumbnail(archive.catalog, item.sha256)
     if jpeg and jpeg.startswith(b"\xff\xd8\xff"):
         return jpeg, "image/jpeg"
@@ -151,14 +152,14 @@ def thumbnail_png(archive: Archive, item: Evidence) -> bytes:
     from PIL import Image, UnidentifiedImageError
 
     if not item.is_image or item.quarantined or item.blob["size"] > PREVIEW_MAX_BYTES:
-        raise NotFound("tidak ada pratinjau untuk berkas ini")
+        raise NotFound(_("no preview for this file"))
     try:
         with archive.store.open(item.sha256) as fh, Image.open(fh) as img:
             img.thumbnail(THUMB_SIZE)
             out = io.BytesIO()
             img.convert("RGB").save(out, "PNG")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise NotFound("tidak ada pratinjau untuk berkas ini") from None
+        raise NotFound(_("no preview for this file")) from None
     return out.getvalue()
 
 
@@ -196,5 +197,6 @@ def problem_files(archive: Archive, scope: Scope, *, status: str | None = None, 
     """Files whose current state is unlinked or quarantined, newest first, with their reasons."""
     statuses = (status,) if status in PROBLEM_STATUSES else PROBLEM_STATUSES
     if status and status not in PROBLEM_STATUSES:
-        raise UsageError(f"status {status!r}: choose {' or '.join(PROBLEM_STATUSES)}")
+        raise UsageError(_("status {status!r}: choose {choices}").format(
+            status=status, choices=" / ".join(PROBLEM_STATUSES)))
     return catalog_evidence.problem_rows(archive.catalog, scope, statuses, limit=limit)

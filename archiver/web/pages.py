@@ -15,22 +15,11 @@ from starlette.templating import Jinja2Templates
 
 from .. import i18n
 from ..accounts import Session
+from . import texts
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 _ZONE_LABEL = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-
-STATUS_LABEL = {
-    "archived": "diarsipkan", "duplicate": "duplikat", "unlinked": "belum tertaut",
-    "quarantined": "karantina", "ignored": "diabaikan",
-}
-EVENT_LABEL = {
-    "received": "diterima", "archived": "diarsipkan", "duplicate": "duplikat", "unlinked": "belum tertaut",
-    "quarantined": "dikarantina", "ignored": "diabaikan", "moved": "dipindah", "removed": "dihapus dari folder",
-    "relinked": "ditautkan ulang", "verified": "diperiksa integritasnya", "exported": "diekspor",
-    "downloaded": "diunduh", "viewed": "dilihat", "generated": "dibuat", "released": "dilepas dari karantina",
-}
-ROLE_LABEL = {"pegawai": "Pegawai", "atasan": "Atasan / Penilai", "auditor": "Auditor", "admin": "Admin"}
 
 
 def make_templates(timezone: str) -> Jinja2Templates:
@@ -56,18 +45,10 @@ def make_templates(timezone: str) -> Jinja2Templates:
             return value
         return t.astimezone(zone).strftime("%d-%m-%Y %H:%M:%S") + f" {label}"
 
-    def filesize(n: int | None) -> str:
-        if n is None:
-            return "-"
-        size = float(n)
-        for unit in ("B", "KB", "MB", "GB"):
-            if size < 1024 or unit == "GB":
-                return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}".replace(".", ",")
-            size /= 1024
-        return f"{n} B"
-
-    env.filters.update(local_time=local_time, filesize=filesize, status_label=lambda s: STATUS_LABEL.get(s, s),
-                       event_label=lambda s: EVENT_LABEL.get(s, s), role_label=lambda s: ROLE_LABEL.get(s, s))
+    env.filters.update(local_time=local_time, filesize=texts.filesize, status_label=texts.status_label,
+                       event_label=texts.event_label, role_label=texts.role_label, via_label=texts.via_label,
+                       stored_text=i18n.render, web_hint=texts.web_hint, web_text=texts.web_text)
+    env.globals.update(describe_event=texts.describe_event)
     return Jinja2Templates(env=env)
 
 
@@ -76,5 +57,6 @@ def render(request: Request, name: str, session: Session | None, status_code: in
     templates: Jinja2Templates = request.app.state.templates
     base = {"user": session.user if session else None, "csrf_token": session.csrf if session else "",
             "features": request.app.state.features, "path": request.url.path,
-            "lang": i18n.current_language(), "languages": i18n.LANGUAGE_NAMES}
+            "lang": i18n.current_language(), "languages": i18n.LANGUAGE_NAMES,
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else "")}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

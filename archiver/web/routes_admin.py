@@ -10,14 +10,16 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from ..accounts import ROLE_HELP, ROLES, add_user, list_users, set_disabled
+from ..accounts import MIN_PASSWORD, ROLE_HELP, ROLES, add_user, list_users, set_disabled
 from ..errors import ArchiverError
 from ..fixity import failed_blobs
+from ..i18n import N_, _
 from ..ingest import release
 from ..skp.resolution import relink
 from .auth import Admin, Reader, archive_of, scope_of
 from .evidence import PROBLEM_STATUSES, problem_files
 from .pages import render
+from .texts import link_text, status_label, web_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,10 +57,8 @@ async def problem_relink(request: Request, submission_id: int, session: Admin,
             tahun=int(tahun) if tahun.strip().isdigit() else None, periode=periode.strip() or None,
             actor=session.user.actor))
     except ArchiverError as exc:
-        return _back(kembali, galat=f"Berkas {submission_id}: {exc.message}")
-    to = out["to"]
-    return _back(kembali, pesan=f"Berkas {submission_id} ditautkan ke {to.get('nip', '')} {to.get('periode', '')} "
-                                f"{to.get('rhk') or ''} {to.get('iki') or ''}".strip())
+        return _back(kembali, galat=_problem(submission_id, exc))
+    return _back(kembali, pesan=_("File {id} linked to {link}.").format(id=submission_id, link=link_text(out["to"])))
 
 
 @router.post("/masalah/{submission_id}/lepas")
@@ -70,15 +70,30 @@ async def problem_release(request: Request, submission_id: int, session: Admin,
     try:
         r = await run_in_threadpool(lambda: release(archive, submission_id, note=catatan, actor=session.user.actor))
     except ArchiverError as exc:
-        return _back(kembali, galat=f"Berkas {submission_id}: {exc.message}")
-    return _back(kembali, pesan=f"Berkas {submission_id} dilepas dari karantina (sekarang {r.status}).")
+        return _back(kembali, galat=_problem(submission_id, exc))
+    return _back(kembali, pesan=_("File {id} released from quarantine (now {status}).").format(
+        id=submission_id, status=status_label(r.status)))
+
+
+def _problem(submission_id: int, exc: ArchiverError) -> str:
+    """A library error about one file, for the notice on /masalah (its CLI hint is not shown)."""
+    return _("File {id}: {problem}").format(id=submission_id, problem=web_text(exc.message))
+
+
+#: The notices /pengguna shows after a change (the redirect names one by its key, never by its text).
+_USER_NOTICES = {"ditambahkan": N_("User added."), "dinonaktifkan": N_("User disabled.")}
+
+
+def _user_notice(key: str) -> str:
+    return _(_USER_NOTICES[key]) if key in _USER_NOTICES else ""
 
 
 @router.get("/pengguna")
 async def users_page(request: Request, session: Admin) -> Response:
     users = await run_in_threadpool(list_users, archive_of(request).catalog)
     return render(request, "users.html", session, users=users, roles=ROLES, role_help=ROLE_HELP,
-                  message=request.query_params.get("pesan", "")[:200], error=None, form={})
+                  min_password=MIN_PASSWORD, message=_user_notice(request.query_params.get("pesan", "")),
+                  error=None, form={})
 
 
 @router.post("/pengguna")
@@ -92,11 +107,12 @@ async def users_add(request: Request, session: Admin, name: Annotated[str, Form(
     except ArchiverError as exc:
         users = await run_in_threadpool(list_users, archive.catalog)
         return render(request, "users.html", session, status_code=exc.http_status, users=users, roles=ROLES,
-                      role_help=ROLE_HELP, message="", error=exc, form={"name": name, "role": role, "nip": nip})
-    return RedirectResponse("/pengguna?pesan=Pengguna+ditambahkan", status_code=303)
+                      role_help=ROLE_HELP, min_password=MIN_PASSWORD, message="", error=exc,
+                      form={"name": name, "role": role, "nip": nip})
+    return RedirectResponse("/pengguna?pesan=ditambahkan", status_code=303)
 
 
 @router.post("/pengguna/{name}/nonaktifkan")
 async def users_disable(request: Request, name: str, session: Admin) -> Response:
     await run_in_threadpool(set_disabled, archive_of(request).catalog, name, True)
-    return RedirectResponse("/pengguna?pesan=Pengguna+dinonaktifkan", status_code=303)
+    return RedirectResponse("/pengguna?pesan=dinonaktifkan", status_code=303)

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from .. import i18n
 from ..accounts import authenticate, clear_failures, end_session, locked_for, record_failure, start_session
+from ..i18n import _
 from .auth import (
     LOGIN_CSRF_COOKIE,
     AnyUser,
@@ -55,21 +57,39 @@ async def login(request: Request, username: Annotated[str, Form(max_length=100)]
     next_url = safe_next(next)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
-        return _login_page(request, next_url, "Formulir kedaluwarsa. Silakan coba lagi.", 400)
+        return _login_page(request, next_url, _("The form has expired. Please try again."), 400)
     archive = archive_of(request)
     ip = _client_ip(request)
     wait = await run_in_threadpool(locked_for, archive.catalog, username, ip, archive.clock())
     if wait:
-        return _login_page(request, next_url, f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait} detik.", 429)
+        text = _("Too many failed attempts. Try again in {seconds} seconds.").format(seconds=wait)
+        return _login_page(request, next_url, text, 429)
     user = await run_in_threadpool(authenticate, archive.catalog, username, password)
     if user is None:
         await run_in_threadpool(record_failure, archive.catalog, username, ip, archive.clock())
-        return _login_page(request, next_url, "Nama pengguna atau kata sandi salah.", 401)
+        return _login_page(request, next_url, _("Wrong user name or password."), 401)
     await run_in_threadpool(clear_failures, archive.catalog, username)
     token = await run_in_threadpool(start_session, archive.catalog, user, archive.clock())
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(request, response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+#: The cookie holding a user's language choice (read by the app's language middleware).
+LANG_COOKIE = "archiver_lang"
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+@router.get("/bahasa", include_in_schema=False)
+async def choose_language(request: Request, lang: str = "", next: str = "/") -> Response:
+    """Public: remember the reader's language (a cookie for a year), then go back to the page
+    (only a local path: never a redirect to another site)."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    chosen = i18n.normalize_language(lang)
+    if chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_SECONDS, httponly=True, samesite="lax",
+                            secure=cookie_secure(request), path="/")
     return response
 
 

@@ -21,6 +21,7 @@ from ..catalog import documents as catalog_documents
 from ..documents.generate import plan, run
 from ..documents.skp_adapter import catalog_source
 from ..errors import ArchiverError, NotFound, UsageError
+from ..i18n import N_, _
 from ..periode import ALL as PERIODES
 from ..store import check_digest
 from .auth import Admin, archive_of
@@ -31,11 +32,11 @@ from .pages import render
 router = APIRouter(include_in_schema=False)
 
 KIND_LABEL = {
-    "skp": "Dokumen SKP",
-    "evaluasi": "Evaluasi Kinerja Pegawai",
-    "dokumen-evaluasi": "Dokumen Evaluasi Kinerja Pegawai (ringkasan)",
-    "bukti": "Daftar bukti dukung",
-    "rekap": "Rekap predikat unit kerja",
+    "skp": N_("SKP document"),
+    "evaluasi": N_("Evaluasi Kinerja Pegawai"),
+    "dokumen-evaluasi": N_("Dokumen Evaluasi Kinerja Pegawai (summary)"),
+    "bukti": N_("List of bukti dukung"),
+    "rekap": N_("Summary of a work unit's predikat"),
 }
 MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
 
@@ -51,13 +52,14 @@ def generate(request: Request, session: Session, form: dict[str, str]) -> list[d
     archive = dataclasses.replace(archive_of(request), actor=session.user.actor)  # custody names the admin
     tahun = int(form["tahun"]) if form["tahun"].isdigit() else 0
     if not 2000 <= tahun <= 2100:
-        raise UsageError("isi tahun dengan empat angka, mis. 2026")
+        raise UsageError(_("enter the tahun as four digits, e.g. 2026"))
     signed = None
     if form["tanggal"]:
         try:
             signed = dt.date.fromisoformat(form["tanggal"])
         except ValueError:
-            raise UsageError(f"tanggal {form['tanggal']!r} tidak dikenali; pilih tanggal, mis. 2027-01-02") from None
+            raise UsageError(_("date {date!r} not recognised; choose a date, e.g. 2027-01-02").format(
+                date=form["tanggal"])) from None
     target = form["target"].strip()
     by_unit = form["by"] == "unit"
     jobs = plan(archive, skp_source(request, archive), form["kind"], tahun=tahun,
@@ -110,7 +112,7 @@ async def documents_download(request: Request, sha256: str, session: Admin) -> R
 
     records = await run_in_threadpool(lookup)
     if not records or not archive.store.exists(sha256):
-        raise NotFound("dokumen tidak ditemukan")
+        raise NotFound(_("document not found"))
     rec = records[-1]
     item = Evidence(sha256, {"sha256": sha256}, [])
     await run_in_threadpool(record_access, archive, session.user, "downloaded", item,

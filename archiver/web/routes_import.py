@@ -12,10 +12,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from ..catalog import evaluation as catalog_evaluation
 from ..documents.skp_adapter import CatalogSkpSource
 from ..errors import ArchiverError, UsageError
 from ..evaluation.importer import read_evaluation_file
+from ..evaluation.importer import save as save_evaluation
+from ..i18n import _
 from .auth import Admin, archive_of
 from .pages import render
 
@@ -29,11 +30,11 @@ def import_evaluation(request: Request, path: Path, check_only: bool) -> dict[st
     src = CatalogSkpSource(archive)
     data = read_evaluation_file(path, src.indicators, src.unit_known)
     counts = {"evaluasi": len(data.evaluasi), "capaian_organisasi": len(data.capaian)}
+    changes: dict[str, dict[str, int]] = {}
     if not check_only:
         with archive.catalog.begin() as conn:
-            counts = catalog_evaluation.save_import(conn, data.evaluasi, data.capaian, at=archive.now(),
-                                                    source=path.name)
-    return {"counts": counts, "imported": not check_only,
+            changes = save_evaluation(conn, data, at=archive.now(), source=path.name)  # new/changed/unchanged
+    return {"counts": counts, "changes": changes, "imported": not check_only,
             "predikat": [(e.nip, e.tahun, e.periode, e.predikat.value) for e in data.evaluasi]}
 
 
@@ -42,15 +43,15 @@ def _save_upload(upload: UploadFile, folder: Path) -> Path:
     name = Path(upload.filename or "unggahan").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"berkas {name!r}: unggah buku kerja .xlsx atau berkas .json",
-                         hint="mulai dari `archiver eval template evaluasi.xlsx`")
+        raise UsageError(_("file {name!r}: upload an .xlsx workbook or a .json file").format(name=name),
+                         hint=_("start from the evaluation workbook template the admin hands out"))
     target = folder / f"unggahan{suffix}"
     size = 0
     with open(target, "wb") as fh:
         while chunk := upload.file.read(1024 * 1024):
             size += len(chunk)
             if size > MAX_UPLOAD:
-                raise UsageError(f"berkas lebih dari {MAX_UPLOAD // 1048576} MB")
+                raise UsageError(_("the file is larger than {limit} MB").format(limit=MAX_UPLOAD // 1048576))
             fh.write(chunk)
     return target
 

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from ..accounts import Session
 from ..errors import PermissionDenied
 from ..health import PARTS, check_health
+from ..i18n import _
 from ..metrics import CONTENT_TYPE, CatalogMetrics, count_login_failure, exposition, observe_search
 from .auth import archive_of, current_session
 
@@ -38,8 +39,9 @@ async def healthz(request: Request, check: Annotated[list[str] | None, Query(max
     parts = check or list(PARTS)
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
-        return JSONResponse({"error": f"bagian tidak dikenal: {', '.join(unknown[:5])}",
-                             "hint": f"pilih dari: {', '.join(PARTS)}", "details": []}, status_code=400)
+        return JSONResponse({"error": _("unknown parts: {parts}").format(parts=", ".join(unknown[:5])),
+                             "hint": _("choose from: {parts}").format(parts=", ".join(PARTS)), "details": []},
+                            status_code=400)
     report = await run_in_threadpool(check_health, archive_of(request), parts=parts)
     body = {"status": "ok" if report["ok"] else "gagal", "checks": report["checks"]}
     return JSONResponse(body, status_code=200 if report["ok"] else 503)
@@ -64,7 +66,7 @@ async def metrics_access(request: Request) -> Session | None:
     if session is None:
         raise StarletteHTTPException(401)
     if session.user.role != "admin":
-        raise PermissionDenied("peran Anda tidak diizinkan membuka halaman ini")
+        raise PermissionDenied(_("your role may not open this page"))
     return session
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .. import i18n
+
 
 class ErrorOut(BaseModel):
     error: str
@@ -45,7 +47,7 @@ class SubmissionOut(BaseModel):
         return cls(id=row["id"], name=row["name"], path=f"{row['share']}/{row['relpath']}", version=row["version"],
                    status=row["status"], received_at=row["received_at"], sha256=row["sha256"], type=row["type"],
                    size=row["size"], nip=row["nip"], tahun=row["tahun"], periode=row["periode"], rhk=row["rhk"],
-                   iki=row["iki"], reason=row["reason"],
+                   iki=row["iki"], reason=i18n.render(row["reason"]) if row["reason"] else None,
                    permalink=f"/e/{row['sha256']}" if row["sha256"] else None)
 
 

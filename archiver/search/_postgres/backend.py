@@ -27,6 +27,7 @@ from typing import Any
 
 from ...catalog import Catalog, fts
 from ...errors import UsageError
+from ...i18n import _
 from .._backend import FilterValue, Hit, IndexDoc, IndexMissing, Page
 from .._query import exact_filters
 from .._whoosh.query import content_terms, parse_query, query_tree
@@ -83,9 +84,9 @@ class PostgresBackend:
 
     def __init__(self, catalog: Catalog) -> None:
         if not fts.is_postgres_catalog(catalog):
-            raise UsageError("the PostgreSQL search index needs a PostgreSQL catalog",
-                             hint="set [archive] catalog_url to postgresql+psycopg://..., "
-                                  'or [index] backend = "whoosh"')
+            raise UsageError(_("the PostgreSQL search index needs a PostgreSQL catalog"),
+                             hint=_('set [archive] catalog_url to postgresql+psycopg://..., or [index] backend = '
+                                    '"whoosh"'))
         self.catalog = catalog
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import UsageError
+from ...i18n import _
 from .._analysis import content_of, index_terms
 from .._query import FILTER_FIELDS
 
@@ -78,12 +79,13 @@ def condition(node: tuple[Any, ...]) -> Cond:
         if len(parts) == 1:
             return parts[0]
         return (kind, parts)
-    raise UsageError(f"this search index cannot answer the query part {node!r}")
+    raise UsageError(_("this search index cannot answer the query part {part}").format(part=repr(node)))
 
 
 def _column(field: str) -> str:
     if field not in FILTER_FIELDS:
-        raise UsageError(f"unknown field {field!r} in the query", hint=f"fields: {', '.join(FILTER_FIELDS)}")
+        raise UsageError(_("unknown field {field} in the query").format(field=repr(field)),
+                         hint=_("fields: {fields}").format(fields=", ".join(FILTER_FIELDS)))
     return field
 
 

@@ -42,6 +42,7 @@ from whoosh.codec.whoosh3 import (  # type: ignore[import-untyped]
 from whoosh.reading import TermNotFound  # type: ignore[import-untyped]
 from whoosh.util.numeric import byte_to_length  # type: ignore[import-untyped]
 
+from ...i18n import _
 from .._backend import IndexCorrupt
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def _postings(reader: Any, fieldname: str, text: str, within: np.ndarray | None 
     except (TermNotFound, KeyError):
         return _EMPTY_IDS, _EMPTY_WEIGHTS
     if info.is_inlined():
-        i_ids, i_weights, _ = info.inlined_postings()
+        i_ids, i_weights, _rest = info.inlined_postings()
         ids = np.asarray(i_ids, dtype=np.int64)
         weights = np.asarray(i_weights, dtype=np.float64)
     else:
@@ -122,7 +123,8 @@ def _postings(reader: Any, fieldname: str, text: str, within: np.ndarray | None 
             length = length[0]
         buf = reader._terms._postfile.get(offset, length)
         if buf[:4] != WHOOSH3_HEADER_MAGIC:
-            raise IndexCorrupt(f"posting list of {fieldname}:{text} has no block header")
+            raise IndexCorrupt(_("posting list of {field}:{text} has no block header").format(
+                field=fieldname, text=text))
         stream = io.BytesIO(buf)
         pos = 4
         blocks: list[tuple[int, int, int, int, bool]] = []  # (top docnum, data start, end, count, zlib)
@@ -205,7 +207,7 @@ class _SegmentCache:
                 self._entries[full] = arr
                 self._size += arr.nbytes
             while self._size > self.max_bytes and len(self._entries) > 1:
-                _, old = self._entries.popitem(last=False)
+                _key, old = self._entries.popitem(last=False)
                 self._size -= old.nbytes
         return arr
 
@@ -273,7 +275,7 @@ def fast_search(s: Any, conj: Conjunction, limit: int) -> tuple[list[tuple[float
             continue
         cand: np.ndarray | None = None
         tf: dict[str, np.ndarray] = {}
-        for _, fname, values in steps:
+        for _kind, fname, values in steps:
             if fname == body:
                 parts = [_postings(reader, fname, v, cand) for v in values]
             else:

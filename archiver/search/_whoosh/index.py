@@ -46,6 +46,7 @@ from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
 from whoosh.reading import SegmentReader  # type: ignore[import-untyped]
 from whoosh.writing import NO_MERGE  # type: ignore[import-untyped]
 
+from ...i18n import _
 from .. import _stemming
 from .._backend import FilterValue, Hit, IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, Page
 from .._query import exact_filters
@@ -121,10 +122,11 @@ class WhooshBackend:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"the index pointer {self.path / CURRENT} cannot be read: {exc}") from None
+            raise IndexCorrupt(_("the index pointer {path} cannot be read: {error}").format(
+                path=self.path / CURRENT, error=exc)) from None
         name = data.get("name") if isinstance(data, dict) else None
         if not isinstance(name, str) or not re.fullmatch(r"g[0-9a-z]+", name):
-            raise IndexCorrupt(f"the index pointer {self.path / CURRENT} names no index")
+            raise IndexCorrupt(_("the index pointer {path} names no index").format(path=self.path / CURRENT))
         return name
 
     def exists(self) -> bool:
@@ -152,9 +154,11 @@ class WhooshBackend:
         try:
             return self.storage().open_index(indexname=name)
         except wh_index.EmptyIndexError:
-            raise IndexCorrupt(f"the search index {self.path} ({name}) has no table of contents") from None
+            raise IndexCorrupt(_("the search index {path} ({name}) has no table of contents").format(
+                path=self.path, name=name)) from None
         except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
-            raise IndexCorrupt(f"the search index {self.path} cannot be opened: {exc!r}") from None
+            raise IndexCorrupt(_("the search index {path} cannot be opened: {error}").format(
+                path=self.path, error=repr(exc))) from None
 
     def open(self, *, create: bool = False) -> tuple[str, Any]:
         """(generation, Whoosh index). Retries when files vanish under it: a concurrent commit
@@ -169,14 +173,17 @@ class WhooshBackend:
                 return name, self.storage().open_index(indexname=name)
             except FileNotFoundError:
                 if attempt == 7:
-                    raise IndexCorrupt(f"files of the search index {self.path} ({name}) are missing") from None
+                    raise IndexCorrupt(_("files of the search index {path} ({name}) are missing").format(
+                        path=self.path, name=name)) from None
                 time.sleep(0.01 * (attempt + 1))
             except wh_index.EmptyIndexError:
                 if self.generation() != name:
                     continue
-                raise IndexCorrupt(f"the search index {self.path} ({name}) has no table of contents") from None
+                raise IndexCorrupt(_("the search index {path} ({name}) has no table of contents").format(
+                    path=self.path, name=name)) from None
             except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
-                raise IndexCorrupt(f"the search index {self.path} cannot be opened: {exc!r}") from None
+                raise IndexCorrupt(_("the search index {path} cannot be opened: {error}").format(
+                    path=self.path, error=repr(exc))) from None
         raise AssertionError("unreachable")
 
     # -- writing ------------------------------------------------------------
@@ -201,9 +208,11 @@ class WhooshBackend:
             try:
                 w = ix.writer(timeout=max(0.0, deadline - time.monotonic()), delay=0.05, codec=codec())
             except wh_index.LockError:
-                raise IndexBusy(f"the search index {self.path} is being written by another process") from None
+                raise IndexBusy(_("the search index {path} is being written by another process").format(
+                    path=self.path)) from None
             except Exception as exc:  # noqa: BLE001 - whoosh raises many types on broken files
-                raise IndexCorrupt(f"the search index {self.path} cannot be written: {exc!r}") from None
+                raise IndexCorrupt(_("the search index {path} cannot be written: {error}").format(
+                    path=self.path, error=repr(exc))) from None
             if self.generation() == name:
                 break
             w.cancel()  # a rebuild switched generations while we waited for the lock
@@ -216,7 +225,8 @@ class WhooshBackend:
         try:
             w.commit(mergetype=mergetype)
         except Exception as exc:  # noqa: BLE001
-            raise IndexCorrupt(f"the search index {self.path} could not be committed: {exc!r}") from None
+            raise IndexCorrupt(_("the search index {path} could not be committed: {error}").format(
+                path=self.path, error=repr(exc))) from None
 
     def merge(self, *, timeout: float = 1.0) -> bool:
         """Join the small segments (batches) into one; large ones stay as they are.
@@ -233,7 +243,7 @@ class WhooshBackend:
     def segment_count(self) -> int:
         """Segments of the live generation (0 when there is no index)."""
         try:
-            _, ix = self.open()
+            _gen, ix = self.open()
         except IndexError_:
             return 0
         return len(ix._segments())
@@ -318,21 +328,22 @@ class WhooshBackend:
                 n = s.doc_count_all()
                 r = s.reader()
                 for fieldname in ("key", "content"):
-                    for _ in r.lexicon(fieldname):
+                    for _term in r.lexicon(fieldname):
                         pass
                 s.search(wq.Term("content", "x"), limit=1)
             return int(n)
         except IndexError_:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure reading is a broken index
-            raise IndexCorrupt(f"the search index {self.path} ({name}) is damaged: {exc!r}") from None
+            raise IndexCorrupt(_("the search index {path} ({name}) is damaged: {error}").format(
+                path=self.path, name=name, error=repr(exc))) from None
 
     def doc_count(self) -> int:
-        _, ix = self.open()
+        _gen, ix = self.open()
         return int(ix.doc_count())
 
     def keys(self) -> set[str]:
-        _, ix = self.open()
+        _gen, ix = self.open()
         with ix.reader() as r:
             return {k.decode() if isinstance(k, bytes) else k for k in r.lexicon("key")}
 
@@ -392,10 +403,12 @@ class WhooshBackend:
                 raise
             except FileNotFoundError:  # a concurrent merge removed a segment between open and read
                 if attempt == 4:
-                    raise IndexCorrupt(f"files of the search index {self.path} are missing") from None
+                    raise IndexCorrupt(_("files of the search index {path} are missing").format(
+                        path=self.path)) from None
                 time.sleep(0.01 * (attempt + 1))
             except Exception as exc:  # noqa: BLE001
-                raise IndexCorrupt(f"the search index {self.path} cannot be searched: {exc!r}") from None
+                raise IndexCorrupt(_("the search index {path} cannot be searched: {error}").format(
+                    path=self.path, error=repr(exc))) from None
         return Page(hits, total, text, highlight_terms)
 
 

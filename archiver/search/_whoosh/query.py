@@ -8,6 +8,7 @@ from whoosh import qparser  # type: ignore[import-untyped]
 from whoosh import query as wq
 
 from ...errors import UsageError
+from ...i18n import _
 from .._query import MAX_QUERY_TERMS, check_query
 from .schema import make_schema
 
@@ -36,13 +37,14 @@ def parse_query(text: str) -> Any | None:
     try:
         q = _parser().parse(text)
     except Exception as exc:  # noqa: BLE001 - whoosh raises assorted errors on odd input
-        raise UsageError(f"malformed query {text!r}: {exc}") from None
+        raise UsageError(_("malformed query {query}: {error}").format(query=repr(text), error=exc)) from None
     if q is wq.NullQuery or q is None or not list(q.leaves()) and not isinstance(q, wq.Term):
-        raise UsageError(f"the query {text!r} has no searchable words (only common words such as 'yang', 'dan')",
-                         hint="add a more specific word")
+        raise UsageError(_("the query {query} has no searchable words (only common words such as 'yang', 'dan')")
+                         .format(query=repr(text)), hint=_("add a more specific word"))
     n_terms = sum(1 for _ in q.leaves())
     if n_terms > MAX_QUERY_TERMS:
-        raise UsageError(f"the query has {n_terms} terms; at most {MAX_QUERY_TERMS} are allowed")
+        raise UsageError(_("the query has {n} terms; at most {limit} are allowed").format(
+            n=n_terms, limit=MAX_QUERY_TERMS))
     return q
 
 
@@ -83,5 +85,5 @@ def query_tree(q: Any) -> tuple[Any, ...]:
         return ("term", q.fieldname, t.decode("utf-8") if isinstance(t, bytes) else str(t))
     if isinstance(q, wq.Every):
         return ("all",)
-    raise UsageError(f"this search index cannot answer {q!r} (use words, \"phrases\", OR, NOT, field:value, "
-                     "prefix*)", hint="write lap* instead of a ? wildcard")
+    raise UsageError(_('this search index cannot answer {query} (use words, "phrases", OR, NOT, field:value, '
+                       "prefix*)").format(query=repr(q)), hint=_("write lap* instead of a ? wildcard"))
