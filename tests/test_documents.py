@@ -64,6 +64,19 @@ def find_row(path: Path, first: str, second: str | None = None) -> list[str]:
     raise AssertionError(f"no row starting {first!r} {second or ''} in {path.name}")
 
 
+def options(path: Path, label: str) -> tuple[list[str], list[str]]:
+    """The options printed after ``label`` (a rating/predikat line): (plain, struck through)."""
+    for t in Document(str(path)).tables:
+        for r in t.rows:
+            cs = r.cells
+            for i, c in enumerate(cs[:-1]):
+                if c.text == label:
+                    runs = [run for p in cs[i + 1].paragraphs for run in p.runs if run.text.strip(" /")]
+                    return ([x.text.strip(" /") for x in runs if not x.font.strike],
+                            [x.text.strip(" /") for x in runs if x.font.strike])
+    raise AssertionError(f"no line {label!r} in {path.name}")
+
+
 def text(path: Path) -> str:
     d = Document(str(path))
     parts = [p.text for p in d.paragraphs]
@@ -82,7 +95,8 @@ EVALUATIONS = {
          "perilaku": [{"perilaku": "Berorientasi Pelayanan", "umpan_balik": "Cepat & ramah"}]},
         {"nip": NIP_B, "tahun": 2026, "periode": "TW1", "rating_hasil_kerja": "DI BAWAH EKSPEKTASI",
          "rating_perilaku": "SESUAI EKSPEKTASI",
-         "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "Draf kajian 60%"}]},
+         "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "Draf kajian 60 %"},
+                       {"rhk": "RHK-02", "iki": "IKI-02", "realisasi": "2 OPD"}]},
         {"nip": NIP_K, "tahun": 2026, "periode": "TW1", "rating_hasil_kerja": "SESUAI EKSPEKTASI",
          "rating_perilaku": "SESUAI EKSPEKTASI",
          "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "3 aplikasi"}]},
@@ -192,7 +206,7 @@ def test_skp_cells_come_from_the_imported_skp(generated: dict[str, Any]) -> None
     hk = next(t for t in cells(a) if t[0][0] == "NO" and "ASPEK" in t[0])
     rows = [r for r in hk if r[2] == RHK_A1]  # escaped text renders intact
     assert [r[1] for r in rows] == [RHK_K1, RHK_K1]  # the Kepala Bidang's RHK it intervenes
-    assert [r[3:6] for r in rows] == [["Kuantitas", IKI_A1, "4 modul"], ["Kualitas", IKI_A2, "90-100 %"]]
+    assert [r[3:6] for r in rows] == [["Kuantitas", IKI_A1, "4 modul"], ["Kualitas", IKI_A2, "90-100%"]]
     tambahan = hk.index(next(r for r in hk if r[0] == "B. TAMBAHAN"))
     assert hk[tambahan + 1][2:6] == [RHK_A2, "Kuantitas", IKI_A3, "2 kali"] and hk[tambahan + 1][1] == ""
     perilaku = next(t for t in cells(a) if t[0][:2] == ["NO", "PERILAKU KERJA"])
@@ -236,21 +250,31 @@ def test_evaluasi_cells(generated: dict[str, Any]) -> None:
     a = docx_of(generated, "evaluasi", NIP_A)
     hk = next(t for t in cells(a) if t[0][0] == "NO" and "REALISASI BERDASARKAN BUKTI DUKUNG" in t[0])
     assert [r[3:8] for r in hk if r[2] == RHK_A1] == [["Kuantitas", IKI_A1, "4 modul", "2 modul <beta>", "Bagus"],
-                                                      ["Kualitas", IKI_A2, "90-100 %", "95 %", "Lanjutkan"]]
+                                                      ["Kualitas", IKI_A2, "90-100%", "95%", "Lanjutkan"]]
     assert next(r for r in hk if r[2] == RHK_A2)[5:8] == ["2 kali", "1 kali", "Sesuai jadwal"]
     body = text(a)
     assert "PERIODE: TRIWULAN I" in body
-    assert find_row(a, "CAPAIAN KINERJA ORGANISASI")[1] == "BAIK"  # the Dinas's, for its bidang
-    assert find_row(a, "RATING HASIL KERJA*")[1] == "DI ATAS EKSPEKTASI"
-    assert find_row(a, "RATING PERILAKU KERJA*")[1] == "DI ATAS EKSPEKTASI"
-    assert find_row(a, "PREDIKAT KINERJA PEGAWAI*")[1] == "SANGAT BAIK"
-    pola = next(t for t in cells(a) if t[0] == ["PREDIKAT KINERJA PEGAWAI", "KETENTUAN POLA DISTRIBUSI"])
-    assert "Baik paling banyak 70%" in next(r[1] for r in pola if r[0] == "Baik")
+    # the periode's own days, not the SKP's year (the SKP keeps its year)
+    assert "PERIODE PENILAIAN: 1 JANUARI SD 31 MARET TAHUN 2026" in body and "31 DESEMBER" not in body
+    # every option listed, those not chosen struck through (the form's "*")
+    assert options(a, "CAPAIAN KINERJA ORGANISASI*") == (  # the Dinas's, for its bidang
+        ["BAIK"], ["ISTIMEWA", "BUTUH PERBAIKAN", "KURANG", "SANGAT KURANG"])
+    assert options(a, "RATING HASIL KERJA*") == (["DI ATAS EKSPEKTASI"], ["SESUAI EKSPEKTASI", "DI BAWAH EKSPEKTASI"])
+    assert options(a, "RATING PERILAKU KERJA*") == (["DI ATAS EKSPEKTASI"],
+                                                    ["SESUAI EKSPEKTASI", "DI BAWAH EKSPEKTASI"])
+    assert options(a, "PREDIKAT KINERJA PEGAWAI*") == (
+        ["SANGAT BAIK"], ["BAIK", "BUTUH PERBAIKAN", "KURANG/MISCONDUCT", "SANGAT KURANG"])
+    assert find_row(a, "PREDIKAT KINERJA PEGAWAI*")[1] == \
+        "SANGAT BAIK / BAIK / BUTUH PERBAIKAN / KURANG/MISCONDUCT / SANGAT KURANG"
+    # the distribution is the form's curve (a picture), not a table of text
+    assert "KURVA DISTRIBUSI PREDIKAT KINERJA PEGAWAI DENGAN CAPAIAN KINERJA ORGANISASI BAIK" in body
+    assert not any(t[0] == ["PREDIKAT KINERJA PEGAWAI", "KETENTUAN POLA DISTRIBUSI"] for t in cells(a))
+    assert len(Document(str(a)).inline_shapes) == 1
     perilaku = next(t for t in cells(a) if t[0][:2] == ["NO", "PERILAKU KERJA"])
     assert perilaku[1][2:4] == ["Respons < 2 hari", "Cepat & ramah"]
     assert "Contoh, 3 April 2026" in body and NAME_K in body
     b = docx_of(generated, "evaluasi", NIP_B)
-    assert find_row(b, "PREDIKAT KINERJA PEGAWAI*")[1] == "BUTUH PERBAIKAN"
+    assert options(b, "PREDIKAT KINERJA PEGAWAI*")[0] == ["BUTUH PERBAIKAN"]
     hk = next(t for t in cells(b) if t[0][0] == "NO" and "REALISASI BERDASARKAN BUKTI DUKUNG" in t[0])
     assert next(r for r in hk if r[0] == "1")[2] == "- Draf kajian 60%"
     j = docx_of(generated, "evaluasi", NIP_J)
@@ -262,9 +286,10 @@ def test_evaluasi_cells(generated: dict[str, Any]) -> None:
 def test_dokumen_evaluasi_cells(generated: dict[str, Any]) -> None:
     a = docx_of(generated, "dokumen-evaluasi", NIP_A)
     t = cells(a)[1]
-    rows = {r[1]: r[2] for r in t if len(r) == 3}
-    assert rows["CAPAIAN KINERJA ORGANISASI"] == "BAIK" and rows["PREDIKAT KINERJA PEGAWAI"] == "SANGAT BAIK"
-    assert rows["RATING HASIL KERJA"] == rows["RATING PERILAKU KERJA"] == "DI ATAS EKSPEKTASI"
+    assert options(a, "CAPAIAN KINERJA ORGANISASI*")[0] == ["BAIK"]
+    assert options(a, "PREDIKAT KINERJA PEGAWAI*") == (
+        ["SANGAT BAIK"], ["BAIK", "BUTUH PERBAIKAN", "KURANG/MISCONDUCT", "SANGAT KURANG"])
+    assert options(a, "RATING HASIL KERJA*")[0] == options(a, "RATING PERILAKU KERJA*")[0] == ["DI ATAS EKSPEKTASI"]
     # pegawai, pejabat penilai kinerja, atasan pejabat penilai: the snapshots of the SKP
     assert [r[2] for r in t if r[1] == "NAMA"] == [NAME_A, NAME_K, NAME_J]
     assert [r[2] for r in t if r[1] == "NIP"] == [NIP_A, NIP_K, NIP_J]
@@ -273,6 +298,7 @@ def test_dokumen_evaluasi_cells(generated: dict[str, Any]) -> None:
     body = text(a)
     assert "penghargaan" in body and "Catatan: Dokumentasi & laporan rapi" in body
     assert "PERIODE: TRIWULAN I" in body and "Contoh, 3 April 2026" in body
+    assert "PERIODE PENILAIAN: 1 JANUARI SD 31 MARET TAHUN 2026" in body
 
 
 def test_bukti_lists_the_archived_evidence_linked_to_the_skp(generated: dict[str, Any]) -> None:
@@ -280,19 +306,26 @@ def test_bukti_lists_the_archived_evidence_linked_to_the_skp(generated: dict[str
     a = docx_of(generated, "bukti", NIP_A)
     table = next(t for t in cells(a) if t[0][0] == "NO" and "SHA-256" in t[0])
     head, rows = table[0], table[1:]
-    assert head == ["NO", "RHK", "IKI", "PERIODE", "NAMA BERKAS", "JENIS", "UKURAN", "DIARSIPKAN", "SHA-256", "VERSI"]
-    listed = {r[4]: r for r in rows}
+    assert head == ["NO", "RHK", "IKI", "PERIODE", "NAMA BERKAS", "JENIS", "UKURAN", "DIARSIPKAN", "SHA-256", "TAUTAN",
+                    "VERSI"]
+    listed = {r[4].splitlines()[0]: r for r in rows}
+    # the files `archiver coverage --suspicious` flags are marked (the revised attendance list's text does
+    # not match its RHK's words)
+    flagged = {Path(j["path"]).name for j in generated["_ws"].cli_json("coverage", "--suspicious", "--nip", NIP_A,
+                                                                        "--periode", "TW1", "--json")}
+    assert flagged == {n for n, r in listed.items() if "PERLU DIPERIKSA" in r[4]} == {"daftar hadir.pdf"}
     # TW1 only, the latest version of each file, without the removed and the unlinked file
     assert list(listed) == ["laporan & notulen.pdf", "uji fungsi.pdf", "daftar hadir.pdf"]
     laporan = listed["laporan & notulen.pdf"]
     assert laporan[1] == f"RHK-01 {RHK_A1}" and laporan[2] == "" and laporan[3] == "TW1"
-    assert laporan[8] == subs["laporan & notulen.pdf#1"]["sha256"] and laporan[9] == "1"
+    assert laporan[8] == subs["laporan & notulen.pdf#1"]["sha256"] and laporan[10] == "1"
+    assert laporan[9] == f"/e/{laporan[8]}"  # the web app's permalink (no base address configured)
     assert laporan[7] == waktu(subs["laporan & notulen.pdf#1"]["received_at"], "Asia/Jakarta")
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4} \d\d\.\d\d WIB", laporan[7])
     uji = listed["uji fungsi.pdf"]  # filed under IKI-02 alone: its RHK comes from the SKP
     assert uji[1] == f"RHK-01 {RHK_A1}" and uji[2] == f"IKI-02 {IKI_A2}"
     hadir = listed["daftar hadir.pdf"]
-    assert hadir[1] == f"RHK-02 {RHK_A2}" and hadir[9] == "2"
+    assert hadir[1] == f"RHK-02 {RHK_A2}" and hadir[10] == "2"
     assert hadir[8] == subs["daftar hadir.pdf#2"]["sha256"] != subs["daftar hadir.pdf#1"]["sha256"]
     assert subs["salah kode.pdf#1"]["status"] == "unlinked"
     body = text(a)
@@ -387,14 +420,14 @@ def _edit_template(src: Path, dst: Path, old: str, new: str) -> Path:
 
 def test_template_check_names_syntax_variable_field_and_filter(ws: Any, tmp_path: Path) -> None:
     src = SHIPPED_DIR / "dokumen_evaluasi.docx"
-    bad = _edit_template(src, tmp_path / "dokumen_evaluasi.docx", "{{ capaian_organisasi }}",
-                         "{{ capaian_organisasi|rupiah }} {{ pegawai.golongan }} {{ kop_surat }}")
+    bad = _edit_template(src, tmp_path / "dokumen_evaluasi.docx", "{{ rekomendasi }}",
+                         "{{ rekomendasi|rupiah }} {{ pegawai.golongan }} {{ kop_surat }}")
     res = ws.cli("templates", "check", str(bad))
     assert res.exit_code == 1
     assert "dokumen_evaluasi.docx: filter 'rupiah' tidak dikenal" in res.output
     assert "dokumen_evaluasi.docx: isian 'pegawai.golongan' tidak dikenal" in res.output
     assert "dokumen_evaluasi.docx: variabel 'kop_surat' tidak dikenal" in res.output
-    broken = _edit_template(src, tmp_path / "rekap_x.docx", "{{ capaian_organisasi }}", "{% if x %}")
+    broken = _edit_template(src, tmp_path / "rekap_x.docx", "{{ rekomendasi }}", "{% if x %}")
     out = ws.cli_json("templates", "check", str(broken))
     assert out[0]["kind"] == "syntax" and out[0]["template"] == "rekap_x.docx"
 
@@ -426,6 +459,14 @@ def test_sample_contexts_have_the_same_shape_as_real_ones(skp_ws: Any) -> None:
     real = skp_context(imported_skp(skp_ws))
     sample = sample_context("skp")
     assert shape(real) == shape(sample)
+    from archiver.documents.generate import plan
+    from archiver.documents.skp_adapter import catalog_source
+
+    import_evaluations(skp_ws)
+    with skp_ws.open() as archive:
+        for kind in ("evaluasi", "dokumen-evaluasi"):
+            [job] = plan(archive, catalog_source(archive), kind, tahun=2026, nip=NIP_A, periode="TW1")
+            assert job.error is None and shape(job.context) == shape(sample_context(kind)), kind
     assert kind_of("skp_jpt.docx") == "skp" and kind_of("dokumen_evaluasi") == "dokumen-evaluasi"
 
 
@@ -517,3 +558,120 @@ def test_parallel_conversion_names_the_file_it_could_not_convert(tmp_path: Path)
     for name in ("rekap.docx", "dokumen_evaluasi.docx"):
         pdf = results[name].pdf
         assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")
+
+
+# ----------------------------------------------------------------------------- the forms (skp-reference §3, §5)
+
+def _rows_kept_whole(path: Path) -> bool:
+    from docx.oxml.ns import qn
+
+    trs = [r._tr for t in Document(str(path)).tables for r in t.rows]
+    return bool(trs) and all(tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in trs)
+
+
+def test_skp_pangkat_in_one_format_pppk_golongan_percent_headings_and_whole_rows(ws: Any, tmp_path: Path) -> None:
+    from test_documents_data import tables
+
+    data = tables()
+    pegawai_b = next(p for p in data["pegawai"] if p["nip"] == NIP_B)
+    pegawai_b.update(jenis_pegawai="PPPK", golongan="IX")
+    # the penilai's pangkat as an administrator typed it; the Kepala Bidang's own comes from her golongan
+    next(s for s in data["skp"] if s["nip"] == NIP_A)["penilai_pangkat"] = "Pembina (IV/a)"
+    import_skps(ws, data)
+    rows = {r["subject"]: r for r in ws.cli_json("generate", "skp", "--unit", UNIT, "--tahun", "2026", "-o",
+                                                 str(tmp_path / "o"))}
+    a, b, k = (Path(rows[n]["docx"]) for n in (NIP_A, NIP_B, NIP_K))
+    assert find_row(a, "3", "PANGKAT/GOL RUANG")[5] == "Pembina, IV/a"  # not "Pembina (IV/a)"
+    assert find_row(k, "3", "PANGKAT/GOL RUANG")[2] == "Pembina, IV/a"
+    assert find_row(b, "3", "PANGKAT/GOL RUANG")[2] == "Golongan IX"  # PPPK: golongan, no pangkat
+    hk = next(t for t in cells(a) if t[0][0] == "NO" and "ASPEK" in t[0])
+    assert next(r for r in hk if r[3] == "Kualitas")[5] == "90-100%"  # not "90-100 %"
+    assert [r[0] for r in hk if r[0] in ("A. UTAMA", "B. TAMBAHAN")] == ["A. UTAMA", "B. TAMBAHAN"]
+    # the Kepala Bidang has no RHK tambahan: no empty "B. TAMBAHAN" heading
+    hk_k = next(t for t in cells(k) if t[0][0] == "NO" and "ASPEK" in t[0])
+    assert "A. UTAMA" in [r[0] for r in hk_k] and "B. TAMBAHAN" not in [r[0] for r in hk_k]
+    assert "B. TAMBAHAN" not in text(k)
+    # the lampiran groups of an SKP without lampiran: each heading keeps a line
+    lamp = next(t for t in cells(k) if t[0][0] == "DUKUNGAN SUMBER DAYA")
+    assert [r[1] for r in lamp] == ["DUKUNGAN SUMBER DAYA", "-", "SKEMA PERTANGGUNGJAWABAN", "-", "KONSEKUENSI", "-"]
+    # no table row (a BerAKHLAK value with its guidance) is split across pages
+    for p in (a, b, k, Path(rows[NIP_J]["docx"])):
+        assert _rows_kept_whole(p), p.name
+
+
+def test_evaluasi_without_realisasi_is_refused_unless_a_draft(skp_ws: Any, tmp_path: Path) -> None:
+    ws = skp_ws
+    f = ws.root / "ev.json"
+    f.write_text(json.dumps({"evaluasi": [
+        {"nip": NIP_A, "tahun": 2026, "periode": "TW2", "rating_hasil_kerja": "SESUAI EKSPEKTASI",
+         "rating_perilaku": "SESUAI EKSPEKTASI",
+         "realisasi": [{"rhk": "RHK-01", "iki": "IKI-01", "realisasi": "3 modul"}]}]}))
+    assert ws.cli("eval", "import", str(f)).exit_code == 0
+    out = tmp_path / "o"
+    res = ws.cli("generate", "evaluasi", "--nip", NIP_A, "--tahun", "2026", "--periode", "TW2", "-o", str(out))
+    assert res.exit_code == 1 and not list(out.glob("*.docx"))
+    err = click.unstyle(res.stderr)
+    assert f"{NAME_A} (NIP {NIP_A}), TW2 2026: 2 indikator belum memiliki realisasi" in err
+    assert f"RHK-01/IKI-02 {IKI_A2}" in err and f"RHK-02/IKI-03 {IKI_A3}" in err and "IKI-01" not in err
+    assert "isi lembar Realisasi" in err and "archiver eval import" in err and "--draft" in err
+    [row] = ws.cli_json("generate", "evaluasi", "--nip", NIP_A, "--tahun", "2026", "--periode", "TW2", "--draft",
+                        "-o", str(out))
+    assert row["error"] is None
+    d = Path(row["docx"])
+    hk = next(t for t in cells(d) if t[0][0] == "NO" and "REALISASI BERDASARKAN BUKTI DUKUNG" in t[0])
+    assert {r[4]: r[6] for r in hk if r[4] in (IKI_A1, IKI_A2, IKI_A3)} == {
+        IKI_A1: "3 modul", IKI_A2: "belum diisi", IKI_A3: "belum diisi"}
+    assert "PERIODE PENILAIAN: 1 APRIL SD 30 JUNI TAHUN 2026" in text(d)
+
+
+def test_distribution_curve_is_a_deterministic_picture_of_the_unit(generated: dict[str, Any]) -> None:
+    from archiver.documents import chart
+    from archiver.evaluation.distribution import check_distribution
+    from archiver.evaluation.rules import OrgPredikat, Predikat
+
+    a = docx_of(generated, "evaluasi", NIP_A)
+    [shape] = Document(str(a)).inline_shapes
+    blob = Document(str(a)).part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+    # the bidang's pegawai rated in TW1 (A Sangat Baik, B Butuh Perbaikan, the Kepala Bidang Baik) against the
+    # pattern of the Dinas's capaian BAIK
+    points = chart.series(OrgPredikat.BAIK, {Predikat.SANGAT_BAIK: 1, Predikat.BAIK: 1, Predikat.BUTUH_PERBAIKAN: 1})
+    assert [p["jumlah"] for p in points] == [0, 0, 1, 1, 1]
+    assert blob == chart.png(points) == chart.png(chart.series(OrgPredikat.BAIK, {
+        Predikat.BUTUH_PERBAIKAN: 1, Predikat.BAIK: 1, Predikat.SANGAT_BAIK: 1}))
+    assert blob.startswith(b"\x89PNG")
+    # the expected curve of each capaian meets its own pattern
+    for org, shares in chart.REFERENCE.items():
+        assert sum(shares.values()) == 100
+        spread = [p for p, pct in shares.items() for _ in range(pct // 5)]
+        assert check_distribution(org, spread) == [], org
+
+
+def test_bukti_carries_permalinks_and_marks_suspicious_evidence(skp_ws: Any, tmp_path: Path) -> None:
+    ws = skp_ws
+    ws.put(f"{NIP_A}/2026/TW1/RHK-01/IKI-01/resep.pdf",
+           make_pdf("Resep nasi goreng kampung dengan bawang merah, cabai rawit, kecap manis dan telur ayam"))
+    ws.put(f"{NIP_A}/2026/TW1/RHK-01/IKI-01/modul.pdf",
+           make_pdf("Laporan modul aplikasi perizinan yang dimutakhirkan: empat modul aplikasi perizinan selesai"))
+    assert ws.cli("ingest").exit_code == 0
+    flagged = {Path(j["path"]).name for j in ws.cli_json("coverage", "--suspicious", "--nip", NIP_A, "--json")}
+    assert "resep.pdf" in flagged and "modul.pdf" not in flagged
+    [row] = ws.cli_json("generate", "bukti", "--nip", NIP_A, "--tahun", "2026", "--periode", "TW1", "-o",
+                        str(tmp_path / "o"))
+    d = Path(row["docx"])
+    table = next(t for t in cells(d) if t[0][0] == "NO" and "TAUTAN" in t[0])
+    listed = {r[4].splitlines()[0]: r for r in table[1:]}
+    assert set(listed) == {"resep.pdf", "modul.pdf"}
+    for r in listed.values():
+        assert re.fullmatch(r"/e/[0-9a-f]{64}", r[9]) and r[9] == f"/e/{r[8]}"
+    assert listed["resep.pdf"][4].splitlines()[1].startswith("(!) PERLU DIPERIKSA: ")
+    assert listed["modul.pdf"][4] == "modul.pdf"
+    assert "(!) 1 berkas ditandai PERLU DIPERIKSA" in text(d)
+
+    # with [web] base_url, the permalink is the whole address staff open
+    cfg = ws.config_path.read_text(encoding="utf-8")
+    ws.config_path.write_text(cfg.replace('base_url = ""', 'base_url = "https://arsip.bkpsdm.example.go.id/"'),
+                              encoding="utf-8")
+    [row] = ws.cli_json("generate", "bukti", "--nip", NIP_A, "--tahun", "2026", "--periode", "TW1", "-o",
+                        str(tmp_path / "o2"))
+    table = next(t for t in cells(Path(row["docx"])) if t[0][0] == "NO" and "TAUTAN" in t[0])
+    assert {r[9] for r in table[1:]} == {f"https://arsip.bkpsdm.example.go.id/e/{r[8]}" for r in table[1:]}

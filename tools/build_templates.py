@@ -8,6 +8,12 @@ The layout follows skp-reference §5 (A4, Arial 10 pt, bordered tables, centred 
 Tags used: ``{{ x }}`` values, ``{%tr for ... %}`` table-row loops, ``{%p ... %}`` paragraph
 blocks and ``{% vm %}`` (docxtpl's vertical merge of a cell over its loop). Administrators
 may edit the generated files in Word or LibreOffice; `archiver templates check` validates them.
+
+Form rules built in: every table row is kept on one page (``w:cantSplit``); a section heading
+(A. UTAMA, B. TAMBAHAN) appears only when it has rows; the rating, predikat and capaian lines
+list every option and strike through the ones not chosen (a struck and a plain run per option,
+``pilihan.*`` in the data); the evaluation carries the distribution curve as a picture
+(``{{ kurva.gambar }}``, drawn when the document is rendered).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -139,10 +146,10 @@ def row(t: Table, *texts: str, bold: bool = False, align: int | None = None, siz
         if vcenter:
             c.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         i += 1
+    trpr = r._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))  # a row is never split across pages
     if header:
-        trpr = r._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
-        trpr.append(el)
+        trpr.append(OxmlElement("w:tblHeader"))
     return seen
 
 
@@ -155,6 +162,23 @@ def cell_lines(cell: _Cell, lines: Sequence[tuple[str, bool]], size: float | Non
     """Fill a cell with several paragraphs: (text, bold)."""
     for i, (text, bold) in enumerate(lines):
         para(cell, text, bold=bold, first=i == 0, size=size)
+
+
+def options(p: Any, key: str, bold: bool = False) -> None:
+    """Every option of ``pilihan.<key>`` in one paragraph, ' / ' between them, the ones not chosen
+    struck through (the form's "*": strike what does not apply)."""
+    runs = [(f"{{% for o in pilihan.{key} %}}{{% if not loop.first %}} / {{% endif %}}", False),
+            ("{% if not o.dipilih %}{{ o.teks }}{% endif %}", True),
+            ("{% if o.dipilih %}{{ o.teks }}{% endif %}{% endfor %}", False)]
+    for text, strike in runs:
+        run = p.add_run(text)
+        run.bold = bold
+        run.font.strike = strike
+
+
+def options_row(t: Table, label: str, key: str) -> None:
+    r = row(t, label, "", bold=True)
+    options(r[1].paragraphs[0], key, bold=True)
 
 
 def page_break(doc: DocumentObject) -> None:
@@ -245,7 +269,9 @@ def perilaku_table(doc: DocumentObject, with_feedback: bool) -> None:
 
 
 def section_header(t: Table, text: str) -> None:
-    row(t, text, bold=True, merge=(0, len(t.columns) - 1))
+    """A heading row across the table, kept on the page of the row after it."""
+    cells = row(t, text, bold=True, merge=(0, len(t.columns) - 1))
+    cells[0].paragraphs[0].paragraph_format.keep_with_next = True
 
 
 # ----------------------------------------------------------------------------- hasil kerja tables
@@ -267,6 +293,7 @@ def hk_kuantitatif(doc: DocumentObject, evaluasi: bool) -> None:
     row(t, *heads, bold=True, align=CENTER, header=True, size=9, vcenter=True)
     row(t, *[f"({i})" for i in range(1, len(heads) + 1)], align=CENTER, size=8)
     for letter, key in (("A", "utama"), ("B", "tambahan")):
+        tag_row(t, f"{{%tr if hasil_kerja.{key} %}}")  # no heading without rows
         section_header(t, f"{letter}. {key.upper()}")
         tag_row(t, f"{{%tr for r in hasil_kerja.{key} %}}")
         tag_row(t, "{%tr for i in r.indikator %}")
@@ -277,6 +304,7 @@ def hk_kuantitatif(doc: DocumentObject, evaluasi: bool) -> None:
         row(t, *cells)
         tag_row(t, "{%tr endfor %}")
         tag_row(t, "{%tr endfor %}")
+        tag_row(t, "{%tr endif %}")
 
 
 def hk_kualitatif(doc: DocumentObject, evaluasi: bool) -> None:
@@ -288,6 +316,7 @@ def hk_kualitatif(doc: DocumentObject, evaluasi: bool) -> None:
         heads += ["REALISASI BERDASARKAN BUKTI DUKUNG", "UMPAN BALIK BERKELANJUTAN BERDASARKAN BUKTI DUKUNG"]
     row(t, *heads, bold=True, align=CENTER, header=True, size=9)
     for letter, key in (("A", "utama"), ("B", "tambahan")):
+        tag_row(t, f"{{%tr if hasil_kerja.{key} %}}")  # no heading without rows
         section_header(t, f"{letter}. {key.upper()}")
         tag_row(t, f"{{%tr for r in hasil_kerja.{key} %}}")
         r = row(t, "{{ r.no }}", "")
@@ -301,6 +330,7 @@ def hk_kualitatif(doc: DocumentObject, evaluasi: bool) -> None:
                 cell_lines(cell, [("{%p for i in r.indikator %}", False), (f"- {{{{ i.{key2} }}}}", False),
                                   ("{%p endfor %}", False)])
         tag_row(t, "{%tr endfor %}")
+        tag_row(t, "{%tr endif %}")
 
 
 def hk_jpt(doc: DocumentObject, evaluasi: bool) -> None:
@@ -314,6 +344,7 @@ def hk_jpt(doc: DocumentObject, evaluasi: bool) -> None:
     row(t, *heads, bold=True, align=CENTER, header=True, size=9, vcenter=True)
     row(t, *[f"({i})" for i in range(1, len(heads) + 1)], align=CENTER, size=8)
     for letter, key in (("A", "utama"), ("B", "tambahan")):
+        tag_row(t, f"{{%tr if hasil_kerja.{key} %}}")  # no heading without rows
         section_header(t, f"{letter}. {key.upper()}")
         tag_row(t, f"{{%tr for r in hasil_kerja.{key} %}}")
         tag_row(t, "{%tr for i in r.indikator %}")
@@ -324,6 +355,7 @@ def hk_jpt(doc: DocumentObject, evaluasi: bool) -> None:
         row(t, *cells)
         tag_row(t, "{%tr endfor %}")
         tag_row(t, "{%tr endfor %}")
+        tag_row(t, "{%tr endif %}")
 
 
 HASIL_KERJA: dict[str, Callable[[DocumentObject, bool], None]] = {
@@ -362,6 +394,9 @@ def build_skp(variant: str) -> DocumentObject:
         tag_row(t, f"{{%tr for x in lampiran.{key} %}}")
         row(t, "{{ loop.index }}", "{{ x }}")
         tag_row(t, "{%tr endfor %}")
+        tag_row(t, f"{{%tr if not lampiran.{key} %}}")  # a heading is never left without a line
+        row(t, "", "-")
+        tag_row(t, "{%tr endif %}")
     signatures(doc, ("Pegawai yang Dinilai", "pegawai"), ("Pejabat Penilai Kinerja", "penilai"))
     footer(doc, "Dokumen milik {{ pegawai.nama }} (NIP {{ pegawai.nip }})")
     return doc
@@ -375,26 +410,25 @@ def build_evaluasi(variant: str) -> DocumentObject:
     identity(doc)
     w = usable_width(doc)
     t = table(doc, [w * 0.35, w * 0.65], borders=False)
-    row(t, "CAPAIAN KINERJA ORGANISASI", "{{ capaian_organisasi }}", bold=True)
-    row(t, "POLA DISTRIBUSI", "", bold=True)
-    t2 = table(doc, [w * 0.3, w * 0.7])
-    row(t2, "PREDIKAT KINERJA PEGAWAI", "KETENTUAN POLA DISTRIBUSI", bold=True, align=CENTER, size=9)
-    tag_row(t2, "{%tr for d in pola_distribusi %}")
-    row(t2, "{{ d.predikat }}", "{{ d.ketentuan }}", size=9)
-    tag_row(t2, "{%tr endfor %}")
+    options_row(t, "CAPAIAN KINERJA ORGANISASI*", "capaian_organisasi")
+    row(t, "POLA DISTRIBUSI:", "", bold=True)
+    para(doc, "{{ kurva.judul }}", bold=True, align=CENTER, size=9)
+    para(doc, "{{ kurva.gambar }}", align=CENTER)
+    para(doc, "{% if kurva.ketentuan %}Ketentuan pola distribusi: {{ kurva.ketentuan }}.{% endif %}", size=8,
+         italic=True, align=CENTER)
     para(doc)
     para(doc, "HASIL KERJA", bold=True)
     HASIL_KERJA[variant](doc, True)
     para(doc)
     t = table(doc, [w * 0.35, w * 0.65], borders=False)
-    row(t, "RATING HASIL KERJA*", "{{ rating_hasil_kerja }}", bold=True)
+    options_row(t, "RATING HASIL KERJA*", "rating_hasil_kerja")
     para(doc)
     para(doc, "PERILAKU KERJA", bold=True)
     perilaku_table(doc, with_feedback=True)
     para(doc)
     t = table(doc, [w * 0.35, w * 0.65], borders=False)
-    row(t, "RATING PERILAKU KERJA*", "{{ rating_perilaku }}", bold=True)
-    row(t, "PREDIKAT KINERJA PEGAWAI*", "{{ predikat }}", bold=True)
+    options_row(t, "RATING PERILAKU KERJA*", "rating_perilaku")
+    options_row(t, "PREDIKAT KINERJA PEGAWAI*", "predikat")
     w2 = usable_width(doc)
     para(doc)
     s = table(doc, [w2 / 2, w2 / 2], borders=False)
@@ -404,8 +438,8 @@ def build_evaluasi(variant: str) -> DocumentObject:
                       ("{% if penilai.nip %}NIP {{ penilai.nip }}{% endif %}", False)])
     for p in r[1].paragraphs:
         p.alignment = CENTER
-    para(doc, "* ditetapkan oleh Pejabat Penilai Kinerja; predikat dihitung dari matriks rating hasil kerja "
-              "dan rating perilaku kerja (PermenPANRB 6/2022).", size=8, italic=True)
+    para(doc, "* coret yang tidak perlu. Rating ditetapkan oleh Pejabat Penilai Kinerja; predikat dihitung dari "
+              "matriks rating hasil kerja dan rating perilaku kerja (PermenPANRB 6/2022).", size=8, italic=True)
     footer(doc, "Dokumen milik {{ pegawai.nama }} (NIP {{ pegawai.nip }})")
     return doc
 
@@ -420,15 +454,18 @@ def build_dokumen_evaluasi() -> DocumentObject:
     person_block(t, "2", "PEJABAT PENILAI KINERJA", "penilai")
     person_block(t, "3", "ATASAN PEJABAT PENILAI KINERJA", "atasan_penilai")
     row(t, "4", "EVALUASI KINERJA", bold=True, merge=(1, 2))
-    row(t, "", "CAPAIAN KINERJA ORGANISASI", "{{ capaian_organisasi }}")
-    row(t, "", "RATING HASIL KERJA", "{{ rating_hasil_kerja }}")
-    row(t, "", "RATING PERILAKU KERJA", "{{ rating_perilaku }}")
-    row(t, "", "PREDIKAT KINERJA PEGAWAI", "{{ predikat }}", bold=False)
+    for label, key in (("CAPAIAN KINERJA ORGANISASI*", "capaian_organisasi"),
+                       ("RATING HASIL KERJA*", "rating_hasil_kerja"), ("RATING PERILAKU KERJA*", "rating_perilaku"),
+                       ("PREDIKAT KINERJA PEGAWAI*", "predikat")):
+        r = row(t, "", label, "")
+        options(r[2].paragraphs[0], key)
     row(t, "5", "CATATAN/REKOMENDASI", bold=True, merge=(1, 2))
     r = row(t, "", "", merge=(1, 2))
     cell_lines(r[1], [("{{ rekomendasi }}", False), ("{%p if catatan %}", False), ("Catatan: {{ catatan }}", False),
                       ("{%p endif %}", False)])
     signatures(doc, ("Pegawai yang Dinilai", "pegawai"), ("Pejabat Penilai Kinerja", "penilai"), place_left=True)
+    para(doc)
+    para(doc, "* coret yang tidak perlu.", size=8, italic=True)
     return doc
 
 
@@ -442,17 +479,25 @@ def build_bukti() -> DocumentObject:
     for label, key in PERSON_ROWS:
         row(t, label, f": {{{{ pegawai.{key} }}}}")
     para(doc)
-    # SHA-256 in two lines of 32 hex digits; IKI wide enough for its code and text
-    t = table(doc, [NO_W] + [(w - NO_W) * f for f in (0.18, 0.15, 0.065, 0.13, 0.05, 0.065, 0.09, 0.22, 0.05)])
-    row(t, "NO", "RHK", "IKI", "PERIODE", "NAMA BERKAS", "JENIS", "UKURAN", "DIARSIPKAN", "SHA-256", "VERSI",
-        bold=True, align=CENTER, header=True, size=7, vcenter=True)
+    # SHA-256 and the permalink wrap; IKI wide enough for its code and text
+    t = table(doc, [NO_W] + [(w - NO_W) * f for f in (0.14, 0.13, 0.06, 0.13, 0.045, 0.06, 0.085, 0.15, 0.155,
+                                                      0.045)])
+    row(t, "NO", "RHK", "IKI", "PERIODE", "NAMA BERKAS", "JENIS", "UKURAN", "DIARSIPKAN", "SHA-256", "TAUTAN",
+        "VERSI", bold=True, align=CENTER, header=True, size=7, vcenter=True)
     tag_row(t, "{%tr for b in bukti %}")
-    row(t, "{{ b.no }}", "{{ b.rhk }}", "{{ b.iki }}", "{{ b.periode }}", "{{ b.nama }}", "{{ b.jenis }}",
-        "{{ b.ukuran }}", "{{ b.diarsipkan }}", "{{ b.sha256 }}", "{{ b.versi }}", size=8)
+    r = row(t, "{{ b.no }}", "{{ b.rhk }}", "{{ b.iki }}", "{{ b.periode }}", "", "{{ b.jenis }}",
+            "{{ b.ukuran }}", "{{ b.diarsipkan }}", "{{ b.sha256 }}", "{{ b.tautan }}", "{{ b.versi }}", size=8)
+    cell_lines(r[4], [("{{ b.nama }}", False), ("{%p if b.mencurigakan %}", False),
+                      ("(!) PERLU DIPERIKSA: {{ b.alasan }}", True), ("{%p endif %}", False)], size=8)
     tag_row(t, "{%tr endfor %}")
     para(doc)
     para(doc, "Jumlah bukti dukung: {{ jumlah }}. {%if not bukti %}Belum ada bukti dukung yang diarsipkan "
               "untuk periode ini.{% endif %}")
+    para(doc, "{%p if jumlah_mencurigakan %}")
+    para(doc, "(!) {{ jumlah_mencurigakan }} berkas ditandai PERLU DIPERIKSA: isinya tampak tidak berkaitan dengan "
+              "indikator tempat berkas itu diajukan. Periksa dan pindahkan bila salah tempat.", size=8, bold=True)
+    para(doc, "{%p endif %}")
+    para(doc, "TAUTAN: alamat berkas di aplikasi web arsip (buka pada alamat server arsip).", size=8, italic=True)
     para(doc, "Keaslian setiap berkas dapat dibuktikan dengan menghitung SHA-256 isinya dan membandingkannya "
               "dengan daftar ini serta catatan arsip (archiver verify).", size=8, italic=True)
     para(doc, "Dicetak dari arsip pada {{ dicetak }}.", size=8, italic=True)

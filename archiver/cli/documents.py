@@ -188,11 +188,14 @@ def eval_tindak_lanjut(app: AppContext, write: bool, as_json: bool) -> None:
 @click.option("--sign", "signers", multiple=True, metavar="NAME",
               help=N_("Sign each PDF as signer NAME ([signers.NAME] in the config); repeat for several signers in "
                    "order (e.g. --sign pegawai --sign pejabat). Needs --pdf; writes KIND_..._ttd.pdf."))
+@click.option("--draft", is_flag=True,
+              help=N_("Draft: print \"belum diisi\" where an indicator has no realisasi yet, instead of refusing "
+                      "the evaluasi."))
 @click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines: one object per document with paths and hashes."))
 @pass_app
 def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, tahun: int, periode: str | None,
                  pdf: bool, outdir: Path, tanggal: dt.datetime | None, timeout: float, jobs: int | None,
-                 signers: tuple[str, ...], as_json: bool) -> None:
+                 signers: tuple[str, ...], draft: bool, as_json: bool) -> None:
     """Generate documents from the templates: one pegawai (--nip) or a whole unit (--unit).
 
     The SKP data comes from `archiver skp import`, evaluations from `archiver eval import`;
@@ -212,7 +215,7 @@ def generate_cmd(app: AppContext, kind: str, nip: str | None, unit: str | None, 
 
     archive = app.archive
     planned = plan(archive, catalog_source(archive), kind, nip=nip, unit=unit, tahun=tahun, periode=periode,
-                   signed=tanggal.date() if tanggal else None)
+                   signed=tanggal.date() if tanggal else None, draft=draft)
     failed = 0
     with app.progress(total=len(planned), unit="doc", desc=_("generating {kind}").format(kind=kind)) as bar:
         for g in run(archive, planned, outdir, pdf=pdf, per_document_timeout=timeout, workers=jobs, converters=jobs,

@@ -7,16 +7,20 @@ context, so its canonical JSON hash identifies the data a document was generated
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import ValidationFailed
-from ..evaluation.distribution import PATTERNS, check_distribution, pattern_rows
+from ..evaluation.distribution import PATTERNS, check_distribution, describe_pattern, pattern_rows
 from ..evaluation.model import BERAKHLAK, CapaianOrganisasi, Evaluasi
-from ..evaluation.rules import OrgPredikat, Predikat
-from ..i18n import _
+from ..evaluation.rules import OrgPredikat, Predikat, Rating
+from ..i18n import _, ngettext
+from ..periode import span
+from ..skp.master import GOLONGAN_PPPK, PANGKAT, normalize_golongan
+from . import chart
 from .skpdata import Person, SkpData
 
 BULAN = ("JANUARI", "FEBRUARI", "MARET", "APRIL", "MEI", "JUNI", "JULI", "AGUSTUS", "SEPTEMBER", "OKTOBER",
@@ -26,6 +30,8 @@ _TZ_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "W
 BAGI_JPT = "BAGI PEJABAT PIMPINAN TINGGI DAN PIMPINAN UNIT KERJA MANDIRI"
 BAGI_JA_JF = "BAGI PEJABAT ADMINISTRASI DAN PEJABAT FUNGSIONAL"
 NOT_RATED = "BELUM DINILAI"
+NOT_FILLED = "belum diisi"  # a realisasi nothing was imported for, in a draft (--draft)
+KURVA_JUDUL = "KURVA DISTRIBUSI PREDIKAT KINERJA PEGAWAI DENGAN CAPAIAN KINERJA ORGANISASI"
 
 
 def periode_label(periode: str) -> str:
@@ -50,9 +56,35 @@ def waktu(iso_utc: str | None, tz: str) -> str:
     return f"{tanggal(t.date())} {t:%H.%M} {_TZ_NAMES.get(tz, tz)}"
 
 
+_PPPK_GOL = re.compile(r"^(?:GOL(?:ONGAN)?\.?\s*)?(?P<g>[IVX]+|\d{1,2})$")
+
+
+def pangkat(raw: str) -> str:
+    """One way of writing PANGKAT/GOL RUANG: PNS ``Pembina, IV/a`` (from ``Pembina (IV/a)``, ``IV.a``,
+    ``Pembina``...), PPPK ``Golongan IX`` (a golongan without ruang is a PPPK's: I-XVII, no pangkat).
+    Anything unrecognised is printed as written."""
+    s = re.sub(r"\s+", " ", raw or "").strip()
+    if not s:
+        return ""
+    m = _PPPK_GOL.match(s.upper())
+    if m:
+        g = m.group("g")
+        roman = GOLONGAN_PPPK[int(g) - 1] if g.isdigit() and 1 <= int(g) <= len(GOLONGAN_PPPK) else g
+        if roman in GOLONGAN_PPPK:
+            return f"Golongan {roman}"
+    gol = normalize_golongan(s)
+    return f"{PANGKAT[gol]}, {gol}" if gol else s
+
+
+def persen(text: str) -> str:
+    """``100 %`` -> ``100%`` (Indonesian writes the percent sign against the number)."""
+    return re.sub(r"(\d)\s+%", r"\1%", text or "")
+
+
 def _person(p: Person | None) -> dict[str, str]:
     p = p or Person(nama="")
-    return {"nama": p.nama, "nip": p.nip, "pangkat": p.pangkat, "jabatan": p.jabatan, "unit_kerja": p.unit_kerja}
+    return {"nama": p.nama, "nip": p.nip, "pangkat": pangkat(p.pangkat), "jabatan": p.jabatan,
+            "unit_kerja": p.unit_kerja}
 
 
 def _require(skp: SkpData, checks: Iterable[tuple[str, Any]]) -> None:
@@ -64,24 +96,56 @@ def _require(skp: SkpData, checks: Iterable[tuple[str, Any]]) -> None:
                                details=missing, hint=_("complete the SKP and import it again"))
 
 
-def _periode_penilaian(skp: SkpData) -> str:
+def _periode_penilaian(skp: SkpData, periode: str | None = None) -> str:
+    """The SKP's dates; for an evaluation, the days of its periode within them (TW1: 1 Januari-31 Maret)."""
     awal = skp.awal or dt.date(skp.tahun, 1, 1)
     akhir = skp.akhir or dt.date(skp.tahun, 12, 31)
+    if periode is not None:
+        first, last = span(periode, skp.tahun)
+        if first <= akhir and last >= awal:  # the periode overlaps the SKP: its own days within the SKP's
+            awal, akhir = max(awal, first), min(akhir, last)
     return f"{awal.day} {BULAN[awal.month - 1]} SD {akhir.day} {BULAN[akhir.month - 1]} TAHUN {akhir.year}"
 
 
-def _skp_common(skp: SkpData, ev: Evaluasi | None = None) -> dict[str, Any]:
+def _missing_realisasi(skp: SkpData, ev: Evaluasi) -> None:
+    real = {(r.rhk.upper(), r.iki.upper()) for r in ev.realisasi if r.realisasi.strip()}
+    missing = [f"{rhk.kode}/{iki.kode} {iki.teks}" for rhk in skp.rhk for iki in rhk.indikator
+               if (rhk.kode.upper(), iki.kode.upper()) not in real]
+    if missing:
+        raise ValidationFailed(
+            ngettext("{nama} (NIP {nip}), {periode} {tahun}: {n} indicator has no realisasi",
+                     "{nama} (NIP {nip}), {periode} {tahun}: {n} indicators have no realisasi",
+                     len(missing)).format(
+                nama=skp.pegawai.nama or _("no name"), nip=skp.pegawai.nip, periode=ev.periode, tahun=skp.tahun,
+                n=len(missing)),
+            details=missing,
+            hint=_("fill the Realisasi sheet of the evaluation workbook for these indicators and import it "
+                   "again; `archiver eval import FILE`, or `archiver generate evaluasi ... --draft` for a draft in "
+                   "which the empty realisasi read \"belum diisi\""))
+
+
+def _pilihan(options: Iterable[str], chosen: str | None) -> list[dict[str, Any]]:
+    """Every option of a rating/predikat line; the form strikes out those not chosen."""
+    return [{"teks": o, "dipilih": o == chosen} for o in options]
+
+
+def _skp_common(skp: SkpData, ev: Evaluasi | None = None, draft: bool = False) -> dict[str, Any]:
     _require(skp, [("pegawai.nama", skp.pegawai.nama), ("pegawai.jabatan", skp.pegawai.jabatan),
                    ("penilai.nama", skp.penilai.nama), ("RHK", skp.rhk)])
-    real = {(r.rhk, r.iki): r for r in (ev.realisasi if ev else ())}
+    if ev is not None and not draft:
+        _missing_realisasi(skp, ev)
+    real = {(r.rhk.upper(), r.iki.upper()): r for r in (ev.realisasi if ev else ())}
     hasil: dict[str, list[dict[str, Any]]] = {"utama": [], "tambahan": []}
     for rhk in skp.rhk:
         group = hasil["tambahan" if rhk.jenis.upper() == "TAMBAHAN" else "utama"]
         indikator = []
         for i, iki in enumerate(rhk.indikator, 1):
-            r = real.get((rhk.kode, iki.kode))
-            indikator.append({"no": i, "aspek": iki.aspek, "teks": iki.teks, "target": iki.target,
-                              "perspektif": iki.perspektif, "realisasi": r.realisasi if r else "",
+            r = real.get((rhk.kode.upper(), iki.kode.upper()))
+            realisasi = persen(r.realisasi.strip()) if r else ""
+            if ev is not None and not realisasi:
+                realisasi = NOT_FILLED
+            indikator.append({"no": i, "aspek": iki.aspek, "teks": iki.teks, "target": persen(iki.target),
+                              "perspektif": iki.perspektif, "realisasi": realisasi,
                               "umpan_balik": r.umpan_balik if r else ""})
         if not indikator:  # keeps the RHK's row in the table (docxtpl loops over indicators)
             indikator.append({"no": 1, "aspek": "", "teks": "", "target": "", "perspektif": "", "realisasi": "",
@@ -124,15 +188,42 @@ def _org_label(capaian: CapaianOrganisasi | None) -> str:
     return capaian.predikat.value if capaian else "BELUM DITETAPKAN"
 
 
+def _ratings(ev: Evaluasi, capaian: CapaianOrganisasi | None) -> dict[str, Any]:
+    """The chosen values and every option of the form's lines (§5.2: "*" strike what does not apply)."""
+    return {
+        "capaian_organisasi": _org_label(capaian), "rating_hasil_kerja": ev.rating_hasil_kerja.value,
+        "rating_perilaku": ev.rating_perilaku.value, "predikat": ev.predikat.value,
+        "pilihan": {
+            "capaian_organisasi": _pilihan([o.value for o in OrgPredikat], capaian.predikat.value if capaian else None),
+            "rating_hasil_kerja": _pilihan([r.value for r in Rating], ev.rating_hasil_kerja.value),
+            "rating_perilaku": _pilihan([r.value for r in Rating], ev.rating_perilaku.value),
+            "predikat": _pilihan([p.value for p in reversed(list(Predikat))], ev.predikat.value),
+        },
+    }
+
+
+def kurva(org: OrgPredikat | None, predikats: Iterable[Predikat]) -> dict[str, Any]:
+    """The distribution curve's data: the unit's pegawai per predikat and the expected pattern for the
+    capaian kinerja organisasi ``org``. ``gambar`` is filled with the picture when the document is rendered."""
+    return {"judul": f"{KURVA_JUDUL} {org.value if org else 'BELUM DITETAPKAN'}",
+            "seri": chart.series(org, Counter(predikats)),
+            "ketentuan": describe_pattern(org) if org else "", "gambar": ""}
+
+
 def evaluasi_context(skp: SkpData, ev: Evaluasi, capaian: CapaianOrganisasi | None,
-                     signed: dt.date | None = None) -> dict[str, Any]:
-    ctx = _skp_common(skp, ev)
+                     signed: dt.date | None = None, unit_predikat: Sequence[Predikat] | None = None,
+                     draft: bool = False) -> dict[str, Any]:
+    """``unit_predikat``: the predikat of every pegawai rated in the unit for the periode (the curve's
+    bars; default: this pegawai's alone). ``draft``: realisasi nothing was imported for print
+    "belum diisi" instead of stopping the document."""
+    ctx = _skp_common(skp, ev, draft)
     ctx.update({
         "periode": {"kode": ev.periode, "label": periode_label(ev.periode)},
-        "capaian_organisasi": _org_label(capaian),
-        "pola_distribusi": pattern_rows(capaian.predikat) if capaian else [],
-        "rating_hasil_kerja": ev.rating_hasil_kerja.value, "rating_perilaku": ev.rating_perilaku.value,
-        "predikat": ev.predikat.value, "atasan_penilai": _person(skp.atasan_penilai),
+        "periode_penilaian": _periode_penilaian(skp, ev.periode),
+        **_ratings(ev, capaian),
+        "kurva": kurva(capaian.predikat if capaian else None,
+                       unit_predikat if unit_predikat is not None else [ev.predikat]),
+        "atasan_penilai": _person(skp.atasan_penilai),
         "tanggal": tanggal(signed) if signed else ctx["tanggal"],
     })
     return ctx
@@ -144,11 +235,9 @@ def dokumen_evaluasi_context(skp: SkpData, ev: Evaluasi, capaian: CapaianOrganis
     return {
         "instansi": skp.instansi, "tahun": skp.tahun,
         "periode": {"kode": ev.periode, "label": periode_label(ev.periode)},
-        "periode_penilaian": _periode_penilaian(skp),
+        "periode_penilaian": _periode_penilaian(skp, ev.periode),
         "pegawai": _person(skp.pegawai), "penilai": _person(skp.penilai),
-        "atasan_penilai": _person(skp.atasan_penilai),
-        "capaian_organisasi": _org_label(capaian), "rating_hasil_kerja": ev.rating_hasil_kerja.value,
-        "rating_perilaku": ev.rating_perilaku.value, "predikat": ev.predikat.value,
+        "atasan_penilai": _person(skp.atasan_penilai), **_ratings(ev, capaian),
         "catatan": ev.catatan, "rekomendasi": tindak_lanjut[ev.predikat],
         "tempat": skp.tempat, "tanggal": tanggal(signed or skp.tanggal),
     }
@@ -159,7 +248,10 @@ def _size(n: int) -> str:
 
 
 def bukti_context(skp: SkpData, periode: str, submissions: Sequence[dict[str, Any]], tz: str,
-                  printed_at: str) -> dict[str, Any]:
+                  printed_at: str, base_url: str = "", suspicious: dict[int, str] | None = None) -> dict[str, Any]:
+    """``base_url``: the web app's address, for each file's permalink (``/e/<sha256>`` without it);
+    ``suspicious``: submission id -> why its text looks unrelated to its indicator (``coverage --suspicious``)."""
+    flagged = suspicious or {}
     rhk_text = {r.kode.upper(): r.teks for r in skp.rhk}
     iki_text = {i.kode.upper(): i.teks for r in skp.rhk for i in r.indikator}
     rows = []
@@ -169,9 +261,13 @@ def bukti_context(skp: SkpData, periode: str, submissions: Sequence[dict[str, An
                      "iki": f"{iki} {iki_text.get(iki.upper(), '')}".strip(),
                      "periode": s.get("periode") or "", "nama": s["name"], "jenis": s.get("type") or "",
                      "ukuran": _size(int(s["size"])), "diarsipkan": waktu(s["received_at"], tz),
-                     "sha256": s["sha256"], "versi": s["version"], "status": s["status"]})
+                     "sha256": s["sha256"], "versi": s["version"], "status": s["status"],
+                     "tautan": f"{base_url.rstrip('/')}/e/{s['sha256']}",
+                     "mencurigakan": s.get("id") in flagged, "alasan": flagged.get(int(s.get("id") or 0), "")})
+    n_flagged = sum(1 for r in rows if r["mencurigakan"])
     return {"instansi": skp.instansi, "tahun": skp.tahun, "periode": {"kode": periode, "label": periode_label(periode)},
-            "pegawai": _person(skp.pegawai), "bukti": rows, "jumlah": len(rows), "dicetak": waktu(printed_at, tz)}
+            "pegawai": _person(skp.pegawai), "bukti": rows, "jumlah": len(rows), "jumlah_mencurigakan": n_flagged,
+            "dicetak": waktu(printed_at, tz)}
 
 
 def rekap_context(unit: str, instansi: str, tahun: int, periode: str,
@@ -209,5 +305,5 @@ def rekap_context(unit: str, instansi: str, tahun: int, periode: str,
             "tanggal": tanggal(signed)}
 
 
-__all__ = ["PATTERNS", "OrgPredikat", "bukti_context", "dokumen_evaluasi_context", "evaluasi_context",
-           "periode_label", "rekap_context", "skp_context", "skp_variant"]
+__all__ = ["PATTERNS", "OrgPredikat", "bukti_context", "dokumen_evaluasi_context", "evaluasi_context", "kurva",
+           "pangkat", "periode_label", "persen", "rekap_context", "skp_context", "skp_variant"]

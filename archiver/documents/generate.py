@@ -25,8 +25,9 @@ from ..catalog import documents as docs_q
 from ..catalog import evaluation as eval_q
 from ..errors import ArchiverError, NotFound, UsageError
 from ..evaluation.model import CapaianOrganisasi
+from ..evaluation.rules import Predikat
 from ..evaluation.tindak_lanjut import load_tindak_lanjut
-from ..i18n import _
+from ..i18n import _, use_language
 from ..periode import ANNUAL, QUARTERS, normalize_periode, quarter_of
 from ..signing.sign import passphrase, sign_pdf, signer_settings
 from ..skp.resolution import link_codes
@@ -95,11 +96,14 @@ def _periode(kind: str, periode: str | None) -> str:
 
 
 def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str | None = None,
-         unit: str | None = None, periode: str | None = None, signed: dt.date | None = None) -> list[Job]:
+         unit: str | None = None, periode: str | None = None, signed: dt.date | None = None,
+         draft: bool = False) -> list[Job]:
     """One Job per document; a pegawai whose data is incomplete gets a Job with ``error`` set.
 
     ``signed`` is the date printed next to the signatures of evaluasi, dokumen-evaluasi and
-    rekap (default: today in the office's time zone); an SKP carries its own date."""
+    rekap (default: today in the office's time zone); an SKP carries its own date.
+    An evaluasi whose indicators lack a realisasi is refused (the error names them) unless
+    ``draft``: then they print "belum diisi"."""
     if kind not in KINDS:
         raise UsageError(_("unknown document kind {kind!r}; choose one of: {kinds}").format(
             kind=kind, kinds=", ".join(KINDS)))
@@ -122,6 +126,7 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
                        hint=_("write the unit's code or name as imported (see `archiver skp tree`)"))
     tindak = load_tindak_lanjut(workspace) if kind == "dokumen-evaluasi" else {}
     units: dict[str, tuple[str, ...]] = {}
+    spread: dict[str, list[Predikat]] = {}  # unit -> the predikat of its pegawai (the curve's bars)
     jobs = []
     for n in nips:
         job = Job(kind, n, tahun, p, label=f"NIP {n}")
@@ -134,9 +139,12 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
             job.label = f"{skp.pegawai.nama} (NIP {n})"
             if skp.unit not in units:
                 units[skp.unit] = _unit_names(source, skp.unit)
+            flagged = _suspicious(archive, n, tahun) if kind == "bukti" else {}  # writes its cache: no transaction
             with archive.catalog.read() as conn:
+                if kind == "evaluasi" and skp.unit not in spread:
+                    spread[skp.unit] = _unit_predikat(conn, source, skp.unit, tahun, p)
                 job.template, job.context = _build(archive, conn, kind, skp, p, workspace, tindak, signed,
-                                                   units[skp.unit])
+                                                   units[skp.unit], spread.get(skp.unit), draft, flagged)
         except ArchiverError as exc:
             job.error = str(exc)
         jobs.append(job)
@@ -144,14 +152,17 @@ def plan(archive: Archive, source: SkpSource, kind: str, *, tahun: int, nip: str
 
 
 def _build(archive: Archive, conn: Any, kind: str, skp: SkpData, periode: str, workspace: Path | None,
-           tindak: dict[Any, str], signed: dt.date | None, unit_names: Sequence[str]) -> tuple[Path, dict[str, Any]]:
+           tindak: dict[Any, str], signed: dt.date | None, unit_names: Sequence[str],
+           unit_predikat: Sequence[Predikat] | None = None, draft: bool = False,
+           flagged: dict[int, str] | None = None) -> tuple[Path, dict[str, Any]]:
     variant = C.skp_variant(skp)
     if kind == "skp":
         return find_template(f"skp_{variant}", workspace), C.skp_context(skp)
     if kind == "bukti":
         subs = _evidence(conn, skp, periode)
-        return find_template("bukti", workspace), C.bukti_context(skp, periode, subs, archive.config.archive.timezone,
-                                                                   archive.now())
+        return find_template("bukti", workspace), C.bukti_context(
+            skp, periode, subs, archive.config.archive.timezone, archive.now(), base_url=archive.config.web.base_url,
+            suspicious=flagged)
     ev = eval_q.get_evaluasi(conn, skp.pegawai.nip, skp.tahun, periode)
     if ev is None:
         raise NotFound(_("{nama} (NIP {nip}) has no evaluation for {periode} {tahun}; "
@@ -159,8 +170,24 @@ def _build(archive: Archive, conn: Any, kind: str, skp: SkpData, periode: str, w
             nama=skp.pegawai.nama, nip=skp.pegawai.nip, periode=periode, tahun=skp.tahun))
     capaian = _capaian(conn, unit_names, skp.tahun, periode)
     if kind == "evaluasi":
-        return find_template(f"evaluasi_{variant}", workspace), C.evaluasi_context(skp, ev, capaian, signed)
+        return find_template(f"evaluasi_{variant}", workspace), C.evaluasi_context(
+            skp, ev, capaian, signed, unit_predikat=unit_predikat, draft=draft)
     return find_template("dokumen_evaluasi", workspace), C.dokumen_evaluasi_context(skp, ev, capaian, tindak, signed)
+
+
+def _unit_predikat(conn: Any, source: SkpSource, unit: str, tahun: int, periode: str) -> list[Predikat]:
+    """The predikat of every pegawai of ``unit`` (and its sub-units) rated for the periode."""
+    evs = (eval_q.get_evaluasi(conn, n, tahun, periode) for n in source.unit_nips(unit, tahun))
+    return [ev.predikat for ev in evs if ev is not None]
+
+
+def _suspicious(archive: Archive, nip: str, tahun: int) -> dict[int, str]:
+    """Submission id -> why its text looks unrelated to its indicator, as `archiver coverage --suspicious`
+    judges it; the reason in Indonesian (it is printed in the document)."""
+    from ..skp.relevance import suspicious
+
+    with use_language("id"):
+        return {j.submission_id: j.reason for j in suspicious(archive, nip=nip, tahun=tahun)}
 
 
 def _unit_names(source: SkpSource, unit: str) -> tuple[str, ...]:

@@ -9,6 +9,9 @@
 * The template file is read once and each of its XML parts is cleaned up (docxtpl's
   ``patch_xml``) and compiled once per process: a batch of 500 documents parses and compiles
   each template a single time.
+* Pictures: the data holds what a picture shows, never the picture (the data is hashed and
+  recorded as JSON); ``kurva.gambar`` (the distribution curve of the evaluation) is drawn from
+  ``kurva.seri`` when the document is rendered (``chart.png``: same data, same PNG bytes).
 """
 
 from __future__ import annotations
@@ -19,10 +22,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import jinja2
-from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+from docx.shared import Cm
+from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
 
 from ..errors import UsageError
 from ..i18n import _
+from . import chart
+
+#: Width of the distribution curve in the document (it keeps its aspect ratio).
+KURVA_WIDTH_CM = 17.0
 
 
 class RenderError(UsageError):
@@ -121,8 +129,12 @@ class Renderer:
     def render(self, template: Path, context: dict[str, Any], *, subject: str = "") -> bytes:
         """DOCX bytes of ``template`` filled with ``context``. RenderError names template, subject, field."""
         doc = _CachingTemplate(io.BytesIO(self.template_bytes(template)), self._compiled, self._patched)
+        tagged = _tag(context, "")
+        kurva = tagged.get("kurva")
+        if isinstance(kurva, dict) and "seri" in kurva:
+            kurva["gambar"] = InlineImage(doc, io.BytesIO(chart.png(kurva["seri"])), width=Cm(KURVA_WIDTH_CM))
         try:
-            doc.render(_tag(context, ""), self.env, autoescape=True)
+            doc.render(tagged, self.env, autoescape=True)
         except jinja2.UndefinedError as exc:
             raise RenderError(_("template {template}: data for {subject} is incomplete: {error}").format(
                 template=template.name, subject=subject or _("the document"), error=exc.message),

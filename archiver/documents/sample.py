@@ -12,8 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..evaluation.distribution import pattern_rows
-from ..evaluation.rules import OrgPredikat
+from ..evaluation.rules import OrgPredikat, Predikat, Rating
 
 PERSON_KEYS = ("nama", "nip", "pangkat", "jabatan", "unit_kerja")
 
@@ -43,8 +42,8 @@ def _rhk(no: int, teks: str) -> dict[str, Any]:
             {"no": 1, "aspek": "Kuantitas", "teks": "Jumlah aplikasi yang dikembangkan", "target": "4 aplikasi",
              "perspektif": "Penerima Layanan", "realisasi": "2 aplikasi (Triwulan I)",
              "umpan_balik": "Sesuai rencana; lanjutkan uji coba"},
-            {"no": 2, "aspek": "Kualitas", "teks": "Persentase aplikasi lolos uji keamanan", "target": "100 %",
-             "perspektif": "Proses Bisnis", "realisasi": "100 %", "umpan_balik": "Baik"},
+            {"no": 2, "aspek": "Kualitas", "teks": "Persentase aplikasi lolos uji keamanan", "target": "100%",
+             "perspektif": "Proses Bisnis", "realisasi": "100%", "umpan_balik": "Baik"},
         ],
     }
 
@@ -67,15 +66,29 @@ def _skp_base() -> dict[str, Any]:
     }
 
 
+def _pilihan(options: list[str], chosen: str) -> list[dict[str, Any]]:
+    return [{"teks": o, "dipilih": o == chosen} for o in options]
+
+
+def _ratings(capaian: str, hasil: str, perilaku: str, predikat: str) -> dict[str, Any]:
+    ratings = [r.value for r in Rating]
+    return {"capaian_organisasi": capaian, "rating_hasil_kerja": hasil, "rating_perilaku": perilaku,
+            "predikat": predikat,
+            "pilihan": {"capaian_organisasi": _pilihan([o.value for o in OrgPredikat], capaian),
+                        "rating_hasil_kerja": _pilihan(ratings, hasil), "rating_perilaku": _pilihan(ratings, perilaku),
+                        "predikat": _pilihan([p.value for p in reversed(list(Predikat))], predikat)}}
+
+
 def _evaluasi() -> dict[str, Any]:
+    from .context import kurva  # context imports this module's neighbours; imported late to stay light
+
     ctx = _skp_base()
     ctx.update({
         "periode": {"kode": "TW1", "label": "TRIWULAN I"},
-        "capaian_organisasi": "BAIK",
-        "pola_distribusi": pattern_rows(OrgPredikat.BAIK),
-        "rating_hasil_kerja": "DI ATAS EKSPEKTASI",
-        "rating_perilaku": "SESUAI EKSPEKTASI",
-        "predikat": "BAIK",
+        "periode_penilaian": "1 JANUARI SD 31 MARET TAHUN 2026",
+        **_ratings("BAIK", "DI ATAS EKSPEKTASI", "SESUAI EKSPEKTASI", "BAIK"),
+        "kurva": kurva(OrgPredikat.BAIK,
+                       [Predikat.BAIK, Predikat.BAIK, Predikat.SANGAT_BAIK, Predikat.BUTUH_PERBAIKAN]),
         "atasan_penilai": dict(_ATASAN),
         "tanggal": "5 April 2026",
     })
@@ -96,10 +109,9 @@ def sample_context(kind: str) -> dict[str, Any]:
         return {
             "instansi": "Pemerintah Kabupaten Contoh", "tahun": 2026,
             "periode": {"kode": "TW4", "label": "TRIWULAN IV-AKHIR"},
-            "periode_penilaian": "1 JANUARI SD 31 DESEMBER TAHUN 2026",
+            "periode_penilaian": "1 OKTOBER SD 31 DESEMBER TAHUN 2026",
             "pegawai": dict(_PEGAWAI), "penilai": dict(_PENILAI), "atasan_penilai": dict(_ATASAN),
-            "capaian_organisasi": "BAIK", "rating_hasil_kerja": "SESUAI EKSPEKTASI",
-            "rating_perilaku": "SESUAI EKSPEKTASI", "predikat": "BAIK",
+            **_ratings("BAIK", "SESUAI EKSPEKTASI", "SESUAI EKSPEKTASI", "BAIK"),
             "catatan": "Tingkatkan dokumentasi kegiatan", "rekomendasi": "Dipertahankan.",
             "tempat": "Contoh", "tanggal": "5 Januari 2027",
         }
@@ -112,8 +124,9 @@ def sample_context(kind: str) -> dict[str, Any]:
                        "iki": "IKI-01 Jumlah aplikasi yang dikembangkan",
                        "periode": "TW1", "nama": "laporan & notulen.pdf", "jenis": "pdf", "ukuran": "12 KB",
                        "diarsipkan": "2 Maret 2026 08.00 WIB", "sha256": "0" * 64, "versi": 1,
-                       "status": "archived"}],
-            "jumlah": 1, "dicetak": "2 Maret 2026 08.00 WIB",
+                       "status": "archived", "tautan": "/e/" + "0" * 64, "mencurigakan": True,
+                       "alasan": "isinya hanya memuat 5% kata IKI"}],
+            "jumlah": 1, "jumlah_mencurigakan": 1, "dicetak": "2 Maret 2026 08.00 WIB",
         }
     if kind == "rekap":
         return {
