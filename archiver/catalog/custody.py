@@ -6,7 +6,8 @@ point. The ``custody_head`` row (updated in the same transaction as each append)
 the last event, so cutting events off the end is detected too.
 
 Event kinds: received, archived, duplicate, unlinked, quarantined, ignored, moved,
-removed, relinked, verified, exported, downloaded, viewed, generated.
+removed, relinked, verified, exported, downloaded, viewed, generated, released, imported
+(a workbook an admin imported: stored by its hash, the event naming the file).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .schema import custody_head, events
 GENESIS = "0" * 64
 KINDS = frozenset({
     "received", "archived", "duplicate", "unlinked", "quarantined", "ignored", "moved", "removed",
-    "relinked", "verified", "exported", "downloaded", "viewed", "generated", "released",
+    "relinked", "verified", "exported", "downloaded", "viewed", "generated", "released", "imported",
 })
 
 

@@ -34,6 +34,7 @@ def event_label(kind: str) -> str:
         "exported": pgettext("event", "exported"), "downloaded": pgettext("event", "downloaded"),
         "viewed": pgettext("event", "viewed"), "generated": pgettext("event", "generated"),
         "released": pgettext("event", "released from quarantine"),
+        "imported": pgettext("event", "imported"),
     }
     return labels.get(kind, kind)
 
@@ -163,6 +164,10 @@ def _sentence(kind: str, d: dict[str, Any]) -> tuple[str, set[str]] | None:
     if kind == "exported":
         return (_("exported in the audit package {file} ({items} files)").format(
             file=d.get("file", "-"), items=d.get("items", 0)), {"file", "items", "bytes", "bag_size"})
+    if kind == "imported":
+        what = {"skp": "SKP", "evaluasi": _("evaluation")}.get(str(d.get("import")), str(d.get("import", "-")))
+        return (_("{what} imported from the uploaded file {name}").format(what=what, name=d.get("name", "-")),
+                {"via", "role", "name", "import", "changes"})
     if kind == "generated":
         return (_("generated as {filename} (template {template})").format(
             filename=d.get("filename", "-"), template=d.get("template", "-")),
