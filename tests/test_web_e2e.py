@@ -65,8 +65,8 @@ def live(ws: Workspace) -> Iterator[tuple[Site, LiveServer]]:
         yield site, server
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+def launched_browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright (no browser download), closed afterwards."""
     chromium = require_program("chromium")
     from playwright.sync_api import sync_playwright
 
@@ -76,6 +76,11 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    yield from launched_browser()
 
 
 def new_page(browser: Any) -> Any:
@@ -271,3 +276,33 @@ def test_atasan_reads_coverage_and_admin_relinks_a_file(live: tuple[Site, LiveSe
     assert "ditautkan ke" in page.inner_text("p.notice")
     assert f"drop/{XSS}.pdf" not in page.inner_text("main")
     assert page.dialogs == [] and page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_pegawai_uploads_from_a_phone_sized_screen(live: tuple[Site, LiveServer], browser: Any,
+                                                    tmp_path: Path) -> None:
+    from conftest import NIP_A, make_pdf
+
+    site, server = live
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID", is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.goto(f"{server.url}/unggah")
+    log_in(page, "ani")
+    page.wait_for_url(f"{server.url}/unggah")
+    form = page.locator("form#unggah")
+    assert form.is_visible() and page.locator("input[capture=environment]").count() == 1
+    # Usable at 390 px: nothing wider than the screen, the controls inside it.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for control in ("select[name=periode]", "select[name=rhk]", "button:has-text('Unggah')"):
+        box = form.locator(control).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, control
+    page.select_option("select[name=periode]", "TW2")
+    page.select_option("select[name=rhk]", "RHK-01")
+    sample = tmp_path / "berita acara rapat.pdf"
+    sample.write_bytes(make_pdf("Berita acara rapat koordinasi"))
+    form.locator("input[name=files][multiple]").set_input_files(str(sample))
+    form.locator("button:has-text('Unggah')").click()
+    page.wait_for_selector("#hasil")
+    assert "diarsipkan" in page.inner_text("#hasil")
+    assert (site.ws.drop / f"{NIP_A}/2026/TW2/RHK-01/berita acara rapat.pdf").read_bytes() == sample.read_bytes()
+    context.close()

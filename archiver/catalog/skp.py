@@ -374,6 +374,18 @@ def newest_skp_years(catalog: Catalog, nips: Iterable[str]) -> dict[str, int]:
         return {str(n): int(t) for n, t in conn.execute(q)}
 
 
+def skp_heads(catalog: Catalog, *, nip: str | None = None, tahun: int | None = None) -> list[tuple[str, int, str]]:
+    """(NIP, tahun, the pegawai's name as imported) of every SKP, optionally of one NIP or year; by name."""
+    q = sa.select(skp_skp.c.nip, skp_skp.c.tahun, skp_skp.c.pegawai_nama)
+    if nip:
+        q = q.where(skp_skp.c.nip == nip)
+    if tahun:
+        q = q.where(skp_skp.c.tahun == tahun)
+    with catalog.read() as conn:
+        rows = [(str(n), int(t), str(nama or n)) for n, t, nama in conn.execute(q)]
+    return sorted(rows, key=lambda r: (r[2].lower(), r[0], r[1]))
+
+
 # --------------------------------------------------------------------------- submissions resolution judges
 
 def linked_submissions(conn: Connection, nip: str, tahun: int) -> list[Row[Any]]:
