@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +34,7 @@ from .config_sections import (
 )
 from .config_sections import Section as _Section
 from .config_sections import resolve_path as _resolve
-from .errors import ConfigError
+from .errors import ConfigError, ConfigMissing
 from .i18n import _, ngettext
 from .pathpattern import DEFAULT_PATTERN, PathPattern, PatternError
 
@@ -186,11 +187,24 @@ class WatchSettings(_Section):
 
 
 class WebAppSettings(_Section):
+    base_url: str = Field(default="", description=(
+        "The web app's address as staff open it, e.g. https://arsip.bkpsdm.example.go.id. Generated "
+        "documents (Daftar Bukti Dukung) print each file's permalink as <base_url>/e/<sha256>; empty "
+        "prints the path /e/<sha256> only."))
     metrics_allow: list[str] = Field(default_factory=list, description=(
         "Addresses (IPs or CIDR networks, e.g. [\"127.0.0.1\", \"10.0.5.0/24\"]) that may read the "
         "Prometheus metrics at /metrics without logging in (the scraper). Anyone else needs an admin "
         "session. Behind a reverse proxy the address is the proxy's unless `archiver serve --behind-proxy` "
         "trusts it. /healthz needs no login and shows no names or paths."))
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
+            raise ValueError(_("{value} is not a web address; write e.g. https://arsip.example.go.id")
+                             .format(value=repr(v)))
+        return v
 
     @field_validator("metrics_allow")
     @classmethod
@@ -308,7 +322,7 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
     if path.is_dir():
         path = path / CONFIG_NAME
     if not path.is_file():
-        raise ConfigError(
+        raise ConfigMissing(
             _("no configuration file at {path}").format(path=path),
             hint=_("run `archiver init DIR` to create one, or pass --config PATH (or set ARCHIVER_CONFIG)"))
     return path.resolve()

@@ -3,6 +3,7 @@
     ArchiverError                 exit 1, HTTP 500 unless a subclass says otherwise
     ├── UsageError                exit 2, HTTP 400   wrong arguments or input the user must fix
     │   └── ConfigError           exit 2             watch_config.toml is wrong (names file and key)
+    │       └── ConfigMissing     exit 2             there is no watch_config.toml where it was looked for
     ├── NotFound                  exit 1, HTTP 404
     ├── PermissionDenied          exit 1, HTTP 403
     ├── StoreError                exit 1             the blob store could not read or write
@@ -46,6 +47,10 @@ class UsageError(ArchiverError):
 
 class ConfigError(UsageError):
     """The configuration file is wrong; the message names the file and the key."""
+
+
+class ConfigMissing(ConfigError):
+    """No configuration file where it was looked for (the faces may suggest the demo)."""
 
 
 class NotFound(ArchiverError):

@@ -28,6 +28,9 @@ from .periode import normalize_periode
 FIELDS = ("nip", "tahun", "periode", "rhk", "iki", "nama")
 DEFAULT_PATTERN = "{nip}/{tahun}/{periode}/{rhk}/..."
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+#: How a person names each field (domain words, the same in Indonesian and English).
+_FIELD_WORDS = {"nip": "NIP", "tahun": "tahun", "periode": "periode (TW1-TW4, 01-12, TAHUNAN)", "rhk": "RHK",
+                "iki": "IKI", "nama": "nama"}
 
 
 class PatternError(ValueError):
@@ -106,6 +109,18 @@ class PathPattern:
     def __repr__(self) -> str:
         return f"PathPattern({self.pattern!r})"
 
+    @property
+    def layout(self) -> str:
+        """The folders as a person reads them: ``{nip}/{tahun}/{periode}/{rhk}/...`` is
+        ``NIP/TAHUN/PERIODE/RHK/...``."""
+        return _PLACEHOLDER.sub(lambda m: m.group(1).upper(), self.pattern)
+
+    @staticmethod
+    def _named(segments: tuple[_Segment, ...]) -> str:
+        """What ``segments`` stand for, in the domain's words (the same in both languages)."""
+        words = [_FIELD_WORDS[n] for seg in segments for n in seg.fields]
+        return ", ".join(words) if words else "..."
+
     def parse(self, relpath: str) -> Link:
         """Link for a file at ``relpath`` (POSIX, relative to the share root)."""
         folders = relpath.split("/")[:-1]
@@ -113,20 +128,22 @@ class PathPattern:
         problems: list[str] = []
         for i, seg in enumerate(self.segments):
             if i >= len(folders):
-                missing = ", ".join(s.text for s in self.segments[i:])
-                problems.append(deferred("the file is not deep enough in the folders: missing {missing} "
-                                         "(expected {pattern})", missing=missing, pattern=self.pattern))
+                problems.append(deferred("the folders do not yet say the {missing}: put the file in a folder "
+                                         "such as {layout}", missing=self._named(self.segments[i:]),
+                                         layout=self.layout))
                 break
             if seg.regex is None:
                 continue
             m = seg.regex.match(folders[i])
             if not m:
-                problems.append(deferred("folder {folder} does not match {segment} (expected {pattern})",
-                                         folder=repr(folders[i]), segment=repr(seg.text), pattern=self.pattern))
+                problems.append(deferred("folder {folder} should be the {what}: put the file in a folder such "
+                                         "as {layout}", folder=repr(folders[i]), what=self._named((seg,)),
+                                         layout=self.layout))
                 break
             values.update({k: v.strip() for k, v in m.groupdict().items()})
         if not problems and not self.open_ended and len(folders) > len(self.segments):
-            problems.append(deferred("the file is deeper than {pattern} allows", pattern=self.pattern))
+            problems.append(deferred("the file is in too many folders: put it directly in a folder such as "
+                                     "{layout}", layout=self.layout))
         key: dict[str, Any] = {}
         if "nip" in values:
             try:

@@ -47,7 +47,7 @@ def test_statuses_for_a_realistic_drop(ws) -> None:
     assert (lap["nip"], lap["tahun"], lap["periode"], lap["rhk"], lap["type"]) == (NIP_A, 2026, "TW1", "RHK-01", "pdf")
     assert "program" in got[f"drop/{RHK1}/faktur.pdf"]["reason"]
     assert "berkas kosong" in got[f"drop/{RHK1}/kosong.pdf"]["reason"]
-    assert "kurang dalam letak foldernya" in got["drop/lepas.pdf"]["reason"]
+    assert "foldernya belum menyebut" in got["drop/lepas.pdf"]["reason"] and "{" not in got["drop/lepas.pdf"]["reason"]
     for r in got.values():
         assert set(r) >= {"path", "status", "sha256", "reason"}
 

@@ -82,6 +82,7 @@ def test_wheel_in_a_fresh_venv_generates_and_verifies(tmp_path: Path) -> None:
     for template in (n for names_ in KINDS.values() for n in names_):
         assert f"archiver/documents/shipped_templates/{template}.docx" in names
     assert "archiver/migrations/env.py" in names and "archiver/web/templates/base.html" in names
+    assert {f"archiver/locale/id/LC_MESSAGES/{part}.mo" for part in ("core", "cli", "click", "web")} <= names
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
@@ -100,8 +101,9 @@ def test_wheel_in_a_fresh_venv_generates_and_verifies(tmp_path: Path) -> None:
 
     _run([archiver, "init", "kantor"], cwd=work, env=env)
     assert (work / "kantor" / "watch_config.toml").is_file()
+    assert "Penggunaan:" in _run([archiver, "--help"], cwd=work, env=env).stdout  # the catalog ships
     demo = _run([archiver, "demo", "demo", "--tahun", "2026"], cwd=work, env=env)
-    assert "SKP imported" in demo.stdout
+    assert "SKP diimpor" in demo.stdout
     cfg = ["--config", str(work / "demo" / "watch_config.toml")]
     check = _run([archiver, *cfg, "templates", "check"], cwd=work, env=env)
     assert "shipped_templates" in _run([archiver, *cfg, "templates", "list"], cwd=work, env=env).stdout, check.stdout

@@ -428,7 +428,7 @@ def test_transient_errors_are_retried_then_quarantined_and_never_stop_the_watche
 def test_watch_help_ends_with_an_example(ws: Workspace) -> None:
     res = ws.cli("watch", "--help")
     assert res.exit_code == 0
-    example = res.stdout.split("Example:", 1)[1]
+    example = res.stdout.split("Contoh:", 1)[1]
     assert "archiver" in example and "watch" in example and "--json-log" in example
 
 

@@ -14,7 +14,7 @@ import click
 from ..accounts import ROLES, add_user, list_users, set_disabled
 from ..archive import Archive
 from ..config import Config
-from ..errors import ConfigError, UsageError
+from ..errors import ConfigMissing, UsageError
 from ..i18n import N_, _
 from .common import AppContext, emit_json, emit_table, pass_app
 from .group import main
@@ -127,10 +127,8 @@ def run(app: AppContext, host: str, port: int, cookie_secure: str, proxy_ip: str
     """
     try:
         config = app.config  # a missing or broken configuration stops here, before anything starts
-    except ConfigError as exc:
-        if not exc.message.startswith("no configuration file"):
-            raise
-        raise ConfigError(exc.message, hint=_("{hint}; to try it with example data: {command}").format(
+    except ConfigMissing as exc:
+        raise ConfigMissing(exc.message, hint=_("{hint}; to try it with example data: {command}").format(
             hint=exc.hint, command="archiver demo demo && archiver --config demo/watch_config.toml run")) from None
     # The catalog is migrated (or refused: newer than this code, exit 2) here, once, before the
     # watcher thread and the web app each open it.

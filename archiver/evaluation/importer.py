@@ -32,7 +32,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Connection
 
 from ..catalog import evaluation as catalog_evaluation
 from ..errors import UsageError, ValidationFailed
@@ -528,7 +527,7 @@ def read_evaluation_file(path: Path, indicators: IndicatorLookup | None = None,
 
 # ----------------------------------------------------------------------------- saving
 
-def save(conn: Connection, data: EvaluationImport, *, at: str, source: str) -> dict[str, dict[str, int]]:
+def save(conn: Any, data: EvaluationImport, *, at: str, source: str) -> dict[str, dict[str, int]]:
     """Save what was read: only the evaluations and capaian records that are new or differ from
     the catalog are written. Returns new/changed/unchanged counts for each."""
     counts = {"evaluasi": {"new": 0, "changed": 0, "unchanged": 0},
