@@ -71,7 +71,7 @@ def test_auditor_sees_everyone_and_a_bad_unit_is_explained(demo: Path) -> None:
     nips = {r["nip"] for r in c.get("/api/coverage", params={"tahun": TAHUN}).json()["rows"]}
     assert {PRAKOM, HUMAS, KADIS} <= nips
     page = c.get("/cakupan", params={"tahun": TAHUN, "unit": "Bidang Tidak Ada"})
-    assert page.status_code == 200 and "Bidang Tidak Ada" in page.text
+    assert page.status_code == 400 and "Bidang Tidak Ada" in page.text  # not a unit the picker offers
 
 
 def test_coverage_needs_login(demo: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 import test_documents_data as docfixtures
@@ -31,7 +32,17 @@ def generate(c, **fields: str):
     token = csrf_of(c.get("/dokumen").text)
     data = {"csrf_token": token, "kind": "bukti", "by": "nip", "target": NIP_A, "tahun": "2026", "periode": "TW1",
             "format": "docx", **fields}
-    return c.post("/dokumen", data=data)
+    return finished(c, c.post("/dokumen", data=data))
+
+
+def finished(c, r):
+    """The document job's page once the job has ended (the page refreshes itself until then)."""
+    deadline = time.monotonic() + 300
+    while '<p id="kemajuan" data-status="queued"' in r.text or '<p id="kemajuan" data-status="running"' in r.text:
+        assert time.monotonic() < deadline, "the document job did not finish"
+        time.sleep(0.1)
+        r = c.get(r.url)
+    return r
 
 
 def docx_text(data: bytes) -> str:

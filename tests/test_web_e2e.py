@@ -153,7 +153,7 @@ def test_admin_filters_checks_integrity_and_reviews_problems(live: tuple[Site, L
     log_in(page, "admin")
     page.wait_for_url(f"{server.url}/**")
     page.goto(f"{server.url}/bukti")
-    page.fill("input[name=nip]", NIP_B)
+    page.select_option("select[name=nip]", NIP_B)  # a picker of "Nama — NIP", not free text
     page.select_option("select[name=periode]", "TW1")
     page.click("button:has-text('Tampilkan')")
     page.wait_for_url("**nip=*")
@@ -210,7 +210,7 @@ def test_admin_generates_and_downloads_a_document(live: tuple[Site, LiveServer],
     page.wait_for_url(f"{server.url}/dokumen")
     page.select_option("select[name=kind]", "bukti")
     page.check("input[name=by][value=nip]")
-    page.fill("input[name=target]", "198503152010011002")
+    page.select_option("select[name=nip]", "198503152010011002")
     page.fill("input[name=tahun]", "2026")
     page.select_option("select[name=periode]", "TW1")
     page.click("button:has-text('Buat')")

@@ -103,7 +103,7 @@ def test_home_goes_to_search_and_bad_queries_explain(searchable: Site) -> None:
     r = ani.get("/cari", params={"q": '"tidak ditutup'})
     assert r.status_code == 200
     r = searchable.client("admin").get("/cari", params={"q": "x", "nip": "123"})
-    assert r.status_code == 200 and 'role="alert"' in r.text and "NIP terdiri atas 18 angka" in r.text
+    assert r.status_code == 400 and 'role="alert"' in r.text and "NIP terdiri atas 18 angka" in r.text
     assert "--nip" not in r.text  # a CLI option is not a web page's word
 
 

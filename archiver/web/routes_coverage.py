@@ -18,6 +18,7 @@ from ..accounts import Scope, Session, may_see
 from ..errors import ArchiverError
 from ..periode import normalize_periode
 from ..skp import coverage as cov
+from . import choices
 from .auth import AnyUser, archive_of, scope_of
 from .pages import render
 from .routes_api import ERRORS
@@ -91,13 +92,22 @@ async def coverage_page(request: Request, session: AnyUser, unit: Unit = None, t
     year = tahun or _this_year(request)
     per = _periode(periode)
     error = None
+    status = 200
+    units = await run_in_threadpool(choices.unit_choices, archive_of(request), scope_of(request, session))
     try:
+        if unit and units:  # a unit no picker offers: 400 naming the field
+            try:
+                unit = choices.check_unit(unit, units)
+            except ArchiverError:
+                status = 400
+                raise
         rows = await run_in_threadpool(scoped_rows, request, session, unit, year, per)
     except ArchiverError as exc:  # an unknown unit is the user's typo: say so on the page
         rows, error = [], exc
     columns = [per] if per else \
         sorted({r.periode for r in rows}, key=lambda p: (p not in QUARTERS, p)) or list(QUARTERS)
-    return render(request, "coverage.html", session, grid=_grid(rows), columns=columns,
+    return render(request, "coverage.html", session, status_code=status, units=units, grid=_grid(rows),
+                  columns=columns,
                   summary=cov.summary(rows), form={"unit": unit or "", "tahun": year, "periode": per or ""},
                   error=error)
 

@@ -5,15 +5,15 @@ from there, recorded as ``generated`` by the admin who asked."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ..accounts import Session
 from ..archive import Archive
@@ -24,6 +24,7 @@ from ..errors import ArchiverError, NotFound, UsageError
 from ..i18n import N_, _
 from ..periode import ALL as PERIODES
 from ..store import check_digest
+from . import choices, document_jobs
 from .auth import Admin, archive_of
 from .downloads import content_disposition
 from .evidence import Evidence, record_access
@@ -48,56 +49,126 @@ def skp_source(request: Request, archive: Archive) -> Any:
     return catalog_source(archive)
 
 
-def generate(request: Request, session: Session, form: dict[str, str]) -> list[dict[str, Any]]:
-    archive = dataclasses.replace(archive_of(request), actor=session.user.actor)  # custody names the admin
+def _signing_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(_("date {date!r} not recognised; choose a date, e.g. 2027-01-02").format(
+            date=value)) from None
+
+
+def generate(archive: Archive, source: Any, form: dict[str, str],
+             progress: Callable[[dict[str, Any]], None] | None = None,
+             planned: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Plan and make the documents of ``form`` (``archiver.documents.generate``, as `archiver generate`);
+    ``planned(total)`` once the documents are known, ``progress(result)`` after each one."""
     tahun = int(form["tahun"]) if form["tahun"].isdigit() else 0
     if not 2000 <= tahun <= 2100:
         raise UsageError(_("enter the tahun as four digits, e.g. 2026"))
-    signed = None
-    if form["tanggal"]:
-        try:
-            signed = dt.date.fromisoformat(form["tanggal"])
-        except ValueError:
-            raise UsageError(_("date {date!r} not recognised; choose a date, e.g. 2027-01-02").format(
-                date=form["tanggal"])) from None
+    signed = _signing_date(form["tanggal"]) if form["tanggal"] else None
     target = form["target"].strip()
+    if not target:
+        raise UsageError(_("choose a pegawai or a work unit"))
     by_unit = form["by"] == "unit"
-    jobs = plan(archive, skp_source(request, archive), form["kind"], tahun=tahun,
+    jobs = plan(archive, source, form["kind"], tahun=tahun,
                 nip=None if by_unit else target, unit=target if by_unit else None, periode=form["periode"] or None,
-                signed=signed)
+                signed=signed, draft=form.get("draft") == "1")
+    if planned:
+        planned(len(jobs))
     out = []
     with tempfile.TemporaryDirectory(prefix="archiver-web-") as tmp:
         for g in run(archive, jobs, Path(tmp), pdf=form["format"] == "pdf"):
-            out.append({"label": g.job.label, "error": g.error,
-                        "files": [(fmt, sha, f"{g.job.stem}.{fmt}") for fmt, sha in
-                                  (("docx", g.docx_sha256), ("pdf", g.pdf_sha256)) if sha]})
+            result = {"label": g.job.label, "error": g.error,
+                      "files": [(fmt, sha, f"{g.job.stem}.{fmt}") for fmt, sha in
+                                (("docx", g.docx_sha256), ("pdf", g.pdf_sha256)) if sha]}
+            out.append(result)
+            if progress:
+                progress(result)
     return out
+
+
+def _form_page(request: Request, session: Session, form: dict[str, str], error: ArchiverError | None = None,
+               status: int = 200) -> Response:
+    archive = archive_of(request)
+    return render(request, "documents.html", session, status_code=status, kinds=KIND_LABEL, periodes=PERIODES,
+                  error=error, form=form, pegawai=choices.pegawai_choices(archive, None),
+                  units=choices.unit_choices(archive, None))
 
 
 @router.get("/dokumen")
 async def documents_form(request: Request, session: Admin) -> Response:
-    return render(request, "documents.html", session, kinds=KIND_LABEL, periodes=PERIODES, results=None, error=None,
-                  form={"kind": "bukti", "by": "nip", "target": "", "tahun": "", "periode": "", "format": "docx",
-                        "tanggal": ""})
+    form = {"kind": "bukti", "by": "nip", "nip": "", "unit": "", "tahun": "", "periode": "", "format": "docx",
+            "tanggal": "", "draft": ""}
+    return await run_in_threadpool(_form_page, request, session, form)
 
 
 @router.post("/dokumen")
 async def documents_generate(request: Request, session: Admin, kind: Annotated[str, Form(max_length=30)],
-                             target: Annotated[str, Form(max_length=200)], tahun: Annotated[str, Form(max_length=4)],
+                             tahun: Annotated[str, Form(max_length=4)],
+                             nip: Annotated[str, Form(max_length=30)] = "",
+                             unit: Annotated[str, Form(max_length=200)] = "",
+                             target: Annotated[str, Form(max_length=200)] = "",
                              by: Annotated[str, Form()] = "nip", periode: Annotated[str, Form(max_length=10)] = "",
                              format: Annotated[str, Form()] = "docx",
-                             tanggal: Annotated[str, Form(max_length=10)] = "") -> Response:
-    form = {"kind": kind, "by": "unit" if by == "unit" else "nip", "target": target, "tahun": tahun,
-            "periode": periode, "format": "pdf" if format == "pdf" else "docx", "tanggal": tanggal.strip()}
-    results: list[dict[str, Any]] | None = None
-    error: ArchiverError | None = None
+                             tanggal: Annotated[str, Form(max_length=10)] = "",
+                             draft: Annotated[str, Form(max_length=5)] = "") -> Response:
+    """Start a document job (a thread of this process; its state in a file every worker reads) and go to its page."""
+    by_unit = by == "unit"
+    form = {"kind": kind, "by": "unit" if by_unit else "nip", "nip": nip.strip(), "unit": unit.strip(),
+            "tahun": tahun, "periode": periode, "format": "pdf" if format == "pdf" else "docx",
+            "tanggal": tanggal.strip(), "draft": "1" if draft else ""}
+    archive = archive_of(request)
     try:
-        results = await run_in_threadpool(generate, request, session, form)
+        if by_unit:
+            offered = await run_in_threadpool(choices.unit_choices, archive, None)
+            form["unit"] = choices.check_unit(unit or target, offered) if offered else (unit or target).strip()
+        else:
+            form["nip"] = choices.check_nip(nip or target)
+        if choices.check_tahun(tahun) is None:
+            raise UsageError(_("enter the tahun as four digits, e.g. 2026"))
+        if form["tanggal"]:
+            _signing_date(form["tanggal"])
+        if kind not in KIND_LABEL:
+            raise UsageError(_("{field} {value!r}: not a valid choice").format(field="kind", value=kind))
+        form["target"] = form["unit"] if by_unit else form["nip"]
     except ArchiverError as exc:
-        error = exc
-    status = error.http_status if error else 200
-    return render(request, "documents.html", session, status_code=status, kinds=KIND_LABEL, periodes=PERIODES,
-                  results=results, error=error, form=form)
+        return await run_in_threadpool(_form_page, request, session, form, exc, exc.http_status)
+    job_id = document_jobs.start(archive, skp_source(request, archive), session.user.name, session.user.actor,
+                                 form, generate)
+    return RedirectResponse(f"/dokumen/tugas/{job_id}", status_code=303)
+
+
+@router.get("/dokumen/tugas/{job_id}")
+async def documents_job(request: Request, job_id: str, session: Admin) -> Response:
+    """The job's progress (the page refreshes itself every 2 s while it runs), then its files and the ZIP."""
+    state = await run_in_threadpool(document_jobs.load, archive_of(request), job_id)
+    refresh = state["status"] in ("queued", "running")
+    page = render(request, "documents_job.html", session, job=state, kinds=KIND_LABEL, refresh=refresh)
+    if refresh:
+        page.headers["Refresh"] = "2"
+    return page
+
+
+@router.get("/dokumen/tugas/{job_id}/zip")
+async def documents_job_zip(request: Request, job_id: str, session: Admin) -> Response:
+    """Every file of the job in one ZIP, streamed from the archive (names made safe)."""
+    archive = archive_of(request)
+    state = await run_in_threadpool(document_jobs.load, archive, job_id)
+    files = [(sha, name) for r in state["results"] for _fmt, sha, name in r["files"]]
+    if not files:
+        raise NotFound(_("this job made no files"))
+    await run_in_threadpool(record_zip_download, archive, session, state, files)
+    return StreamingResponse(document_jobs.zip_stream(archive, files), media_type="application/zip", headers={
+        "Content-Disposition": content_disposition(f"dokumen_{job_id}.zip"),
+        "Content-Security-Policy": "sandbox; default-src 'none'", "Cache-Control": "private, no-store"})
+
+
+def record_zip_download(archive: Archive, session: Session, state: dict[str, Any],
+                             files: list[tuple[str, str]]) -> None:
+    """A ``downloaded`` custody event for each file of the ZIP."""
+    for sha, name in files:
+        record_access(archive, session.user, "downloaded", Evidence(sha, {"sha256": sha}, []),
+                      detail={"name": name, "zip": state["id"]})
 
 
 @router.get("/dokumen/unduh/{sha256}")

@@ -3,20 +3,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from ..accounts import Scope
+from ..archive import Archive
+from ..catalog.choices import list_stored_sorted as list_sorted_q
+from ..errors import UsageError
 from ..evidence import Filters, normalize_rhk
 from ..nip import normalize_nip
 from ..periode import ALL as PERIODES
 from ..periode import normalize_periode
 from ..signing.check import stored_check
 from ..signing.model import STATE_LABELS
+from . import choices
 from .auth import AnyUser, archive_of, scope_of
 from .downloads import download_response
 from .evidence import (
@@ -36,6 +42,13 @@ from .pages import render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+
+
+def list_sorted(archive: Archive, scope: Scope, filters: Filters, *, sort: str, descending: bool, limit: int,
+                offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The evidence list ordered by a column of ``choices.SORTS``."""
+    return list_sorted_q(archive.catalog, scope, filters, sort=sort, descending=descending, limit=limit,
+                         offset=offset)
 
 
 @router.get("/")
@@ -63,21 +76,77 @@ def parse_filters(nip: str | None, tahun: str | None, periode: str | None, rhk: 
                    status=status or None, date_from=date(dari), date_to=date(sampai), signature=signature or None)
 
 
+def checked_form(archive: Archive, scope: Scope, form: dict[str, str], *, units: bool = False
+                 ) -> tuple[dict[str, str], choices.Choices]:
+    """The filter form's values checked against what its pickers offer (UsageError naming the field),
+    canonical (NIP digits, codes, type lower-case), and the pickers to show with them."""
+    out = dict(form)
+    out["nip"] = choices.check_nip(form.get("nip"))
+    tahun = choices.check_tahun(form.get("tahun"))
+    out["jenis"] = choices.check_type(form.get("jenis"))
+    picked = choices.pickers(archive, scope, nip=out["nip"] or None, tahun=tahun, units=units)
+    out["rhk"] = choices.check_code(form.get("rhk"), picked.rhk, "rhk")
+    if "iki" in form:
+        out["iki"] = choices.check_code(form.get("iki"), picked.iki, "iki")
+    if units:
+        out["unit"] = choices.check_unit(form.get("unit"), picked.units) if picked.units else \
+            (form.get("unit") or "").strip()
+    if scope is None and out["nip"] and not any(n == out["nip"] for n, _label in picked.pegawai):
+        picked.pegawai.append((out["nip"], out["nip"]))  # keep what was asked for selected (never outside a scope)
+    return out, picked
+
+
+def sort_links(form: dict[str, str], sort: str, direction: str) -> dict[str, str]:
+    """column -> the query of its header link: ascending first, the other way when already sorted by it."""
+    keep = {k: v for k, v in form.items() if v}
+    return {col: urlencode({**keep, "sort": col, "dir": "desc" if sort == col and direction == "asc" else "asc"})
+            for col in choices.SORTS}
+
+
+def _list_page(archive: Archive, scope: Scope, form: dict[str, str], sort: str, direction: str,
+               page: int) -> dict[str, Any]:
+    form, picked = checked_form(archive, scope, form)
+    filters = parse_filters(form["nip"], form["tahun"], form["periode"], form["rhk"], form["jenis"], form["dari"],
+                            form["sampai"], signature=form["ttd"] or None)
+    filters = dataclasses.replace(filters, iki=form["iki"] or None)
+    if sort:
+        rows, total = list_sorted(archive, scope, filters, sort=sort, descending=direction == "desc",
+                                  limit=PAGE, offset=(page - 1) * PAGE)
+    else:
+        rows, total = list_submissions(archive, scope, filters, limit=PAGE, offset=(page - 1) * PAGE)
+    return {"rows": rows, "total": total, "form": form, "pickers": picked,
+            "names": choices.names_for(archive, (r["nip"] for r in rows))}
+
+
 @router.get("/bukti")
 async def evidence_list(request: Request, session: AnyUser, nip: str | None = None, tahun: str | None = None,
                         periode: str | None = None, rhk: str | None = None,
+                        iki: Annotated[str | None, Query(max_length=100)] = None,
                         jenis: Annotated[str | None, Query(max_length=20)] = None, dari: str | None = None,
                         sampai: str | None = None, ttd: Annotated[str | None, Query(max_length=20)] = None,
+                        sort: Annotated[str | None, Query(max_length=20)] = None,
+                        dir: Annotated[str | None, Query(max_length=10)] = None,
                         hal: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     archive = archive_of(request)
-    filters = parse_filters(nip, tahun, periode, rhk, jenis, dari, sampai, signature=parse_signature(ttd, "ttd"))
-    rows, total = await run_in_threadpool(list_submissions, archive, scope_of(request, session), filters,
-                                          limit=PAGE, offset=(hal - 1) * PAGE)
-    form = {"nip": nip or "", "tahun": tahun or "", "periode": periode or "", "rhk": rhk or "",
-            "jenis": jenis or "", "dari": dari or "", "sampai": sampai or "", "ttd": filters.signature or ""}
-    return render(request, "evidence_list.html", session, rows=rows, total=total, page=hal, page_size=PAGE,
-                  form=form, periodes=PERIODES, signature_options=SIGNATURE_FILTER,
-                  query_for=lambda p: urlencode({**form, "hal": p}))
+    scope = scope_of(request, session)
+    form = {"nip": nip or "", "tahun": tahun or "", "periode": periode or "", "rhk": rhk or "", "iki": iki or "",
+            "jenis": jenis or "", "dari": dari or "", "sampai": sampai or "",
+            "ttd": parse_signature(ttd, "ttd") or ""}
+    order, direction = choices.check_sort(sort, dir)
+    try:
+        found = await run_in_threadpool(_list_page, archive, scope, form, order, direction, hal)
+    except UsageError as exc:  # a value no picker offers: say which field, with the form to fix it
+        picked = await run_in_threadpool(choices.pickers, archive, scope)
+        return render(request, "evidence_list.html", session, status_code=exc.http_status, error=exc, rows=[],
+                      total=0, page=1, page_size=PAGE, form=form, pickers=picked, names={}, periodes=PERIODES,
+                      signature_options=SIGNATURE_FILTER, sort="", direction="", sort_query={},
+                      query_for=lambda p: "")
+    form = found.pop("form")
+    order_keys = {"sort": order, "dir": direction} if order else {}
+    return render(request, "evidence_list.html", session, page=hal, page_size=PAGE, form=form, error=None,
+                  periodes=PERIODES, signature_options=SIGNATURE_FILTER, sort=order, direction=direction,
+                  sort_query=sort_links(form, order, direction),
+                  query_for=lambda p: urlencode({**form, **order_keys, "hal": p}), **found)
 
 
 @router.get("/e/{sha256}")

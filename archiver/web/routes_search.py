@@ -9,6 +9,7 @@ import datetime as dt
 import html
 import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup, escape
@@ -21,13 +22,17 @@ from ..errors import ArchiverError
 from ..evidence import Filters
 from ..periode import ALL as PERIODES
 from ..search import search
+from . import choices
 from .auth import AnyUser, archive_of, scope_of
 from .evidence import SIGNATURE_FILTER, parse_signature
 from .pages import render
 from .routes_api import ERRORS, SIGNATURE_HELP
+from .routes_evidence import checked_form, sort_links
 
 router = APIRouter()
 LIMIT = 50
+#: The columns the results may be ordered by instead of relevance.
+SORTS = ("name", "nip", "received")
 
 
 class SearchHitOut(BaseModel):
@@ -106,26 +111,58 @@ def marked(snippet: str) -> Markup:
     return out
 
 
+def _sorted(hits: list[dict[str, Any]], sort: str, direction: str) -> list[dict[str, Any]]:
+    """The hits of this page in a column's order (the default is by relevance)."""
+    if not sort:
+        return hits
+    key = {"name": lambda h: (h["name"] or "").casefold(), "nip": lambda h: h["nip"] or "",
+           "received": lambda h: h["received_at"] or ""}[sort]
+    return sorted(hits, key=key, reverse=direction == "desc")
+
+
+def _search_page(request: Request, session: Session, q: str, form: dict[str, str]
+                 ) -> tuple[dict[str, str], choices.Choices, list[dict[str, Any]], int | None,
+                            ArchiverError | None, dict[str, str], int]:
+    """(form, pickers, hits, total, error, names, status): a value no picker offers is a 400 naming
+    the field; a query the search cannot read is explained on the page (200)."""
+    archive = archive_of(request)
+    scope = scope_of(request, session)
+    try:
+        form, picked = checked_form(archive, scope, form, units=True)
+    except ArchiverError as exc:
+        return form, choices.pickers(archive, scope, units=True), [], None, exc, {}, exc.http_status
+    hits: list[dict[str, Any]] = []
+    total: int | None = None
+    error: ArchiverError | None = None
+    if q.strip() or any(v.strip() for v in form.values()):
+        try:
+            hits, total = scoped_search(request, session, q, form)
+        except ArchiverError as exc:
+            error = exc
+    return form, picked, hits, total, error, choices.names_for(archive, (h["nip"] for h in hits)), 200
+
+
 @router.get("/cari", include_in_schema=False)
 async def search_page(request: Request, session: AnyUser, q: Annotated[str, Query(max_length=500)] = "",
                       nip: str = "", tahun: str = "", periode: str = "", rhk: str = "", jenis: str = "",
                       unit: str = "", dari: str = "", sampai: str = "",
-                      ttd: Annotated[str, Query(max_length=20)] = "") -> Response:
+                      ttd: Annotated[str, Query(max_length=20)] = "",
+                      sort: Annotated[str, Query(max_length=20)] = "",
+                      dir: Annotated[str, Query(max_length=10)] = "") -> Response:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": jenis, "unit": unit,
             "dari": dari, "sampai": sampai, "ttd": parse_signature(ttd, "ttd") or ""}
-    hits: list[dict[str, Any]] = []
-    total: int | None = None
-    error: ArchiverError | None = None
+    order, direction = choices.check_sort(sort, dir, SORTS)
     searched = bool(q.strip() or any(v.strip() for v in form.values()))
-    if searched:
-        try:
-            hits, total = await run_in_threadpool(scoped_search, request, session, q, form)
-        except ArchiverError as exc:
-            error = exc
+    form, picked, hits, total, error, names, status = await run_in_threadpool(_search_page, request, session, q, form)
+    hits = _sorted(hits, order, direction)
     for h in hits:
         h["snippet_html"] = marked(h["snippet"] or "")
-    return render(request, "search.html", session, q=q, form=form, hits=hits, total=total, error=error,
-                  searched=searched, periodes=PERIODES, signature_options=SIGNATURE_FILTER)
+    keep = {"q": q, **form} if q else form
+    return render(request, "search.html", session, status_code=status, q=q, form=form,
+                  hits=hits, total=total, error=error, searched=searched, periodes=PERIODES,
+                  signature_options=SIGNATURE_FILTER, pickers=picked, names=names, sort=order,
+                  direction=direction, sort_query=sort_links(keep, order, direction),
+                  relevance_query=urlencode({k: v for k, v in keep.items() if v}))
 
 
 @router.get("/api/search", response_model=SearchOut, tags=["api"], responses=ERRORS,
