@@ -35,7 +35,7 @@ from .config_sections import (
 from .config_sections import Section as _Section
 from .config_sections import resolve_path as _resolve
 from .errors import ConfigError, ConfigMissing
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .pathpattern import DEFAULT_PATTERN, PathPattern, PatternError
 
 CONFIG_NAME = "watch_config.toml"
@@ -328,13 +328,43 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
     return path.resolve()
 
 
+#: tomllib's messages (English) for the mistakes a hand-edited file has, in the reader's language.
+_TOML_MESSAGES = {
+    "Invalid value": N_("invalid value"),
+    "Cannot overwrite a value": N_("a key is set twice"),
+    "Invalid statement": N_("invalid line"),
+    "Unterminated string": N_("a text is not closed with a quote"),
+    "Unclosed array": N_("a list is not closed with ]"),
+    "Expected '=' after a key in a key/value pair": N_("'=' is missing after the key"),
+    "Expected newline or end of document after a statement": N_("only one key = value per line"),
+}
+
+
+def toml_error(exc: tomllib.TOMLDecodeError) -> str:
+    """Where and why a TOML file does not parse, in the reader's language where the mistake is a
+    common one (else tomllib's own words)."""
+    text = str(exc)
+    m = re.fullmatch(r"(.*?) \((?:at line (\d+), column (\d+)|at end of document)\)", text, re.S)
+    if not m:
+        return text
+    what = m.group(1)
+    if what.startswith("Cannot declare"):
+        message = _("a table is declared twice")
+    else:
+        message = _(_TOML_MESSAGES[what]) if what in _TOML_MESSAGES else what
+    if m.group(2):
+        return _("line {line}, column {column}: {message}").format(line=m.group(2), column=m.group(3),
+                                                                   message=message)
+    return _("at the end of the file: {message}").format(message=message)
+
+
 def load_config(path: str | os.PathLike[str] | None = None, *, check_folders: bool = True) -> Config:
     """Load, validate and resolve a configuration file. Raises ConfigError naming file and key."""
     file = find_config(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("{file}: not valid TOML: {error}").format(file=file, error=exc),
+        raise ConfigError(_("{file}: not valid TOML: {error}").format(file=file, error=toml_error(exc)),
                           hint=_('strings need quotes (path = "drop"), booleans are true/false')) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(_("{file}: cannot be read: {error}").format(file=file, error=exc)) from None
@@ -386,7 +416,7 @@ def _describe(err: Any) -> str:
         return _('{table}: key {key} is required; add it, e.g. {name} = "..."').format(
             table=table, key=repr(key), name=key)
     got = err.get("input")
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = _pydantic_message(kind, err.get("ctx") or {}, str(err["msg"]))
     expected = {
         "bool_parsing": _("write true or false (no quotes)"),
         "bool_type": _("write true or false (no quotes)"),
@@ -402,6 +432,51 @@ def _describe(err: Any) -> str:
     }.get(kind)
     shown = f" = {got!r}" if got is not None and not isinstance(got, dict) else ""
     return f"{table} {key}{shown}: {msg}" + (f"; {expected}" if expected and expected != msg else "")
+
+
+#: Pydantic's own messages for the error types a hand-edited configuration produces, in the
+#: reader's language (pydantic's English text is the fallback for the rare others).
+_PYDANTIC_MESSAGES = {
+    "bool_parsing": N_("not true or false"),
+    "bool_type": N_("not true or false"),
+    "int_parsing": N_("not a whole number"),
+    "int_type": N_("not a whole number"),
+    "int_from_float": N_("not a whole number"),
+    "float_parsing": N_("not a number"),
+    "float_type": N_("not a number"),
+    "string_type": N_("not text"),
+    "list_type": N_("not a list"),
+    "dict_type": N_("not a table"),
+    "model_type": N_("not a table"),
+    "model_attributes_type": N_("not a table"),
+    "path_type": N_("not a path"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "string_too_short": N_("must be at least {min_length} characters long"),
+    "string_too_long": N_("must be at most {max_length} characters long"),
+    "too_short": N_("needs at least {min_length} items"),
+    "too_long": N_("may hold at most {max_length} items"),
+    "string_pattern_mismatch": N_("does not have the expected form ({pattern})"),
+    "literal_error": N_("must be one of: {expected}"),
+    "enum": N_("must be one of: {expected}"),
+}
+
+
+def _pydantic_message(kind: str, ctx: dict[str, Any], fallback: str) -> str:
+    """``kind``'s message (a pydantic error type) in the reader's language; our own validators'
+    messages (``value_error``) are already translated; anything else keeps pydantic's text."""
+    if kind == "value_error" or kind not in _PYDANTIC_MESSAGES:
+        return fallback.removeprefix("Value error, ")
+    args = {k: v for k, v in ctx.items() if isinstance(v, (str, int, float))}
+    if kind in ("literal_error", "enum") and isinstance(ctx.get("expected"), str):
+        values = re.findall(r"'((?:[^'\\]|\\.)*)'", ctx["expected"])
+        args["expected"] = ", ".join(values) if values else ctx["expected"]
+    try:
+        return _(_PYDANTIC_MESSAGES[kind]).format(**args)
+    except (KeyError, IndexError, ValueError):
+        return fallback.removeprefix("Value error, ")
 
 
 def _check_folders(config: Config, file: Path) -> None:

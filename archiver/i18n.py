@@ -170,3 +170,18 @@ def install_click() -> None:
             mod._ = gettext  # type: ignore[attr-defined]
         if hasattr(mod, "ngettext"):
             mod.ngettext = ngettext  # type: ignore[attr-defined]
+    # click.Path translates its name ("file", "directory", "path") once, when an option is
+    # declared at import time: name it in the language current when an error is shown instead.
+    click_types = importlib.import_module("click.types")
+    if not isinstance(click_types.Path.__dict__.get("name"), property):
+        click_types.Path.name = property(_click_path_name, lambda self, value: None)
+
+
+#: click.Path's names, translated by the click part of the catalog.
+_CLICK_PATH_NAMES = ("file", "directory", "path")
+
+
+def _click_path_name(path_type: object) -> str:
+    file_okay, dir_okay = getattr(path_type, "file_okay", True), getattr(path_type, "dir_okay", True)
+    name = _CLICK_PATH_NAMES[0 if file_okay and not dir_okay else 1 if dir_okay and not file_okay else 2]
+    return gettext(name)

@@ -16,6 +16,7 @@ from ..evidence import SIGNATURE_STATES, Filters
 from ..filetypes import KNOWN_TYPES
 from ..i18n import N_, _, ngettext, render
 from ..ingest import CHANGING
+from ..labels import status_label
 from ..verify import verify as verify_archive
 from .common import AppContext, emit_json, emit_table, pass_app
 from .group import main
@@ -222,7 +223,7 @@ def release(app: AppContext, submission: int, note: str) -> None:
 
     r = do_release(app.archive, submission, note=note)
     click.echo(_("Submission {id} ({path}) released: now {status}.").format(id=submission, path=r.path,
-                                                                             status=r.status))
+                                                                             status=status_label(r.status)))
 
 
 @main.command("verify")

@@ -15,6 +15,7 @@ import click
 from .. import i18n
 from ..errors import UsageError
 from ..i18n import N_, _, ngettext
+from ..labels import status_label
 from ..periode import normalize_periode
 from ..skp.relevance import suspicious as find_suspicious
 from ..skp.resolution import relink as do_relink
@@ -187,7 +188,7 @@ def relink(app: AppContext, submission: int, rhk: str | None, iki: str | None, n
     click.echo(_("Submission {id} ({path}) now linked to {link} [{status}; custody event {event}]").format(
         id=submission, path=out["path"], link=" ".join(str(to[k]) for k in ("nip", "tahun", "periode", "rhk", "iki")
                                                        if k in to),
-        status=out["status"], event=out["event"]))
+        status=status_label(out["status"]), event=out["event"]))
 
 
 @main.command("coverage")
@@ -249,8 +250,9 @@ def _suspicious(app: AppContext, unit: str | None, nip: str | None, tahun: int, 
         for it in items:
             emit_json(it.as_dict())
         return
+    label = click.style(_("SUSPICIOUS"), fg="yellow")
     for it in items:
-        click.echo(f"{click.style(_('SUSPICIOUS'), fg='yellow')} #{it.submission_id} {it.path}  "
+        click.echo(f"{label} #{it.submission_id} {it.path}  "
                    + _("score {score} for {code}: {reason}").format(score=f"{it.score:.2f}",
                                                                     code=f"{it.rhk}/{it.iki or '-'}",
                                                                     reason=i18n.render(it.reason)))

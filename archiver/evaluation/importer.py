@@ -39,8 +39,9 @@ from ..evidence import normalize_iki, normalize_rhk
 from ..i18n import N_, _, ngettext
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode
+from ..skp.jsonio import json_error
 from ..skp.validate import rows_text
-from ..skp.workbook import OTHER_FORMATS, refuse_other_format, save_as_xlsx_hint
+from ..skp.workbook import OTHER_FORMATS, refuse_other_format, save_as_xlsx_hint, workbook_error
 from .model import (
     BERAKHLAK,
     CapaianOrganisasi,
@@ -254,7 +255,8 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, list[Record
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
-        raise UsageError(_("{path}: cannot be read as an .xlsx workbook: {error}").format(path=path, error=exc),
+        raise UsageError(_("{path}: cannot be read as an .xlsx workbook: {error}").format(
+            path=path, error=workbook_error(exc)),
                          hint=_("if it is an old .xls or another format: {how}; or start from "
                                 "`archiver eval template`").format(how=save_as_xlsx_hint())) from None
     out: dict[str, list[Record]] = {}
@@ -317,7 +319,7 @@ def _read_json(path: Path, problems: list[Problem]) -> dict[str, list[Record]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(_("{path}: not valid JSON: {error}").format(path=path, error=exc)) from None
+        raise UsageError(_("{path}: not valid JSON: {error}").format(path=path, error=json_error(exc))) from None
     if not isinstance(data, dict):
         raise UsageError(_("{path}: the top level must be an object with 'evaluasi' and/or "
                            "'capaian_organisasi'").format(path=path))

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..i18n import deferred
 from .zipguard import CappedZip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -141,10 +142,10 @@ def docx_text(path: Path, max_unzipped_mb: int) -> tuple[str, dict[str, str]]:
         parts = CappedZip(zf, max_unzipped_mb)
         doc = parts.xml("word/document.xml")
         if doc is None:
-            raise KeyError("the file has no word/document.xml part")
+            raise KeyError(deferred("the file has no {part} part", part="word/document.xml"))
         body = doc.find(W + "body")
         if body is None:
-            raise KeyError("word/document.xml has no body")
+            raise KeyError(deferred("{part} has no body", part="word/document.xml"))
         text = list(_blocks(body)) + _text_boxes(body)
         related = _related(parts)
         for sect in doc.iter(W + "sectPr"):

@@ -176,6 +176,20 @@ def _pending_reason(limits: ExtractLimits, blank: int = 0, pages: int = 0) -> st
 
 # --------------------------------------------------------------------------- Office (zip based)
 
+def _error_text(exc: BaseException, limit: int = 450) -> str:
+    """A caught exception as the ``{error}`` of a stored reason: a message of ours (a ``deferred``
+    text, translated when shown) as it is, a file that is no ZIP container in words, anything else
+    as the library words it."""
+    arg = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else None
+    if arg is not None and arg.startswith('{"'):
+        return arg
+    if isinstance(exc, zipfile.BadZipFile):
+        if str(exc) == "File is not a zip file":
+            return deferred("the file is not a ZIP container")
+        return deferred("the file is not a whole ZIP container ({error})", error=str(exc)[:limit])
+    return (type(exc).__name__ + ": " + str(exc))[:limit]
+
+
 def _zip_checked(path: Path, limits: ExtractLimits, what: str) -> Extraction | None:
     try:
         inflated = check_zip(path, limits.max_unzipped_mb)
@@ -183,7 +197,7 @@ def _zip_checked(path: Path, limits: ExtractLimits, what: str) -> Extraction | N
         return Extraction("no_text", "", reason=deferred("no text: {error}", error=str(exc)), extractor="zipguard")
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
         return Extraction("failed", "", reason=deferred("corrupt or truncated {type} file: {error}", type=what,
-                                                        error=str(exc)[:450]), extractor="zipguard")
+                                                        error=_error_text(exc)), extractor="zipguard")
     del inflated
     return None
 
@@ -200,8 +214,7 @@ def extract_docx(path: Path, limits: ExtractLimits) -> Extraction:
         return Extraction("no_text", "", reason=deferred("no text: {error}", error=str(exc)), extractor="zipguard")
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, KeyError, ValueError,
             etree.XMLSyntaxError) as exc:
-        return Extraction("failed", "", reason=deferred("corrupt Word file: {error}",
-                                                        error=(type(exc).__name__ + ": " + str(exc))[:450]),
+        return Extraction("failed", "", reason=deferred("corrupt Word file: {error}", error=_error_text(exc)),
                           extractor="docx-xml")
     return _done(text, limits, "docx-xml", dict(meta))
 
@@ -218,8 +231,7 @@ def extract_xlsx(path: Path, limits: ExtractLimits) -> Extraction:
         return Extraction("no_text", "", reason=deferred("no text: {error}", error=str(exc)), extractor="zipguard")
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, KeyError, ValueError, IndexError,
             etree.XMLSyntaxError) as exc:
-        return Extraction("failed", "", reason=deferred("corrupt Excel file: {error}",
-                                                        error=(type(exc).__name__ + ": " + str(exc))[:450]),
+        return Extraction("failed", "", reason=deferred("corrupt Excel file: {error}", error=_error_text(exc)),
                           extractor="xlsx-xml")
     return _done("\n".join(lines), limits, "xlsx-xml", meta, pages=len(meta.get("sheets", [])))
 
@@ -247,7 +259,7 @@ def extract_xml_office(path: Path, type_name: str, limits: ExtractLimits) -> Ext
                         el.clear()
     except (ElementTree.ParseError, zipfile.BadZipFile, KeyError, OSError) as exc:
         return Extraction("failed", "", reason=deferred("corrupt {type} file: {error}", type=type_name.upper(),
-                                                        error=str(exc)[:450]), extractor="xml")
+                                                        error=_error_text(exc)), extractor="xml")
     return _done("\n".join(texts), limits, "xml", {})
 
 

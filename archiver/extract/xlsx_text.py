@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from ..i18n import deferred
 from .zipguard import CappedZip
 
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -117,7 +118,7 @@ def _sheets(parts: CappedZip) -> tuple[list[tuple[str, str | None]], bool]:
     """(title, worksheet member or None for a chart sheet) in workbook order, and whether dates count from 1904."""
     book = parts.xml("xl/workbook.xml")
     if book is None:
-        raise KeyError("the file has no xl/workbook.xml part")
+        raise KeyError(deferred("the file has no {part} part", part="xl/workbook.xml"))
     rels = parts.xml("xl/_rels/workbook.xml.rels")
     targets: dict[str, tuple[str, str]] = {}
     for rel in rels.iter(REL) if rels is not None else ():

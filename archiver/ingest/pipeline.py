@@ -202,7 +202,7 @@ def _store_and_record(archive: Archive, share: str, relpath: str, full: Path, st
 def _type_problem(ftype: FileType, size: int, allowed: list[str], max_mb: float) -> Quarantine | None:
     if ftype.is_executable:
         return Quarantine("executable", deferred("this is a program ({what}), not a document; programs are never "
-                                                 "accepted as evidence", what=ftype.description.split(",")[0]))
+                                                 "accepted as evidence", what=ftype.mime))
     if size > max_mb * 1024 * 1024:
         return Quarantine("too_large", deferred("the file is {size} MB, over the {limit} MB limit; compress or split "
                                                 "it, or ask the administrator", size=format(size / 1048576, ".1f"),
@@ -210,7 +210,7 @@ def _type_problem(ftype: FileType, size: int, allowed: list[str], max_mb: float)
     if ftype.name not in allowed:
         what = ftype.name if ftype.name != "unknown" else ftype.mime
         return Quarantine("type_not_allowed", deferred("files of type {type} ({what}) are not accepted; allowed: "
-                                                       "{allowed}", type=what, what=ftype.description.split(",")[0],
+                                                       "{allowed}", type=what, what=ftype.mime,
                                                        allowed=", ".join(allowed)))
     return None
 

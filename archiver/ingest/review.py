@@ -8,6 +8,7 @@ from ..catalog import custody
 from ..errors import NotFound, UsageError
 from ..evidence import EvidenceKey
 from ..i18n import _, render
+from ..labels import status_label
 from .result import IngestResult
 from .steps import AFTER_INGEST, Step, run_steps
 
@@ -30,7 +31,7 @@ def release(archive: Archive, submission_id: int, *, note: str, actor: str | Non
                            hint=_("see `archiver list --status quarantined`"))
         if row.status != "quarantined":
             raise UsageError(_("submission {id} is {status}, not quarantined").format(
-                id=submission_id, status=row.status))
+                id=submission_id, status=status_label(row.status)))
         if row.sha256 is None:
             raise UsageError(_("submission {id} has no stored bytes ({reason})").format(
                 id=submission_id, reason=render(row.reason)),

@@ -23,11 +23,22 @@ from .sheets import BY_KEY
 from .validate import Row, Tables
 
 
+def json_error(exc: Exception) -> str:
+    """Why a JSON file could not be read, in the reader's language (the json module's own words
+    are English): where the syntax breaks, or that the bytes are not UTF-8 text."""
+    if isinstance(exc, json.JSONDecodeError):
+        return _("invalid JSON at line {line}, column {column}").format(line=exc.lineno, column=exc.colno)
+    if isinstance(exc, UnicodeDecodeError):
+        return _("the file is not UTF-8 text")
+    return str(exc)
+
+
 def read_json(path: Path) -> Tables:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(_("{file}: not a readable JSON file: {error}").format(file=path, error=exc)) from None
+        raise UsageError(_("{file}: not a readable JSON file: {error}").format(
+            file=path, error=json_error(exc))) from None
     return tables_from_obj(data, str(path))
 
 

@@ -31,6 +31,7 @@ from ..catalog import skp as q
 from ..errors import NotFound, UsageError, ValidationFailed
 from ..evidence import EvidenceKey, is_iki_code, normalize_iki, normalize_rhk
 from ..i18n import _, deferred, render
+from ..labels import status_label
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode, overlaps, span
 from ..search import reindex_changed
@@ -211,7 +212,8 @@ def relink(archive: Archive, submission_id: int, *, rhk: str | None, iki: str | 
                            hint=_("see `archiver list --status unlinked`"))
         if row.status not in STORED:
             raise UsageError(_("submission {id} is {status}: its bytes are not evidence, so it cannot be linked")
-                             .format(id=submission_id, status=row.status), hint=_("fix the file and drop it again"))
+                             .format(id=submission_id, status=status_label(row.status)),
+                             hint=_("fix the file and drop it again"))
         to = EvidenceKey(nip or row.nip, tahun or row.tahun, new_periode or row.periode, new_rhk, new_iki)
         missing = [k for k in ("nip", "tahun", "periode") if not getattr(to, k)]
         if missing or to.nip is None or to.tahun is None:

@@ -451,7 +451,7 @@ def _rencana(c: _Ctx, rows: list[Row], heads: dict[tuple[str, int], Any],
                                                               end=end.isoformat()))
             continue
         if _dupe(c, seen, (key, kode, periode, jenis), r, "jenis_bukti",
-                 _("evidence plan {plan}").format(plan=f"{kode}/{periode}/{jenis or _('(any)')}")):
+                 _("evidence plan {plan}").format(plan=f"{kode}/{periode}/" + (jenis or _("(any)")))):
             continue
         g = grouped.setdefault((key, kode, periode), {"jenis": [], "jumlah": 1, "aksi": []})
         if jenis:

@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -132,6 +133,16 @@ def refuse_other_format(path: Path) -> None:
             name=path.name, suffix=path.suffix.lower()), hint=save_as_xlsx_hint())
 
 
+def workbook_error(exc: Exception) -> str:
+    """Why openpyxl could not open a workbook, in the reader's language where it is a common case
+    (a file that is no .xlsx at all); else the library's own words."""
+    if isinstance(exc, BadZipFile):
+        return _("the file is not an .xlsx workbook (an .xlsx file is a ZIP container, and this one is not)")
+    if isinstance(exc, KeyError):
+        return _("a part of the workbook is missing ({part})").format(part=str(exc).strip("'\""))
+    return str(exc)
+
+
 def read_workbook(path: Path) -> Tables:
     """Rows of every known sheet, keyed by field (a sheet present but empty: an empty list; a
     sheet absent: no key). Unknown sheets are ignored; a missing required column or an example
@@ -139,8 +150,9 @@ def read_workbook(path: Path) -> Tables:
     refuse_other_format(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise UsageError(_("{path}: not a readable Excel workbook (.xlsx): {error}").format(path=path, error=exc),
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise UsageError(_("{path}: not a readable Excel workbook (.xlsx): {error}").format(
+            path=path, error=workbook_error(exc)),
                          hint=_("if it is an old .xls or another format: {how}; or start from "
                                 "`archiver skp template`").format(how=save_as_xlsx_hint())) from None
     tables: Tables = {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -272,6 +273,14 @@ def import_skp(archive: Archive, user: User, path: Path) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- routes
 
+def _without_folder(exc: ArchiverError, folder: str) -> ArchiverError:
+    """``exc`` naming the uploaded file by its name, not by the server's temporary folder."""
+    prefix = str(Path(folder)) + os.sep
+    exc.message = exc.message.replace(prefix, "")
+    exc.details = [d.replace(prefix, "") for d in exc.details]
+    return exc
+
+
 def _page(request: Request, session: Admin, *, status: int = 200, **context: Any) -> Response:
     base: dict[str, Any] = {"result": None, "error": None, "skp": None, "skp_error": None}
     return render(request, "import.html", session, status_code=status, **{**base, **context})
@@ -319,7 +328,7 @@ async def import_skp_check(request: Request, session: Admin, berkas: Annotated[U
                 await run_in_threadpool(expire_pending, archive)
                 skp["sha256"] = await run_in_threadpool(keep_pending, archive, path, session.user)
         except ArchiverError as exc:
-            error = exc
+            error = _without_folder(exc, tmp)
     status = error.http_status if error else 422 if skp and skp["errors"] else 200
     return _page(request, session, status=status, skp=skp, skp_error=error)
 
@@ -335,7 +344,7 @@ async def import_skp_upload(request: Request, session: Admin, sha256: Annotated[
             skp = await run_in_threadpool(import_skp, archive, session.user, path)
             await run_in_threadpool(drop_pending, archive, sha256)
         except ArchiverError as exc:
-            error = exc
+            error = _without_folder(exc, tmp)
     return _page(request, session, status=error.http_status if error else 200, skp=skp, skp_error=error)
 
 
@@ -350,5 +359,5 @@ async def import_evaluation_upload(request: Request, session: Admin, berkas: Ann
                                            _("start from the evaluation workbook template the admin hands out"))
             result = await run_in_threadpool(import_evaluation, request, session.user, path, bool(periksa))
         except ArchiverError as exc:
-            error = exc
+            error = _without_folder(exc, tmp)
     return _page(request, session, status=error.http_status if error else 200, result=result, error=error)

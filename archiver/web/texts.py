@@ -12,37 +12,10 @@ import re
 from typing import Any
 
 from .. import i18n
-from ..i18n import _, pgettext
+from ..i18n import _
+from ..labels import event_label, role_label, status_label
 
-
-def status_label(status: str) -> str:
-    """A submission's current status."""
-    labels = {"archived": pgettext("status", "archived"), "duplicate": pgettext("status", "duplicate"),
-              "unlinked": pgettext("status", "not linked"), "quarantined": pgettext("status", "quarantined"),
-              "ignored": pgettext("status", "ignored")}
-    return labels.get(status, status)
-
-
-def event_label(kind: str) -> str:
-    """A custody event's kind."""
-    labels = {
-        "received": pgettext("event", "received"), "archived": pgettext("event", "archived"),
-        "duplicate": pgettext("event", "duplicate"), "unlinked": pgettext("event", "not linked"),
-        "quarantined": pgettext("event", "quarantined"), "ignored": pgettext("event", "ignored"),
-        "moved": pgettext("event", "moved"), "removed": pgettext("event", "removed from the folder"),
-        "relinked": pgettext("event", "relinked"), "verified": pgettext("event", "integrity checked"),
-        "exported": pgettext("event", "exported"), "downloaded": pgettext("event", "downloaded"),
-        "viewed": pgettext("event", "viewed"), "generated": pgettext("event", "generated"),
-        "released": pgettext("event", "released from quarantine"),
-        "imported": pgettext("event", "imported"),
-    }
-    return labels.get(kind, kind)
-
-
-def role_label(role: str) -> str:
-    labels = {"pegawai": pgettext("role", "Pegawai"), "atasan": pgettext("role", "Atasan / Assessor"),
-              "auditor": pgettext("role", "Auditor"), "admin": pgettext("role", "Admin")}
-    return labels.get(role, role)
+__all__ = ["describe_event", "event_label", "role_label", "status_label"]
 
 
 def via_label(via: str) -> str:
