@@ -189,6 +189,9 @@ def test_pegawai_sees_own_problems_and_files_an_unlinked_one_under_their_rhk(skp
     r = ani.post(f"/berkas-saya/{row['id']}/tautkan", data={"csrf_token": token, "pilihan": "2026:RHK-09",
                                                             "periode": "TW1"})
     assert r.status_code == 400 and _rows(skp_site, "salah.pdf")[0]["status"] == "unlinked"
+    r = ani.post(f"/berkas-saya/{row['id']}/tautkan", data={"csrf_token": token, "pilihan": "", "periode": "TW1"})
+    assert r.status_code == 400 and "pilih salah satu RHK dari SKP Anda pada daftar" in r.text
+    assert "tahun 0" not in r.text and _rows(skp_site, "salah.pdf")[0]["status"] == "unlinked"
     r = ani.post(f"/berkas-saya/{row['id']}/tautkan", data={"pilihan": "2026:RHK-02", "periode": "TW1"})
     assert r.status_code == 403
     r = ani.post(f"/berkas-saya/{row['id']}/tautkan", data={"csrf_token": token, "pilihan": "2026:RHK-02",

@@ -22,7 +22,7 @@ def release(archive: Archive, submission_id: int, *, note: str, actor: str | Non
     reason, and the after-ingest steps (SKP resolution, text and index) run as for a new file.
     """
     if not note.strip():
-        raise UsageError(_("say why the file is accepted (--note)"),
+        raise UsageError(_("say why the file is accepted as evidence (a note for the custody log)"),
                          hint=_("e.g. --note 'activity scan in TIFF format'"))
     with archive.catalog.begin() as conn:
         row = subs.get(conn, submission_id)

@@ -372,9 +372,13 @@ async def my_file_relink(request: Request, submission_id: int, session: Owner,
     tahun_text, _sep, choice = pilihan.partition(":")
     nip = session.user.nip or ""
     await run_in_threadpool(upload.own_problem, archive, submission_id, nip)  # 404 for anyone else's file
+    tahun = _int(tahun_text)
+    if tahun is None:
+        return await _my_files(request, session, status_code=400, error=_("File {id}: {problem}").format(
+            id=submission_id, problem=_("choose an RHK of your SKP from the list")))
     try:
         await run_in_threadpool(lambda: upload.reassign(
-            archive, submission_id, nip=nip, tahun=_int(tahun_text) or 0, choice=choice, periode=periode,
+            archive, submission_id, nip=nip, tahun=tahun, choice=choice, periode=periode,
             actor=session.user.actor))
     except ArchiverError as exc:
         if exc.http_status == 404:
