@@ -101,6 +101,34 @@ def _test_stack() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _close_idle_catalog_connections() -> Iterator[None]:
+    """On the cluster stack every test workspace has its own database, and the engines a test
+    (and the apps it starts) leaves behind keep their pooled connections open, until PostgreSQL
+    refuses new clients ("too many clients already") in a later test. After each test the idle
+    connections of the engines it made are closed (an engine stays usable: it reconnects)."""
+    if not CLUSTER:
+        yield
+        return
+    import archiver.catalog as catalog_mod
+
+    made: list[Any] = []
+    original = catalog_mod.make_engine
+
+    def tracked(url: str) -> Any:
+        engine = original(url)
+        made.append(engine)
+        return engine
+
+    catalog_mod.make_engine = tracked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        catalog_mod.make_engine = original  # type: ignore[assignment]
+        for engine in made:
+            engine.dispose()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if STACK not in ("embedded", "cluster"):
         raise pytest.UsageError(f"ARCHIVER_TEST_STACK={STACK!r}: use 'cluster' (PostgreSQL + S3) or leave it unset")
