@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 KADIS = "197204101998031005"  # JPT, born 1972-04-10
@@ -94,14 +95,18 @@ def tables(tahun: int = TAHUN) -> dict[str, list[dict[str, Any]]]:
     })
 
 
-def write_workbook(path: Any, data: dict[str, list[dict[str, Any]]]) -> Any:
-    """Fill the real template (archiver skp template) with ``data``, as an administrator would."""
+def write_workbook(path: Any, data: dict[str, list[dict[str, Any]]], template: bytes | None = None) -> Any:
+    """Fill the real template (archiver skp template, or the ``template`` bytes, e.g. the web's
+    download) with ``data``, as an administrator would."""
     import openpyxl
 
     from archiver.skp.sheets import BY_KEY
     from archiver.skp.workbook import FIRST_DATA_ROW, write_template
 
-    write_template(path, tahun=TAHUN)
+    if template is None:
+        write_template(path, tahun=TAHUN)
+    else:
+        Path(path).write_bytes(template)
     wb = openpyxl.load_workbook(path)
     for key, rows in data.items():
         sheet = BY_KEY[key]

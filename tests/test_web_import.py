@@ -24,8 +24,6 @@ from test_web import PASSWORD, Site, csrf_of
 from archiver.accounts import add_user
 from archiver.catalog import skp as catalog_skp
 from archiver.catalog.schema import blobs, evaluasi, events, skp_skp
-from archiver.skp.sheets import BY_KEY
-from archiver.skp.workbook import FIRST_DATA_ROW, write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NAME = "SKP Dinas Kominfo 2026.xlsx"
@@ -43,21 +41,8 @@ def site(ws: Workspace, clock: FixedClock) -> Site:
 def fill(data: bytes | None, tables: dict[str, list[dict[str, Any]]], tmp: Path) -> bytes:
     """Fill a template (the downloaded bytes, or the CLI's) from row 3, as an administrator would."""
     path = tmp / "isi.xlsx"
-    if data is None:
-        write_template(path, tahun=skp_sample.TAHUN)
-    else:
-        path.write_bytes(data)
-    wb = openpyxl.load_workbook(path)
-    for key, rows in tables.items():
-        sheet = BY_KEY[key]
-        ws = wb[sheet.title]
-        for n, row in enumerate(rows):
-            for j, col in enumerate(sheet.columns, 1):
-                v = row.get(col.key)
-                ws.cell(FIRST_DATA_ROW + n, j, v if v != "" else None)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    skp_sample.write_workbook(path, tables, template=data)
+    return path.read_bytes()
 
 
 def check(c: Any, name: str, data: bytes) -> Any:
