@@ -53,7 +53,8 @@ ROLES = ("pegawai", "atasan", "auditor", "admin")
 ROLE_HELP = {
     "pegawai": N_("sees only their own evidence (by NIP)"),
     "atasan": N_("sees their own and their subordinates' evidence (below them in each year's SKP tree)"),
-    "auditor": N_("sees everything, read-only; every view and download is recorded in the custody log"),
+    "auditor": N_("sees everything; reviews evidence, records findings, sets legal holds and share links, never "
+                  "changes files; every view and download is recorded in the custody log"),
     "admin": N_("sees everything; imports, generates documents, relinks files and manages users"),
 }
 #: Roles that see every pegawai's evidence.

@@ -27,7 +27,10 @@ from pydantic import (
 from .config_sections import (
     AnchorSettings,
     FixitySettings,
+    FlagSettings,
+    RetentionSettings,
     S3Settings,
+    ShareLinkSettings,
     SignerSettings,
     SignSettings,
     WorkSettings,
@@ -272,6 +275,12 @@ class Config(_Section):
         "signer is a table [signers.NAME] (e.g. pegawai, pejabat, atasan) with label and one of pkcs12, "
         "pkcs11_module + pkcs11_token + pkcs11_key_label, or remote_url + remote_user, and the passphrase "
         "or PIN from passphrase_env or passphrase_file (never written here). See docs/signing.md."))
+    retention: RetentionSettings = Field(default_factory=RetentionSettings, description=(
+        "Retention of records (`archiver retention status`, `archiver dispose`, the page /retensi)."))
+    share_links: ShareLinkSettings = Field(default_factory=ShareLinkSettings, description=(
+        "Read-only share links for external auditors (`archiver share`, the page /bagikan)."))
+    flags: FlagSettings = Field(default_factory=FlagSettings, description=(
+        "Red flags (`archiver flags`, the page /tanda): near-duplicate thresholds, date tolerance, bursts."))
     signers: dict[str, SignerSettings] = Field(default_factory=dict, description=(
         "Signers for `archiver generate --sign NAME`, one table each: [signers.NAME]."))
     shares: dict[str, ShareSettings] = Field(description=(
@@ -541,7 +550,8 @@ def render_default_config(share_name: str = "drop", share_path: str = "drop") ->
         "# Check it with `archiver status`; a wrong key stops every command with a message naming it.\n"
     )
     out = head
-    for name in ("archive", "s3", "index", "limits", "extract", "watch", "work", "anchor", "fixity", "web", "sign"):
+    for name in ("archive", "s3", "index", "limits", "extract", "watch", "work", "anchor", "fixity", "web", "sign",
+                 "share_links", "retention", "flags"):
         f = Config.model_fields[name]
         model = f.annotation
         assert isinstance(model, type) and issubclass(model, _Section)

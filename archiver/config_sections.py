@@ -188,3 +188,63 @@ class SignerSettings(Section):
         if self.remote_url and not self.remote_user:
             raise ValueError(_("a remote signer needs remote_user (the signer's id at the service)"))
         return self
+
+
+class ShareLinkSettings(Section):
+    default_days: int = Field(strict=True, default=14, ge=1, le=3650, description=(
+        "How long a new share link for external auditors (BPK/BPKP) stays valid unless its maker "
+        "chooses otherwise."))
+    max_days: int = Field(strict=True, default=90, ge=1, le=3650, description=(
+        "The longest validity a share link may be given; a link is revoked at any time from the web page "
+        "/bagikan or with `archiver share revoke`."))
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> ShareLinkSettings:
+        if self.default_days > self.max_days:
+            raise ValueError(_("default_days ({default}) is longer than max_days ({max})").format(
+                default=self.default_days, max=self.max_days))
+        return self
+
+
+class FlagSettings(Section):
+    text_similarity: float = Field(strict=True, default=0.6, gt=0, le=1, description=(
+        "Two different files whose texts share at least this estimated share of 3-word shingles "
+        "(Jaccard, from MinHash) are near-duplicates (re-saved, re-scanned or lightly edited)."))
+    image_distance: int = Field(strict=True, default=12, ge=0, le=32, description=(
+        "Two images (or scanned pages) whose perceptual hashes differ in at most this many of 64 bits, "
+        "in any of 4 rotations, are near-duplicates."))
+    days_before: int = Field(strict=True, default=31, ge=0, le=3650, description=(
+        "A date found in a file may be this many days before its period starts without a flag."))
+    days_after: int = Field(strict=True, default=45, ge=0, le=3650, description=(
+        "A date found in a file may be this many days after its period ends without a flag "
+        "(reports are written after the period)."))
+    deadline_days: int = Field(strict=True, default=5, ge=0, le=365, description=(
+        "The deadline of a period: this many days after its last day."))
+    burst_hours: float = Field(strict=True, default=48.0, gt=0, le=24 * 60, description=(
+        "Uploads by one pegawai for one period received within this many hours before its deadline "
+        "count as a burst."))
+    burst_files: int = Field(strict=True, default=10, ge=2, le=100_000, description=(
+        "How many files in that window make a burst."))
+    burst_share: float = Field(strict=True, default=0.5, gt=0, le=1, description=(
+        "...and what share of the pegawai's files for that period they must be at least."))
+
+
+class RetentionSettings(Section):
+    """Years each kind of record is kept (0: permanently), counted from the end of the record's tahun
+    (evidence, SKP and evaluation data) or from its date when it has no tahun. See docs/retention.md:
+    the defaults are deliberately long and each office must confirm them against its own JRA."""
+
+    evidence_years: int = Field(strict=True, default=10, ge=0, le=100, description=(
+        "Bukti dukung (evidence files): years after the end of their tahun (an unlinked file without a "
+        "tahun: after it was received). Then an admin may propose its disposition; a second admin approves. "
+        "0 keeps it permanently."))
+    workbooks_years: int = Field(strict=True, default=10, ge=0, le=100, description=(
+        "Imported SKP and evaluation workbooks: years after the end of their tahun (0: permanently). "
+        "Shown by `archiver retention status`; archiver does not dispose of them yet."))
+    documents_years: int = Field(strict=True, default=10, ge=0, le=100, description=(
+        "Generated documents (SKP, Evaluasi Kinerja, Dokumen Evaluasi, rekap): years after the end of their "
+        "tahun (0: permanently). Shown by `archiver retention status`; archiver does not dispose of them yet."))
+    quarantined_years: int = Field(strict=True, default=2, ge=0, le=100, description=(
+        "Quarantined files (refused as evidence): years after they were received (0: permanently). Shown by "
+        "`archiver retention status`; archiver does not dispose of them yet. The custody log is never "
+        "disposed of."))

@@ -11,7 +11,7 @@ submission, in chain order, and compares the result with the ``submissions`` tab
 * ``removed`` marks every live submission at that path removed;
 * ``relinked`` (by hand or after an SKP import) sets the link to ``detail.to`` and the status;
 * ``released`` (an admin accepts a quarantined file) and ``unlinked`` (the SKP does not hold
-  the code) set the status.
+  the code) set the status; ``disposed`` (a disposition two admins approved) makes it disposed.
 
 A submission whose blob differs from its events was re-pointed at other bytes; one whose NIP
 differs was given to another pegawai: both are named. Events written before the link was always
@@ -87,7 +87,9 @@ class _Replay:
             return
         if exp is None:
             return  # an event without its received event: the chain check names what is wrong
-        if kind in STATUSES and exp.status is None:  # the outcome, right after received
+        if kind == "disposed":  # an approved disposition (archiver.retention)
+            exp.status = "disposed"
+        elif kind in STATUSES and exp.status is None:  # the outcome, right after received
             exp.status = kind
             exp.version = d.get("version")
             exp.link = _full_link(d["link"]) if isinstance(d.get("link"), dict) else _legacy_link()

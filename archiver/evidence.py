@@ -15,7 +15,10 @@ search``, the web lists and the web search. Its meaning is fixed here, once:
   both together select the NIP only when it is in the set;
 * ``date_from``/``date_to`` are inclusive UTC dates of archiving;
 * ``signature`` selects by the signature check of the file (``SIGNATURE_STATES``):
-  ``none`` takes in every file without a signature, PDF or not.
+  ``none`` takes in every file without a signature, PDF or not;
+* ``review`` selects by the current judgement of each submission (``REVIEW_FILTER_STATES``):
+  ``menunggu`` takes in every submission without one (a new version answering a
+  judgement too), the others the submissions whose latest judgement is that state.
 
 Both values are pure: no SQL, no index. ``archiver.catalog`` turns a ``Filters`` into SQL
 and ``archiver.search`` into index terms.
@@ -40,6 +43,8 @@ KEY_FIELDS = ("nip", "tahun", "periode", "rhk", "iki")
 #: broken, the document changed after signing or a certificate expired; a signer not under a
 #: configured root; no signature; the check itself failed (timeout, crash).
 SIGNATURE_STATES = ("valid", "invalid", "untrusted", "none", "error")
+#: Values of the review filter (``archiver.review``): awaiting review, accepted, needs revision, rejected.
+REVIEW_FILTER_STATES = ("menunggu", "diterima", "perlu_perbaikan", "ditolak")
 
 _RHK = re.compile(r"^rhk[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
 _IKI = re.compile(r"^(?:iki|ind|indikator)[\s_\-.]*0*(\d{1,3})$", re.IGNORECASE)
@@ -126,6 +131,7 @@ class Filters:
     date_to: dt.date | None = None
     within_nips: frozenset[str] | None = None
     signature: str | None = None
+    review: str | None = None
 
     def normalized(self) -> Filters:
         """Canonical values (NIP without separators, periode canonical, codes upper-case); raises UsageError."""
@@ -144,11 +150,14 @@ class Filters:
         if self.signature and self.signature not in SIGNATURE_STATES:
             raise UsageError(_("--signature {value}: unknown").format(value=repr(self.signature)),
                              hint=_("write one of: {values}").format(values=", ".join(SIGNATURE_STATES)))
+        if self.review and self.review not in REVIEW_FILTER_STATES:
+            raise UsageError(_("--review {value}: unknown").format(value=repr(self.review)),
+                             hint=_("write one of: {values}").format(values=", ".join(REVIEW_FILTER_STATES)))
         return dataclasses.replace(
             self, nip=nip, periode=periode,
             rhk=normalize_rhk(self.rhk) if self.rhk else None, iki=normalize_iki(self.iki) if self.iki else None,
             type=self.type or None, unit=self.unit or None, status=self.status or None,
-            signature=self.signature or None)
+            signature=self.signature or None, review=self.review or None)
 
     def periodes(self) -> tuple[str, ...] | None:
         """The periode values selected (``TW1`` -> TW1, 01, 02, 03), or None for any."""

@@ -11,7 +11,7 @@ def status_label(status: str) -> str:
     """A submission's current status."""
     labels = {"archived": pgettext("status", "archived"), "duplicate": pgettext("status", "duplicate"),
               "unlinked": pgettext("status", "not linked"), "quarantined": pgettext("status", "quarantined"),
-              "ignored": pgettext("status", "ignored")}
+              "ignored": pgettext("status", "ignored"), "disposed": pgettext("status", "disposed")}
     return labels.get(status, status)
 
 
@@ -27,6 +27,16 @@ def event_label(kind: str) -> str:
         "viewed": pgettext("event", "viewed"), "generated": pgettext("event", "generated"),
         "released": pgettext("event", "released from quarantine"),
         "imported": pgettext("event", "imported"),
+        "finding": pgettext("event", "finding"),
+        "hold_set": pgettext("event", "legal hold set"),
+        "hold_released": pgettext("event", "legal hold released"),
+        "disposition_proposed": pgettext("event", "disposition proposed"),
+        "disposition_approved": pgettext("event", "disposition approved"),
+        "disposed": pgettext("event", "disposed"),
+        "reviewed": pgettext("event", "reviewed"),
+        "share_created": pgettext("event", "share link created"),
+        "share_revoked": pgettext("event", "share link revoked"),
+        "share_accessed": pgettext("event", "opened through a share link"),
     }
     return labels.get(kind, kind)
 

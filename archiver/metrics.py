@@ -169,7 +169,7 @@ class CatalogMetrics:
         by_status = GaugeMetricFamily("archiver_submissions", "Submissions (files received) by status.",
                                       labels=["status"])
         counts = subs.counts_by_status(cat)
-        for status in sorted({*counts, "archived", "duplicate", "unlinked", "quarantined", "ignored"}):
+        for status in sorted({*counts, "archived", "duplicate", "unlinked", "quarantined", "ignored", "disposed"}):
             by_status.add_metric([status], counts.get(status, 0))
         yield by_status
         queue = GaugeMetricFamily("archiver_index_queue_length", "Submissions whose index write failed, to retry.")

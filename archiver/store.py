@@ -9,7 +9,8 @@ a stored blob for writing.
 indexing, bags, downloads, documents, verify) uses only the protocol: ``stage`` and
 ``Staged.commit`` to write, ``put_bytes`` for generated files, ``open`` to stream,
 ``local_path`` for parsers that need a file name, ``exists``/``size``/``digests``/``rehash``
-for fixity, ``reserved_paths`` so nothing is written inside the store. ``open_store``
+for fixity, ``reserved_paths`` so nothing is written inside the store, and ``remove`` for
+nothing but an approved disposition (``archiver.retention``). ``open_store``
 picks the implementation named by ``[archive] blob_store``: ``LocalBlobStore`` here, or
 ``store_s3.S3BlobStore``. Staging and temp files are shared by both (``store_files``).
 """
@@ -68,6 +69,12 @@ class BlobStore(Protocol):
 
     def reserved_paths(self) -> tuple[Path, ...]:
         """Local folders the store owns: exports and generated files must never be written there."""
+        ...
+
+    def remove(self, sha256: str) -> str | None:
+        """Remove a blob (only a disposition approved by two admins asks: ``archiver.retention``).
+        None when it is gone (or was already); else why the store refused (e.g. an Object-Locked
+        S3 object), reported to the operator rather than raised."""
         ...
 
 
@@ -169,3 +176,15 @@ class LocalBlobStore:
     def cleanup_temp(self, older_than_s: float = 3600) -> int:
         """Remove this host's temp files left by crashed writers (``cleanup_tempdir``)."""
         return cleanup_tempdir(self.tmpdir, older_than_s)
+
+    def remove(self, sha256: str) -> str | None:
+        """Unlink the blob (read-only files live in writable folders); a refusal is returned."""
+        path = self.path_of(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return str(exc)
+        fsync_dir(path.parent)
+        return None

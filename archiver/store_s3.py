@@ -290,6 +290,19 @@ class S3BlobStore:
         return digest.hexdigest()
 
     # -- housekeeping ----------------------------------------------------------
+    def remove(self, sha256: str) -> str | None:
+        """Delete the object. A bucket with Object Lock (or a policy) that refuses is reported, not
+        raised: the disposition records the blob as kept. On a versioned bucket the delete leaves a
+        delete marker; older versions stay until the bucket's own rules remove them."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self.key_of(sha256))
+        except self._errors as exc:
+            if _status(exc) == 404 or _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            return _("S3 storage ({where}) refused to delete blob {sha256}: {error}").format(
+                where=self.where, sha256=sha256, error=exc)
+        return None
+
     def reserved_paths(self) -> tuple[Path, ...]:
         return (self.tmpdir,)
 

@@ -1,6 +1,7 @@
 """Fixity and custody audit: re-hash every blob, match blobs with catalog rows, walk the chain.
 
-Every problem is collected and reported together; nothing stops at the first one.
+Every problem is collected and reported together; nothing stops at the first one. A blob that an
+approved disposition released (``archiver.retention``) is expected to be missing and is not checked.
 The result is itself recorded as a ``verified`` custody event.
 """
 
@@ -15,6 +16,7 @@ from .archive import Archive
 from .catalog import anchors as catalog_anchors
 from .catalog import core as subs
 from .catalog import custody
+from .catalog import retention as retention_rows
 from .errors import DiskFull
 from .i18n import _
 
@@ -51,8 +53,12 @@ def verify(archive: Archive, *, progress: Callable[[int], None] | None = None, r
     cataloged: set[str] = set()
     rehashed: dict[str, str] = {}  # sha256 -> what its bytes hash to now ("" when missing)
     store = archive.store
+    with archive.catalog.read() as conn:
+        disposed = retention_rows.disposed_shas(conn)  # released by an approved disposition: gone on purpose
     for sha256, size in subs.blob_digests(archive.catalog):
         cataloged.add(sha256)
+        if sha256 in disposed:
+            continue
         report.blobs_checked += 1
         if not store.exists(sha256):
             rehashed[sha256] = ""

@@ -227,7 +227,10 @@ def api_routes(routes: list) -> list[APIRoute]:
 def test_every_route_declares_its_roles(site: Site) -> None:
     app = site.app()
     public = {("/login", "GET"), ("/login", "POST"), ("/healthz", "GET"),  # /healthz: for load balancers
-              ("/bahasa", "GET")}  # the language choice: a cookie, also before login
+              ("/bahasa", "GET"),  # the language choice: a cookie, also before login
+              # share links for external auditors: the token in the address is the credential
+              # (archiver.share_links; throttled, expiring, revocable; tests/test_share_links.py)
+              ("/s/{token}", "GET"), ("/s/{token}/f/{sha256}", "GET"), ("/s/{token}/paket.zip", "GET")}
     checked = 0
     anonymous = site.client()
     for route in api_routes(app.routes):

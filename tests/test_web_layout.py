@@ -5,6 +5,7 @@ the menu is open. Debian's Chromium, driven by Playwright (see test_web_e2e), ON
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,13 +17,16 @@ from test_web_documents import finished
 from test_web_e2e import LiveServer, launched_browser, log_in
 from test_web_search import build_index
 
+from archiver import share_links
+from archiver.evidence import Filters
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 # A long name without spaces: the kind of file name that pushes a page sideways.
 LONG_NAME = "Laporan_pelaksanaan_kegiatan_sosialisasi_anggaran_dana_desa_triwulan_pertama_2026_revisi_final.pdf"
 ROLES = ("admin", "auditor", "atasan", "ani")
-#: Pages about the user's own evidence (a pegawai's or atasan's), which an admin does not have.
-OWN_PAGES = {"/berkas-saya"}
+#: Pages an admin does not have: about the user's own evidence (a pegawai's or atasan's), the auditor's form.
+OWN_PAGES = {"/berkas-saya", "/temuan/baru"}
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +43,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     build_index(site)
     docfixtures.import_skps(ws)
     app = create_app(ws.config, clock=utc_now)
+    with ws.open() as archive:  # a share link: its public page (no menu) must fit a phone too
+        ids = share_links.select(archive, Filters(nip=NIP_A, tahun=2026))
+        _link, token = share_links.create(archive, submission_ids=ids, description="Pemeriksaan BPK",
+                                          expires_at=utc_now() + dt.timedelta(days=3), actor="test")
     # a finished document job: its page (files, the ZIP link) must fit a phone too
     c = site.client("admin", app=app)
     job = finished(c, c.get(start_job(c).headers["location"])).url.path
     with LiveServer(app) as live:
-        yield live.url, {"sha": site.sha[LONG_NAME], "job": job}
+        yield live.url, {"sha": site.sha[LONG_NAME], "job": job, "share": f"/s/{token}"}
 
 
 @pytest.fixture(scope="module")
@@ -109,14 +117,15 @@ def check_pages(page: Any, base: str, pages: list[str], viewport: dict[str, int]
 def test_every_page_fits_a_phone_and_the_menu_collapses(server: tuple[str, dict[str, str]], browser: Any) -> None:
     base, data = server
     pages = ["/", "/bukti", "/cari?q=sosialisasi", f"/e/{data['sha']}", "/cakupan", "/masalah", "/pengguna",
-             "/dokumen", data["job"], "/impor", "/unggah", "/berkas-saya"]
+             "/dokumen", data["job"], "/impor", "/unggah", "/berkas-saya", "/bagikan",
+             "/penahanan", "/retensi", "/temuan", "/temuan/baru", "/tanda"]
     problems: list[str] = []
     checked = 0
     for viewport in (PHONE, DESKTOP):
         context = browser.new_context(viewport=viewport, locale="id-ID")
         try:
             page = context.new_page()
-            checked += check_pages(page, base, ["/login"], viewport, problems, "")
+            checked += check_pages(page, base, ["/login", data["share"]], viewport, problems, "")
             for role in ROLES:
                 context.clear_cookies()
                 page.goto(base + "/login")

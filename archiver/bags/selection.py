@@ -14,12 +14,15 @@ from .safenames import NameAllocator
 
 @dataclass(frozen=True)
 class ExportCriteria:
-    tahun: int
+    tahun: int | None
     nips: tuple[str, ...]
     unit: str | None = None  # a label only: the caller resolved the unit to its NIPs
     periode: str | None = None  # canonical; a triwulan takes in its months (as Filters does)
     all_versions: bool = False
     include_removed: bool = False
+    #: A frozen selection (a finding's evidence): exactly these submissions, whatever the fields above.
+    submission_ids: tuple[int, ...] = ()
+    finding: int | None = None  # a label only: the finding whose evidence this is
 
     def filters(self) -> Filters:
         """The evidence these criteria select (the same meaning as every list and search)."""
@@ -27,6 +30,10 @@ class ExportCriteria:
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"tahun": self.tahun, "nip": list(self.nips)}
+        if self.finding is not None:
+            d["finding"] = self.finding
+        if self.submission_ids:
+            d["submission_ids"] = list(self.submission_ids)
         if self.unit:
             d["unit"] = self.unit
         if self.periode:
@@ -39,6 +46,8 @@ class ExportCriteria:
 
     def describe(self) -> str:
         """``NIP 1985..., tahun 2026, periode TW1`` (messages and the bag's description)."""
+        if self.finding is not None:
+            return f"temuan nomor {self.finding}"
         who = f"unit {self.unit}" if self.unit else "NIP " + ", ".join(self.nips)
         return f"{who}, tahun {self.tahun}" + (f", periode {self.periode}" if self.periode else "")
 
@@ -82,8 +91,11 @@ class Item:
 
 def select_items(archive: Archive, criteria: ExportCriteria) -> list[Item]:
     """The submissions to export, in a stable order (nip, periode, rhk, path, version)."""
-    rows = catalog_bags.export_rows(archive.catalog, criteria.filters(), all_versions=criteria.all_versions,
-                                    include_removed=criteria.include_removed)
+    if criteria.submission_ids:
+        rows = catalog_bags.rows_of(archive.catalog, criteria.submission_ids)
+    else:
+        rows = catalog_bags.export_rows(archive.catalog, criteria.filters(), all_versions=criteria.all_versions,
+                                        include_removed=criteria.include_removed)
     return [Item.of(r) for r in rows]
 
 

@@ -1,5 +1,6 @@
 """The tag files of a bag: bagit.txt, bag-info.txt, the manifests, custody.jsonl, the list of evidence
-(index.html from a Jinja2 template, daftar-bukti.csv) and the tag manifests."""
+(index.html from a Jinja2 template, daftar-bukti.csv), the findings the evidence is linked to
+(findings.csv, and a table in index.html; only when there are any) and the tag manifests."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import jinja2
 
 from ..archive import Archive
 from ..catalog import bags as catalog_bags
+from ..findings.model import Finding, status_text, touching
 from .anchors import write_anchor_files
 from .common import ALGORITHMS, BAGIT_VERSION, digest, parse_utc
 from .selection import BagInfo, ExportCriteria, Item, nips_of
@@ -49,8 +51,12 @@ def write_tag_files(archive: Archive, bag: Path, items: list[Item], criteria: Ex
         fh.writelines(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n"
                       for event in custody_events(archive, items))
     anchor = write_anchor_files(archive, bag, export_id)  # stamps custody.jsonl as written above
+    findings = touching(archive, [it.id for it in items])
+    if findings:
+        with open(bag / "findings.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            _write_findings(fh, findings, items)
     with open(bag / "index.html", "w", encoding="utf-8", newline="\n") as fh:
-        _write_index(fh, items, criteria, info, at, zone, archive.actor)
+        _write_index(fh, items, criteria, info, at, zone, archive.actor, findings)
     with open(bag / "daftar-bukti.csv", "w", encoding="utf-8-sig", newline="") as fh:
         _write_csv(fh, items, zone)
     tag_files = sorted(p.name for p in bag.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
@@ -82,7 +88,9 @@ def _write_bag_info(path: Path, items: list[Item], criteria: ExportCriteria, inf
     tags += [("NIP", n) for n in nips_of(items)]
     if criteria.unit:
         tags.append(("Unit-Kerja", criteria.unit))
-    tags += [("Tahun", criteria.tahun), ("Periode", criteria.periode or "semua"), ("Item-Count", len(items)),
+    if criteria.finding is not None:
+        tags.append(("Temuan", criteria.finding))
+    tags += [("Tahun", criteria.tahun or "semua"), ("Periode", criteria.periode or "semua"), ("Item-Count", len(items)),
              ("Export-Time", at), ("Exported-By", actor),
              ("Versions", "semua versi" if criteria.all_versions else "versi terakhir"),
              ("Removed-Included", "ya" if criteria.include_removed else "tidak")]
@@ -140,15 +148,23 @@ def _index_rows(items: list[Item], zone: str) -> Iterator[_IndexRow]:
 
 
 def _write_index(fh: TextIO, items: list[Item], criteria: ExportCriteria, info: BagInfo, at: str, zone: str,
-                 actor: str) -> None:
+                 actor: str, findings: list[Finding]) -> None:
     summary = [("NIP", ", ".join(nips_of(items))), ("Unit kerja", criteria.unit or "-"),
-               ("Tahun", str(criteria.tahun)), ("Periode", criteria.periode or "semua"),
+               ("Tahun", str(criteria.tahun or "semua")), ("Periode", criteria.periode or "semua"),
                ("Jumlah berkas", str(len(items))), ("Total ukuran", human_size(sum(it.size for it in items))),
                ("Versi", "semua versi" if criteria.all_versions else "versi terakhir setiap berkas"),
                ("Waktu ekspor", local_time(at, zone)), ("Diekspor oleh", actor),
                ("Instansi", info.organization or "-")]
     template = _templates.get_template("index.html.j2")
-    fh.writelines(template.generate(tahun=criteria.tahun, summary=summary, rows=_index_rows(items, zone)))
+    if criteria.finding is not None:
+        summary.insert(0, ("Temuan", f"nomor {criteria.finding}"))
+    in_bag = {it.id: it.bag_path for it in items}
+    found = [{"id": f.id, "judul": f.judul, "lingkup": f.scope_text, "rekomendasi": f.rekomendasi or "-",
+              "status": status_text(f), "files": [(quote(in_bag[e.submission_id]), in_bag[e.submission_id][5:])
+                                                  for e in f.evidence if e.submission_id in in_bag]}
+             for f in findings]
+    fh.writelines(template.generate(tahun=criteria.tahun or "", summary=summary, rows=_index_rows(items, zone),
+                                    findings=found))
 
 
 def _write_csv(fh: TextIO, items: list[Item], zone: str) -> None:
@@ -158,3 +174,18 @@ def _write_csv(fh: TextIO, items: list[Item], zone: str) -> None:
     for n, it in enumerate(items, 1):
         w.writerow([n, it.bag_path, *it.key.columns().values(), it.version, it.status, it.size,
                     it.sha256, it.sha512, local_time(it.received_at, zone), f"{it.share}/{it.relpath}", it.id])
+
+
+def _write_findings(fh: TextIO, findings: list[Finding], items: list[Item]) -> None:
+    """One line per finding touching the bag's evidence: its APIP elements, status and evidence."""
+    in_bag = {it.id: it.bag_path for it in items}
+    w = csv.writer(fh)
+    w.writerow(["no_temuan", "judul", "lingkup", "kondisi", "kriteria", "sebab", "akibat", "rekomendasi",
+                "jatuh_tempo", "status", "tindak_lanjut", "bukti"])
+    for f in findings:
+        evidence = [f"{e.submission_id}:{'dasar' if e.role == 'basis' else 'tindak-lanjut'}:{e.sha256}"
+                    + (f":{in_bag[e.submission_id]}" if e.submission_id in in_bag else "") for e in f.evidence]
+        w.writerow([f.id, f.judul, f.scope_text, f.kondisi, f.kriteria, f.sebab, f.akibat, f.rekomendasi or "",
+                    f.due or "", status_text(f), " | ".join(f"{s['at'][:10]} {s['actor']}: {s['text']}"
+                                                            for s in f.answers),
+                    "; ".join(evidence)])

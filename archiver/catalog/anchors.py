@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from ..accounts import Scope
 from . import Catalog
 from .evidence import scoped
+from .retention import not_disposed
 from .schema import STORED, blob_fixity, blobs, custody_anchors, custody_head, events, submissions
 
 # --------------------------------------------------------------------------- anchors
@@ -67,7 +68,8 @@ def due_blobs(conn: Connection, limit: int, *, checked_before: str) -> list[tupl
     last = sa.func.coalesce(blob_fixity.c.checked_at, blobs.c.stored_at)
     q = (sa.select(blobs.c.sha256, blobs.c.size)
          .select_from(blobs.outerjoin(blob_fixity, blob_fixity.c.sha256 == blobs.c.sha256))
-         .where(sa.or_(blob_fixity.c.checked_at.is_(None), blob_fixity.c.checked_at < checked_before))
+         .where(sa.or_(blob_fixity.c.checked_at.is_(None), blob_fixity.c.checked_at < checked_before),
+                not_disposed())  # released by a disposition (archiver.retention)
          .order_by(last, blobs.c.sha256).limit(limit))
     return [(str(r.sha256), int(r.size)) for r in conn.execute(q)]
 
@@ -79,7 +81,8 @@ def checks_since(conn: Connection, since: str, via: str) -> int:
 
 
 def blob_count(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(blobs)).scalar_one())
+    """Blobs fixity checks (not those a disposition released)."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(blobs).where(not_disposed())).scalar_one())
 
 
 def first_submission_of(conn: Connection, sha256: str) -> int | None:

@@ -13,7 +13,7 @@ from .schema import events, submissions
 
 #: Event kinds that create or change a submission's bytes, place, link, version or status.
 CHANGING = ("received", "archived", "duplicate", "unlinked", "quarantined", "ignored", "moved", "removed",
-            "relinked", "released")
+            "relinked", "released", "disposed")
 
 AUDITED = ("id", "share", "relpath", "sha256", "version", "status", "nip", "tahun", "periode", "rhk", "iki",
            "removed_at")

@@ -40,6 +40,19 @@ def export_rows(catalog: Catalog, filters: Filters, *, all_versions: bool = Fals
         return [dict(r._mapping) for r in conn.execute(q)]
 
 
+def rows_of(catalog: Catalog, submission_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """These submissions (stored bytes only), in the same order as ``export_rows``."""
+    ids = sorted(set(submission_ids))
+    s = submissions
+    out: list[dict[str, Any]] = []
+    with catalog.read() as conn:
+        for i in range(0, len(ids), _IN_CHUNK):
+            q = sa.select(s).where(s.c.id.in_(ids[i:i + _IN_CHUNK]), s.c.status.in_(STORED), s.c.sha256.is_not(None))
+            out += [dict(r._mapping) for r in conn.execute(q)]
+    return sorted(out, key=lambda r: (r["nip"] or "", r["periode"] or "", r["rhk"] or "", r["share"], r["relpath"],
+                                      r["version"], r["id"]))
+
+
 def custody_rows(catalog: Catalog, submission_ids: Iterable[int], sha256s: Iterable[str]) -> list[dict[str, Any]]:
     """Every custody event of these submissions, and of these blobs alone (no submission), by sequence."""
     ids = sorted(set(submission_ids))

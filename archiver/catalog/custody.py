@@ -8,6 +8,9 @@ the last event, so cutting events off the end is detected too.
 Event kinds: received, archived, duplicate, unlinked, quarantined, ignored, moved,
 removed, relinked, verified, exported, downloaded, viewed, generated, released, imported
 (a workbook an admin imported: stored by its hash, the event naming the file).
+The auditor's workspace adds: reviewed (a judgement on a submission), finding (a step of a
+finding), hold_set, hold_released, disposition_proposed, disposition_approved, disposed, and
+share_created, share_revoked, share_accessed.
 """
 
 from __future__ import annotations
@@ -28,8 +31,12 @@ from .schema import custody_head, events
 
 GENESIS = "0" * 64
 KINDS = frozenset({
+    "reviewed",  # a judgement on a submission (archiver.review)
     "received", "archived", "duplicate", "unlinked", "quarantined", "ignored", "moved", "removed",
     "relinked", "verified", "exported", "downloaded", "viewed", "generated", "released", "imported",
+    "share_created", "share_revoked", "share_accessed",  # share links for external auditors
+    "hold_set", "hold_released", "disposition_proposed", "disposition_approved", "disposed",  # archiver.retention
+    "finding",  # a step of a finding: opened, recommended, answered, closed, reopened (archiver.findings)
 })
 
 

@@ -2,7 +2,7 @@
 
 ``archiver list``, the web lists, export and coverage all select submissions through
 ``apply_filters``, so a triwulan (``TW1`` -> TW1, 01, 02, 03), a scope (``within_nips``)
-and a date range mean the same everywhere (the search index follows the same rules in
+a date range and a review state mean the same everywhere (the search index follows the same rules in
 ``archiver.search``).
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..evidence import Filters
+from .reviews import review_condition
 from .schema import skp_pegawai, submissions
 from .signatures import signature_condition
 
@@ -38,4 +39,6 @@ def apply_filters(q: sa.Select[Any], f: Filters) -> sa.Select[Any]:
         q = q.where(s.received_at < (f.date_to + dt.timedelta(days=1)).isoformat())
     if f.signature:
         q = q.where(signature_condition(f.signature))
+    if f.review:
+        q = q.where(review_condition(f.review))
     return q

@@ -158,6 +158,9 @@ def search(catalog: Catalog, generation: str, cond: Cond, *, rank: str | None,
     d = search_docs.c
     q = sa.select(d.key).where(d.generation == generation, _where(cond))
     for col, values in filters.items():
+        if col == "key":  # submission ids, given as index keys (text)
+            q = q.where(d.key.in_([int(v) for v in values]))
+            continue
         if col not in COLUMNS:
             raise ValueError(f"not a search column: {col!r}")
         q = q.where(d[col] == values[0] if len(values) == 1 else d[col].in_(values))

@@ -135,7 +135,12 @@ def read_copy(path: Path) -> CatalogCopy:
     except sqlite3.Error as exc:
         raise StoreError(_("{path}: cannot be opened as a catalog: {error}").format(path=path, error=exc)) from None
     try:
-        digests = [(str(r[0]), int(r[1])) for r in conn.execute("SELECT sha256, size FROM blobs ORDER BY sha256")]
+        disposed = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                "AND name = 'disposed_blobs'").fetchone()
+        keep = (" WHERE sha256 NOT IN (SELECT d.sha256 FROM disposed_blobs d WHERE NOT EXISTS (SELECT 1 FROM "
+                "submissions s WHERE s.sha256 = d.sha256 AND s.status != 'disposed'))") if disposed else ""
+        digests = [(str(r[0]), int(r[1]))
+                   for r in conn.execute(f"SELECT sha256, size FROM blobs{keep} ORDER BY sha256")]
         counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # fixed table names
                   for t in ("submissions", "events", "blobs")}
         revisions = sorted(str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version"))

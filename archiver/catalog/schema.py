@@ -12,10 +12,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
-metadata = sa.MetaData()
+from ._meta import metadata
 
-#: Statuses a submission can have. archived/duplicate/unlinked mean the bytes are in the store.
-STATUSES = ("archived", "duplicate", "unlinked", "quarantined", "ignored")
+#: Statuses a submission can have. archived/duplicate/unlinked mean the bytes are in the store;
+#: disposed: its retention ended and a disposition approved by two admins removed it (archiver.retention).
+STATUSES = ("archived", "duplicate", "unlinked", "quarantined", "ignored", "disposed")
 STORED = ("archived", "duplicate", "unlinked")
 
 # --------------------------------------------------------------------------- core (0001_core)
@@ -442,4 +443,22 @@ nodes = sa.Table(
     sa.Column("interval", sa.Float, nullable=False),   # the node's heartbeat interval
     sa.Column("jobs_done", sa.Integer, nullable=False),
     sa.Column("jobs_failed", sa.Integer, nullable=False),
+)
+
+# --------------------------------------------------------------------------- the auditor's workspace (0012-0016)
+
+from .schema_workspace import (  # noqa: E402, I001  (declared there on the same metadata; re-exported here)
+    blob_fingerprints as blob_fingerprints,
+    disposed_blobs as disposed_blobs,
+    disposition_items as disposition_items,
+    dispositions as dispositions,
+    finding_evidence as finding_evidence,
+    finding_steps as finding_steps,
+    findings as findings,
+    fingerprint_bands as fingerprint_bands,
+    legal_holds as legal_holds,
+    review_answers as review_answers,
+    reviews as reviews,
+    share_link_items as share_link_items,
+    share_links as share_links,
 )

@@ -8,7 +8,24 @@ and attach themselves to ``main`` (``group``). Errors from the library are trans
 from __future__ import annotations
 
 # The command modules register themselves on main when imported.
-from . import core, documents, export, integrity, migrate, ops, search, skp, watch, web, work  # noqa: F401
+from . import (  # noqa: F401
+    core,
+    documents,
+    export,
+    findings,
+    flags,
+    integrity,
+    migrate,
+    ops,
+    retention,
+    review,
+    search,
+    share,
+    skp,
+    watch,
+    web,
+    work,
+)
 from .group import ArchiverGroup, main, run
 
 __all__ = ["ArchiverGroup", "main", "run"]

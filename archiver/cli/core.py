@@ -12,7 +12,7 @@ from .. import ingest as ingest_mod
 from ..catalog import STATUSES
 from ..catalog import core as subs
 from ..config import write_workspace
-from ..evidence import SIGNATURE_STATES, Filters
+from ..evidence import REVIEW_FILTER_STATES, SIGNATURE_STATES, Filters
 from ..filetypes import KNOWN_TYPES
 from ..i18n import N_, _, ngettext, render
 from ..ingest import CHANGING
@@ -25,7 +25,8 @@ _EXAMPLE_FILE = "198503152010011002/2026/TW1/RHK-01/laporan.pdf"
 
 #: "3 archived, 1 duplicate" in the ingest summary (the statuses themselves are codes, as --status takes them).
 _COUNTED = {"archived": N_("{n} archived"), "duplicate": N_("{n} duplicate"), "unlinked": N_("{n} unlinked"),
-            "quarantined": N_("{n} quarantined"), "ignored": N_("{n} ignored"), CHANGING: N_("{n} still changing")}
+            "quarantined": N_("{n} quarantined"), "ignored": N_("{n} ignored"),
+            "disposed": N_("{n} disposed"), CHANGING: N_("{n} still changing")}
 
 _COLOURS = {"archived": "green", "duplicate": "cyan", "unlinked": "yellow", "quarantined": "red", "ignored": "white",
             CHANGING: "yellow"}
@@ -110,11 +111,13 @@ _LIST_COLUMNS = [("id", "ID", 6), ("status", N_("STATUS"), 11), ("nip", "NIP", 1
 @click.option("--status", type=click.Choice(STATUSES), help=N_("Only submissions with this status."))
 @click.option("--signature", type=click.Choice(SIGNATURE_STATES),
               help=N_("Only files whose signature check is: valid, invalid, untrusted, none or error."))
+@click.option("--review", type=click.Choice(REVIEW_FILTER_STATES),
+              help=N_("Only submissions whose review is: menunggu (awaiting), diterima, perlu_perbaikan or ditolak."))
 @click.option("--limit", type=int, help=N_("At most this many (newest first)."))
 @click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines with every field."))
 @pass_app
 def list_(app: AppContext, nip: str | None, tahun: int | None, periode: str | None, status: str | None,
-          signature: str | None, limit: int | None, as_json: bool) -> None:
+          signature: str | None, review: str | None, limit: int | None, as_json: bool) -> None:
     """List submissions (every file received, with its status and link).
 
     \b
@@ -122,12 +125,19 @@ def list_(app: AppContext, nip: str | None, tahun: int | None, periode: str | No
       archiver list --nip 198503152010011002 --periode TW1
       archiver list --status quarantined --json
       archiver list --signature invalid
+      archiver list --review perlu_perbaikan
     """
-    filters = Filters(nip=nip, tahun=tahun, periode=periode, status=status, signature=signature).normalized()
+    filters = Filters(nip=nip, tahun=tahun, periode=periode, status=status, signature=signature,
+                      review=review).normalized()
     rows = subs.list_submissions(app.archive.catalog, filters, limit=limit, newest_first=bool(limit))
     if as_json:
-        for row in rows:
+        from ..review import states
+
+        found = list(rows)
+        judged = states(app.archive, [row["id"] for row in found])
+        for row in found:
             row["path"] = f"{row['share']}/{row['relpath']}"
+            row["review"] = judged[row["id"]]
             emit_json(row)
         return
 
@@ -161,7 +171,8 @@ def status(app: AppContext, as_json: bool, n_problems: int) -> None:
     click.echo(_("Archive: {path}  ({blobs} blobs, {mb} MB)").format(
         path=app.config.archive.path, blobs=st["blobs"], mb=f"{st['bytes'] / 1048576:.1f}"))
     click.echo(_("Submissions: {counts}").format(
-        counts=", ".join(_(_COUNTED[s]).format(n=st["counts"].get(s, 0)) for s in STATUSES)))
+        counts=", ".join(_(_COUNTED[s]).format(n=st["counts"].get(s, 0)) for s in STATUSES
+                         if s != "disposed" or st["counts"].get(s))))
     if st.get("watcher"):
         w = st["watcher"]
         click.echo(_("Watcher: {state} (pid {pid}), queue {queue}, updated {updated}").format(

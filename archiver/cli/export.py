@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from ..bags import BagInfo, ExportCriteria, export_bag, verify_bag
 from ..errors import UsageError
+from ..findings.bag import criteria_of
 from ..i18n import N_, _, ngettext
 from ..nip import NipError, parse_nip
 from ..periode import normalize_periode
@@ -51,7 +52,9 @@ def _nips_of_unit(app: AppContext, unit: str) -> tuple[str, ...]:
 @main.command("export")
 @click.option("--nip", help=N_("The pegawai (18-digit NIP)."))
 @click.option("--unit", help=N_("Every pegawai of this unit kerja (needs the SKP data)."))
-@click.option("--tahun", type=click.IntRange(2000, 2100), required=True, help=N_("Year of the evidence."))
+@click.option("--finding", type=int, help=N_("Instead of --nip/--unit: the evidence of this finding "
+                                             "(basis and follow-up), with the finding in findings.csv."))
+@click.option("--tahun", type=click.IntRange(2000, 2100), help=N_("Year of the evidence."))
 @click.option("--periode", help=N_("Only this periode (TW1-TW4, 01-12, TAHUNAN); default all."))
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help=N_("The package to write (FILE.zip), outside every share."))
@@ -64,7 +67,8 @@ def _nips_of_unit(app: AppContext, unit: str) -> tuple[str, ...]:
 @click.option("--force", is_flag=True, help=N_("Replace FILE.zip when it exists."))
 @click.option("--json", "as_json", is_flag=True, help=N_("One JSON object describing the package."))
 @pass_app
-def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, periode: str | None,
+def export_cmd(app: AppContext, nip: str | None, unit: str | None, finding: int | None, tahun: int | None,
+               periode: str | None,
                output: Path, all_versions: bool, include_removed: bool, organization: str | None,
                contact: str | None, contact_email: str | None, description: str | None, force: bool,
                as_json: bool) -> None:
@@ -80,8 +84,17 @@ def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, p
     Example:
       archiver export --nip 198503152010011002 --tahun 2026 --periode TW1 -o /srv/audit/budi-tw1.zip
     """
+    info = BagInfo(organization=organization, contact_name=contact, contact_email=contact_email,
+                   description=description)
+    if finding is not None:
+        if nip or unit or tahun or periode:
+            raise UsageError(_("--finding takes no --nip, --unit, --tahun or --periode"))
+        _write(app, criteria_of(app.archive, finding), output, info, force, as_json)
+        return
     if bool(nip) == bool(unit):
         raise UsageError(_("give either --nip or --unit"))
+    if tahun is None:
+        raise UsageError(_("give --tahun"))
     if periode is not None:
         canonical = normalize_periode(periode)
         if canonical is None:
@@ -98,8 +111,10 @@ def export_cmd(app: AppContext, nip: str | None, unit: str | None, tahun: int, p
         nips = _nips_of_unit(app, unit)
     criteria = ExportCriteria(tahun=tahun, nips=nips, unit=unit, periode=periode, all_versions=all_versions,
                               include_removed=include_removed)
-    info = BagInfo(organization=organization, contact_name=contact, contact_email=contact_email,
-                   description=description)
+    _write(app, criteria, output, info, force, as_json)
+
+
+def _write(app: AppContext, criteria: ExportCriteria, output: Path, info: BagInfo, force: bool, as_json: bool) -> None:
     bars = _Bars(app)
     try:
         report = export_bag(app.archive, criteria, output, bars, info=info, overwrite=force)

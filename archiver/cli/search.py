@@ -9,7 +9,7 @@ import re
 import click
 
 from .. import search as searching
-from ..evidence import SIGNATURE_STATES, Filters
+from ..evidence import REVIEW_FILTER_STATES, SIGNATURE_STATES, Filters
 from ..i18n import N_, _, ngettext
 from .common import AppContext, emit_json, pass_app
 from .group import main
@@ -38,13 +38,15 @@ def _bold(snippet: str) -> str:
               help=N_("At most this many results."))
 @click.option("--signature", type=click.Choice(SIGNATURE_STATES),
               help=N_("Only files whose signature check is: valid, invalid, untrusted, none or error."))
+@click.option("--review", type=click.Choice(REVIEW_FILTER_STATES),
+              help=N_("Only submissions whose review is: menunggu (awaiting), diterima, perlu_perbaikan or ditolak."))
 @click.option("--json", "as_json", is_flag=True,
               help=N_("JSON Lines: sha256, path, name, nip, tahun, periode, rhk, type, score, snippet "
                    "(HTML, <b> marks) ..."))
 @pass_app
 def search(app: AppContext, query: str, nip: str | None, tahun: int | None, periode: str | None, rhk: str | None,
            type_: str | None, date_from: dt.datetime | None, date_to: dt.datetime | None, limit: int,
-           signature: str | None, as_json: bool) -> None:
+           signature: str | None, review: str | None, as_json: bool) -> None:
     """Search the text of archived evidence, best matches first.
 
     Every word must match; Indonesian word forms match each other (melaksanakan finds
@@ -60,7 +62,8 @@ def search(app: AppContext, query: str, nip: str | None, tahun: int | None, peri
     """
     filters = Filters(nip=nip, tahun=tahun, periode=periode, rhk=rhk, type=type_,
                       date_from=date_from.date() if date_from else None,
-                      date_to=date_to.date() if date_to else None, signature=signature)
+                      date_to=date_to.date() if date_to else None, signature=signature,
+                      review=review)
     res = searching.search(app.archive, query, filters, limit=limit)
     if as_json:
         for r in res.results:

@@ -220,7 +220,7 @@ def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int,
     if suspicious:
         _suspicious(app, unit, nip, tahun, periode, as_json)
         return
-    from ..skp.coverage import KOSONG, KURANG, LENGKAP, coverage, summary, write_xlsx
+    from ..skp.coverage import KOSONG, KURANG, LENGKAP, awaiting, coverage, summary, write_xlsx
 
     rows = coverage(app.archive, unit=unit, nip=nip, tahun=tahun, periode=periode)
     if only_missing:
@@ -232,14 +232,15 @@ def coverage_cmd(app: AppContext, unit: str | None, nip: str | None, tahun: int,
             emit_json(r.as_dict())
         return
     table = [{"nip": r.nip, "nama": r.nama, "periode": r.periode, "kode": f"{r.rhk}/{r.iki}", "n": r.found,
-              "status": r.status,
+              "status": r.status, "wait": r.menunggu,
               "missing": ", ".join(r.missing) or "-"} for r in rows]
     emit_table(table, [("nip", "NIP", 18), ("nama", N_("NAME"), 22), ("periode", "PERIODE", 7),
                        ("kode", "RHK/IKI", 13), ("n", "N", 3), ("status", N_("STATUS"), 8),
-                       ("missing", N_("MISSING"), 0)])
+                       ("wait", N_("AWAITING"), 8), ("missing", N_("MISSING"), 0)])
     s = summary(rows)
     click.echo(_("{n} row(s): {lengkap} lengkap, {kurang} kurang, {kosong} kosong.").format(
         n=len(rows), lengkap=s[LENGKAP], kurang=s[KURANG], kosong=s[KOSONG])
+               + " " + _("{n} file(s) awaiting review; rejected evidence is not counted.").format(n=awaiting(rows))
                + (" " + _("Written to {path}.").format(path=xlsx) if xlsx else ""), err=True)
 
 

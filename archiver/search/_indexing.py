@@ -29,6 +29,7 @@ from ..catalog.core import blob as blob_row
 from ..catalog.text import TextRecord
 from ..errors import DISK_FULL_ERRNOS, DiskFull, NotFound, disk_full
 from ..extract import ExtractLimits, extract, set_workers
+from ..flags.indexing import fingerprint_texts
 from ..i18n import deferred
 from ._analysis import cap_text
 from ._backend import IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, SearchBackend
@@ -84,6 +85,7 @@ def ensure_text(archive: Archive, sha256: str, type_name: str, *, ocr: bool = Fa
         return rec
     rec, thumb = _extract(archive, sha256, type_name, ocr=ocr)
     ctext.save_text(archive.catalog, rec, thumbnail=thumb, at=archive.now())
+    fingerprint_texts(archive, [(rec, thumb)])  # the red flags' fingerprints, once per extraction
     return rec
 
 
@@ -154,6 +156,7 @@ def _extract_all(archive: Archive, wanted: dict[str, str], *, ocr: bool, fresh: 
         futures = {sha: pool.submit(_extract, archive, sha, t, ocr=ocr) for sha, t in wanted.items()}
         got = {sha: f.result() for sha, f in futures.items()}
     ctext.save_texts(archive.catalog, list(got.values()), at=archive.now())  # one transaction for the batch
+    fingerprint_texts(archive, list(got.values()))
     return {sha: rec for sha, (rec, _thumb) in got.items()}
 
 

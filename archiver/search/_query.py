@@ -18,6 +18,9 @@ from ._backend import FilterValue
 FILTER_FIELDS = ("nip", "tahun", "periode", "rhk", "type", "unit", "sha256", "name", "status")
 #: Fields a user may name inside a query (``nip:1985...``, ``name:laporan.pdf``).
 QUERY_FIELDS = frozenset(FILTER_FIELDS) | {"content"}
+#: The submission id (the document's key): a filter the service sets (a selection the catalog
+#: knows, such as a review state), never a field a user names in a query.
+KEY_FILTER = "key"
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 32
 
@@ -29,7 +32,7 @@ def exact_filters(filters: Mapping[str, FilterValue] | None) -> dict[str, tuple[
     unknown filter."""
     exact: dict[str, tuple[str, ...]] = {}
     for fname, value in (filters or {}).items():
-        if fname not in FILTER_FIELDS:
+        if fname not in FILTER_FIELDS and fname != KEY_FILTER:
             raise UsageError(_("unknown search filter {name}; known: {known}").format(
                 name=repr(fname), known=", ".join(FILTER_FIELDS)))
         if value is None or value == "":

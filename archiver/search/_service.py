@@ -8,7 +8,8 @@ the catalog, read in one query for the hits returned.
 
 Filters mean what ``archiver.evidence.Filters`` says, as in ``archiver list``: a triwulan
 selects its months too (an OR of periode terms), ``nip`` and ``within_nips`` combine into
-one set of NIPs (an OR of NIP terms), a unit selects the NIPs of its pegawai.
+one set of NIPs (an OR of NIP terms), a unit selects the NIPs of its pegawai, a review state
+selects the submissions the catalog has in that state (an OR of key terms).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..archive import Archive
+from ..catalog import reviews as creviews
 from ..catalog import signatures as csig
 from ..catalog import text as ctext
 from ..errors import UsageError
@@ -48,8 +50,11 @@ def index_filters(archive: Archive, f: Filters) -> dict[str, FilterValue]:
         nips = in_unit if nips is None else tuple(n for n in nips if n in in_unit)
     # a signature check belongs to the blob, not the index: the catalog's blobs in that state
     shas = csig.shas_in_state(archive.catalog, f.signature, nips) if f.signature else None
+    # a review belongs to one submission (two submissions of the same bytes may be judged apart):
+    # the ids (index keys) of the submissions in that state, not their blobs
+    keys = creviews.ids_in_state(archive.catalog, f.review, nips) if f.review else None
     return {"nip": nips, "tahun": str(f.tahun) if f.tahun is not None else None, "periode": f.periodes(),
-            "rhk": f.rhk, "type": f.type, "status": f.status, "sha256": shas}
+            "rhk": f.rhk, "type": f.type, "status": f.status, "sha256": shas, "key": keys}
 
 
 def search(archive: Archive, query: str, filters: Filters | None = None, *, limit: int = 20,
@@ -66,10 +71,11 @@ def search(archive: Archive, query: str, filters: Filters | None = None, *, limi
                                       date_to=f.date_to, limit=limit, fast=archive.config.index.fast_path)
     rows = ctext.submissions_by_id(archive.catalog, [int(h.key) for h in page.hits])
     texts = ctext.texts_of(archive.catalog, (r["sha256"] for r in rows.values() if r["sha256"]))
+    judged = creviews.current(archive.catalog, rows)
     out = []
     for h in page.hits:
         row = rows.get(int(h.key))
-        if row is None:  # the index is ahead of or behind the catalog: skip, reindex fixes it
+        if row is None or row["status"] == "disposed":  # the index is ahead of or behind the catalog: skip
             log.warning("search hit %s is not in the catalog", h.key)
             continue
         snippet = make_snippet(texts.get(row["sha256"] or "", ""), page.terms, chars=snippet_chars)
@@ -79,5 +85,6 @@ def search(archive: Archive, query: str, filters: Filters | None = None, *, limi
             "rhk": row["rhk"], "iki": row["iki"], "type": row["type"], "status": row["status"],
             "version": row["version"], "received_at": row["received_at"], "score": round(h.score, 4),
             "snippet": snippet,
+            "review": judged[row["id"]]["state"] if row["id"] in judged else creviews.AWAITING,
         })
     return SearchResults(query, out, page.total)

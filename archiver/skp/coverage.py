@@ -6,6 +6,10 @@ each evaluation periode of its SKP. Evidence counts when it is stored, current (
 version, not removed) and resolves to that indicator (filed under its IKI code, or under
 its RHK code); a month's evidence counts for the quarter it falls in. The kind of each
 file is recognised from its name (``master.jenis_bukti_of``).
+
+Reviews (``archiver.review``): evidence whose current judgement is ``ditolak`` (rejected) does
+not count; each row says how many of the files it counts still await review (``menunggu``)
+and how many were rejected.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..catalog import reviews as creviews
 from ..catalog import skp as q
 from ..errors import UsageError
 from ..evidence import EvidenceKey
@@ -43,6 +48,7 @@ class Evidence:
     periode: str | None
     jenis: str
     sha256: str
+    review: str = creviews.AWAITING  # the current judgement (archiver.review), menunggu without one
 
 
 @dataclass
@@ -65,6 +71,8 @@ class CoverageRow:
     missing: list[str]
     status: str
     evidence: list[Evidence] = field(default_factory=list)
+    menunggu: int = 0  # of the files counted, how many await review
+    ditolak: int = 0  # files filed here but rejected (not counted)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +101,7 @@ def coverage(archive: Archive, *, unit: str | None = None, nip: str | None = Non
     with archive.catalog.read() as conn:
         subs = current_submissions(conn, nips={s.nip for s in skps}, tahun=tahun)
         units = q.units(conn)
+        judged = {i: r["state"] for i, r in creviews.current_in(conn, [row.id for row in subs]).items()}
     by_skp = {(s.nip, s.tahun): s for s in skps}
     filed: dict[tuple[str, int, str], list[tuple[Any, str | None]]] = defaultdict(list)  # (nip, tahun, rhk) -> rows
     for row in subs:
@@ -110,15 +119,17 @@ def coverage(archive: Archive, *, unit: str | None = None, nip: str | None = Non
                 for plan in _plans(s, ind):
                     if periode and plan.periode != periode and quarter_of(periode) != plan.periode:
                         continue
-                    out.append(_row(s, unit_name, r, ind, plan, filed.get((s.nip, s.tahun, r.kode), [])))
+                    out.append(_row(s, unit_name, r, ind, plan, filed.get((s.nip, s.tahun, r.kode), []), judged))
     return out
 
 
 def _row(s: Skp, unit_name: str, r: Rhk, ind: Indikator, plan: RencanaBukti,
-         filed: list[tuple[Any, str | None]]) -> CoverageRow:
+         filed: list[tuple[Any, str | None]], judged: dict[int, str]) -> CoverageRow:
     ev = [Evidence(row.id, row.name, f"{row.share}/{row.relpath}", row.periode,
-                   master.jenis_bukti_of(row.name, row.type), row.sha256)
+                   master.jenis_bukti_of(row.name, row.type), row.sha256, judged.get(row.id, creviews.AWAITING))
           for row, iki in filed if (iki is None or iki == ind.kode) and _matches(plan.periode, row.periode)]
+    rejected = {e.sha256 for e in ev if e.review == "ditolak"}
+    ev = [e for e in ev if e.review != "ditolak"]  # rejected evidence does not count
     unique = list({e.sha256: e for e in reversed(ev)}.values())[::-1]  # the same bytes twice count once
     by_jenis: dict[str, int] = defaultdict(int)
     for e in unique:
@@ -130,7 +141,13 @@ def _row(s: Skp, unit_name: str, r: Rhk, ind: Indikator, plan: RencanaBukti,
     status = KOSONG if not unique else (KURANG if missing else LENGKAP)
     return CoverageRow(s.nip, s.pegawai.nama, unit_name, s.pegawai.jabatan, s.tahun, plan.periode, r.kode, r.teks,
                        ind.kode, ind.teks, plan.rencana_aksi, expected, plan.jumlah, len(unique), dict(by_jenis),
-                       missing, status, unique)
+                       missing, status, unique, sum(e.review == creviews.AWAITING for e in unique),
+                       len(rejected - {e.sha256 for e in unique}))
+
+
+def awaiting(rows: list[CoverageRow]) -> int:
+    """How many counted files of these rows still await review (a file in two rows counts once)."""
+    return len({e.submission_id for r in rows for e in r.evidence if e.review == creviews.AWAITING})
 
 
 def summary(rows: list[CoverageRow]) -> dict[str, int]:

@@ -30,7 +30,19 @@ from ..archive import Archive, Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ArchiverError
 from ..i18n import N_, _
-from . import routes_admin, routes_api, routes_auth, routes_evidence, routes_ops, routes_upload
+from . import (
+    routes_admin,
+    routes_api,
+    routes_auth,
+    routes_evidence,
+    routes_findings,
+    routes_flags,
+    routes_ops,
+    routes_retention,
+    routes_review,
+    routes_share,
+    routes_upload,
+)
 from .auth import AnyUser, LoginRequired, WebSettings, current_session, login_redirect
 from .pages import STATIC, make_templates, render
 from .texts import web_hint, web_text
@@ -105,7 +117,8 @@ def create_app(config: Config, *, settings: WebSettings | None = None, clock: Cl
 
 
 def _add_routes(app: FastAPI) -> None:
-    for module in (routes_auth, routes_evidence, routes_admin, routes_upload, routes_api):
+    for module in (routes_auth, routes_evidence, routes_admin, routes_upload, routes_api, routes_share,
+                   routes_review, routes_findings, routes_retention, routes_flags):
         app.include_router(module.router)
     for feature, name in (("search", "routes_search"), ("coverage", "routes_coverage"),
                           ("documents", "routes_documents"), ("import", "routes_import")):

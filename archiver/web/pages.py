@@ -15,6 +15,9 @@ from starlette.templating import Jinja2Templates
 
 from .. import i18n
 from ..accounts import Session
+from ..findings.model import status_label as finding_status
+from ..findings.model import step_label as finding_step
+from ..review import state_label as review_state_label
 from . import texts
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,7 +51,8 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env.filters.update(local_time=local_time, filesize=texts.filesize, status_label=texts.status_label,
                        event_label=texts.event_label, role_label=texts.role_label, via_label=texts.via_label,
                        stored_text=i18n.render, web_hint=texts.web_hint, web_text=texts.web_text)
-    env.globals.update(describe_event=texts.describe_event)
+    env.globals.update(describe_event=texts.describe_event, review_label=review_state_label,
+                       finding_status=finding_status, finding_step=finding_step)
     return Jinja2Templates(env=env)
 
 

@@ -3,11 +3,15 @@ the pages; views through the API are recorded in the custody log like views of a
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from ..catalog import STORED
+from ..review import check_state
+from ..review import states as review_states
 from .auth import AnyUser, archive_of, scope_of
 from .evidence import get_evidence, list_submissions, parse_signature, record_access
 from .routes_evidence import parse_filters
@@ -24,6 +28,7 @@ ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut, "descript
                                               403: {"model": ErrorOut, "description": "role not allowed"},
                                               404: {"model": ErrorOut, "description": "not found or not visible"}}
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+REVIEW_HELP = "The current judgement: menunggu, diterima, perlu_perbaikan or ditolak; empty: any."
 SIGNATURE_HELP = ("The file's electronic signature check: valid, invalid, untrusted, none (no signature, "
                   "PDF or not) or error; empty: any. Another value answers 400.")
 
@@ -42,13 +47,17 @@ async def evidence_list(request: Request, session: AnyUser, nip: str | None = No
                         rhk: str | None = None, type: Annotated[str | None, Query(max_length=20)] = None,
                         date_from: str | None = None, date_to: str | None = None,
                         signature: Annotated[str | None, Query(max_length=20, description=SIGNATURE_HELP)] = None,
+                        review: Annotated[str | None, Query(max_length=20, description=REVIEW_HELP)] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                         offset: Annotated[int, Query(ge=0)] = 0) -> SubmissionList:
     filters = parse_filters(nip, str(tahun) if tahun else None, periode, rhk, type, date_from, date_to,
                             signature=parse_signature(signature, "signature"))
-    rows, total = await run_in_threadpool(list_submissions, archive_of(request), scope_of(request, session),
+    filters = dataclasses.replace(filters, review=check_state(review, option="review"))
+    archive = archive_of(request)
+    rows, total = await run_in_threadpool(list_submissions, archive, scope_of(request, session),
                                           filters, limit=limit, offset=offset)
-    return SubmissionList(total=total, items=[SubmissionOut.of(r) for r in rows])
+    judged = await run_in_threadpool(review_states, archive, [r["id"] for r in rows if r["status"] in STORED])
+    return SubmissionList(total=total, items=[SubmissionOut.of(r, judged.get(r["id"])) for r in rows])
 
 
 @router.get("/evidence/{sha256}", response_model=EvidenceOut, summary="One item by content hash, with its history")
@@ -56,9 +65,11 @@ async def evidence_item(request: Request, sha256: str, session: AnyUser) -> Evid
     archive = archive_of(request)
     item = await run_in_threadpool(get_evidence, archive, sha256, scope_of(request, session))
     await run_in_threadpool(record_access, archive, session.user, "viewed", item, detail={"via": "api"})
+    judged = await run_in_threadpool(review_states, archive,
+                                     [s["id"] for s in item.submissions if s["status"] in STORED])
     b = item.blob
     return EvidenceOut(sha256=item.sha256, size=b["size"], mime=b["mime"], type=b["type"], stored_at=b["stored_at"],
                        permalink=f"/e/{item.sha256}", download=f"/e/{item.sha256}/unduh",
-                       submissions=[SubmissionOut.of(s) for s in item.submissions],
+                       submissions=[SubmissionOut.of(s, judged.get(s["id"])) for s in item.submissions],
                        events=[EventOut(seq=e["seq"], at=e["at"], kind=e["kind"], actor=e["actor"],
                                         submission_id=e["submission_id"], detail=e["detail"]) for e in item.events])

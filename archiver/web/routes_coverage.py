@@ -46,6 +46,8 @@ class CoverageRowOut(BaseModel):
     missing: list[str]
     status: str
     evidence_sha256: list[str]
+    menunggu: int = 0  # of the files counted, how many await review
+    ditolak: int = 0  # files filed here but rejected (not counted)
 
 
 class CoverageOut(BaseModel):
@@ -108,7 +110,8 @@ async def coverage_page(request: Request, session: AnyUser, unit: Unit = None, t
         sorted({r.periode for r in rows}, key=lambda p: (p not in QUARTERS, p)) or list(QUARTERS)
     return render(request, "coverage.html", session, status_code=status, units=units, grid=_grid(rows),
                   columns=columns,
-                  summary=cov.summary(rows), form={"unit": unit or "", "tahun": year, "periode": per or ""},
+                  summary=cov.summary(rows), awaiting=cov.awaiting(rows),
+                  form={"unit": unit or "", "tahun": year, "periode": per or ""},
                   error=error)
 
 
@@ -123,4 +126,5 @@ async def coverage_api(request: Request, session: AnyUser, unit: Unit = None, ta
         CoverageRowOut(nip=r.nip, nama=r.nama, unit=r.unit, tahun=r.tahun, periode=r.periode, rhk=r.rhk,
                        rhk_teks=r.rhk_teks, iki=r.iki, iki_teks=r.iki_teks, expected=r.expected, jumlah=r.jumlah,
                        found=r.found, missing=r.missing, status=r.status,
-                       evidence_sha256=[e.sha256 for e in r.evidence]) for r in rows])
+                       evidence_sha256=[e.sha256 for e in r.evidence], menunggu=r.menunggu,
+                       ditolak=r.ditolak) for r in rows])

@@ -20,6 +20,8 @@ from ..evidence import Filters, normalize_rhk
 from ..nip import normalize_nip
 from ..periode import ALL as PERIODES
 from ..periode import normalize_periode
+from ..review import FILTER_STATES as REVIEW_FILTER
+from ..review import check_state, states
 from ..signing.check import stored_check
 from ..signing.model import STATE_LABELS
 from . import choices
@@ -39,6 +41,7 @@ from .evidence import (
     record_access,
 )
 from .pages import render
+from .routes_review import review_context
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -108,12 +111,14 @@ def _list_page(archive: Archive, scope: Scope, form: dict[str, str], sort: str, 
     form, picked = checked_form(archive, scope, form)
     filters = parse_filters(form["nip"], form["tahun"], form["periode"], form["rhk"], form["jenis"], form["dari"],
                             form["sampai"], signature=form["ttd"] or None)
-    filters = dataclasses.replace(filters, iki=form["iki"] or None)
+    filters = dataclasses.replace(filters, iki=form["iki"] or None, review=form["tinjauan"] or None)
     if sort:
         rows, total = list_sorted(archive, scope, filters, sort=sort, descending=direction == "desc",
                                   limit=PAGE, offset=(page - 1) * PAGE)
     else:
         rows, total = list_submissions(archive, scope, filters, limit=PAGE, offset=(page - 1) * PAGE)
+    judged = states(archive, [r["id"] for r in rows])
+    rows = [r | {"review": judged[r["id"]]} for r in rows]
     return {"rows": rows, "total": total, "form": form, "pickers": picked,
             "names": choices.names_for(archive, (r["nip"] for r in rows))}
 
@@ -124,6 +129,7 @@ async def evidence_list(request: Request, session: AnyUser, nip: str | None = No
                         iki: Annotated[str | None, Query(max_length=100)] = None,
                         jenis: Annotated[str | None, Query(max_length=20)] = None, dari: str | None = None,
                         sampai: str | None = None, ttd: Annotated[str | None, Query(max_length=20)] = None,
+                        tinjauan: Annotated[str | None, Query(max_length=20)] = None,
                         sort: Annotated[str | None, Query(max_length=20)] = None,
                         dir: Annotated[str | None, Query(max_length=10)] = None,
                         hal: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
@@ -131,7 +137,7 @@ async def evidence_list(request: Request, session: AnyUser, nip: str | None = No
     scope = scope_of(request, session)
     form = {"nip": nip or "", "tahun": tahun or "", "periode": periode or "", "rhk": rhk or "", "iki": iki or "",
             "jenis": jenis or "", "dari": dari or "", "sampai": sampai or "",
-            "ttd": parse_signature(ttd, "ttd") or ""}
+            "ttd": parse_signature(ttd, "ttd") or "", "tinjauan": check_state(tinjauan, option="tinjauan") or ""}
     order, direction = choices.check_sort(sort, dir)
     try:
         found = await run_in_threadpool(_list_page, archive, scope, form, order, direction, hal)
@@ -139,12 +145,14 @@ async def evidence_list(request: Request, session: AnyUser, nip: str | None = No
         picked = await run_in_threadpool(choices.pickers, archive, scope)
         return render(request, "evidence_list.html", session, status_code=exc.http_status, error=exc, rows=[],
                       total=0, page=1, page_size=PAGE, form=form, pickers=picked, names={}, periodes=PERIODES,
-                      signature_options=SIGNATURE_FILTER, sort="", direction="", sort_query={},
+                      signature_options=SIGNATURE_FILTER, review_options=REVIEW_FILTER, sort="", direction="",
+                      sort_query={},
                       query_for=lambda p: "")
     form = found.pop("form")
     order_keys = {"sort": order, "dir": direction} if order else {}
     return render(request, "evidence_list.html", session, page=hal, page_size=PAGE, form=form, error=None,
-                  periodes=PERIODES, signature_options=SIGNATURE_FILTER, sort=order, direction=direction,
+                  periodes=PERIODES, signature_options=SIGNATURE_FILTER, review_options=REVIEW_FILTER, sort=order,
+                  direction=direction,
                   sort_query=sort_links(form, order, direction),
                   query_for=lambda p: urlencode({**form, **order_keys, "hal": p}), **found)
 
@@ -159,9 +167,10 @@ async def evidence_detail(request: Request, sha256: str, session: AnyUser) -> Re
     base = request.app.state.settings.public_url or str(request.base_url)
     permalink = base.rstrip("/") + f"/e/{item.sha256}"
     signature = await run_in_threadpool(stored_check, archive, item.sha256)
+    reviews = await run_in_threadpool(review_context, archive, session.user, scope_of(request, session), item)
     return render(request, "evidence.html", session, item=item, preview_text=text, has_image=has_image,
                   permalink=permalink, integrity=last_integrity(item), signature=signature,
-                  signature_labels=STATE_LABELS)
+                  signature_labels=STATE_LABELS, judged=request.query_params.get("dinilai", ""), **reviews)
 
 
 @router.get("/e/{sha256}/unduh")

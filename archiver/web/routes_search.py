@@ -21,12 +21,15 @@ from ..accounts import Scope, Session, may_see
 from ..errors import ArchiverError
 from ..evidence import Filters
 from ..periode import ALL as PERIODES
+from ..review import FILTER_STATES as REVIEW_FILTER
+from ..review import check_state
+from ..review import states as review_states
 from ..search import search
 from . import choices
 from .auth import AnyUser, archive_of, scope_of
 from .evidence import SIGNATURE_FILTER, parse_signature
 from .pages import render
-from .routes_api import ERRORS, SIGNATURE_HELP
+from .routes_api import ERRORS, REVIEW_HELP, SIGNATURE_HELP
 from .routes_evidence import checked_form, sort_links
 
 router = APIRouter()
@@ -50,6 +53,7 @@ class SearchHitOut(BaseModel):
     score: float
     snippet: str
     permalink: str
+    review: str | None = None
 
 
 class SearchOut(BaseModel):
@@ -81,7 +85,7 @@ def scoped_search(request: Request, session: Session, q: str, form: dict[str, st
                       periode=form.get("periode") or None, rhk=(form.get("rhk") or "").strip().upper() or None,
                       type=(form.get("jenis") or "").strip() or None, unit=(form.get("unit") or "").strip() or None,
                       date_from=_date(form.get("dari")), date_to=_date(form.get("sampai")),
-                      signature=form.get("ttd") or None)
+                      signature=form.get("ttd") or None, review=form.get("tinjauan") or None)
     if scope is not None and nip is None:  # only the NIPs in scope, selected by the index itself
         filters = dataclasses.replace(filters, within_nips=scope.nips)
     if scope is None or (nip is not None and nip == scope.own):
@@ -147,10 +151,12 @@ async def search_page(request: Request, session: AnyUser, q: Annotated[str, Quer
                       nip: str = "", tahun: str = "", periode: str = "", rhk: str = "", jenis: str = "",
                       unit: str = "", dari: str = "", sampai: str = "",
                       ttd: Annotated[str, Query(max_length=20)] = "",
+                      tinjauan: Annotated[str, Query(max_length=20)] = "",
                       sort: Annotated[str, Query(max_length=20)] = "",
                       dir: Annotated[str, Query(max_length=10)] = "") -> Response:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": jenis, "unit": unit,
-            "dari": dari, "sampai": sampai, "ttd": parse_signature(ttd, "ttd") or ""}
+            "dari": dari, "sampai": sampai, "ttd": parse_signature(ttd, "ttd") or "",
+            "tinjauan": check_state(tinjauan, option="tinjauan") or ""}
     order, direction = choices.check_sort(sort, dir, SORTS)
     searched = bool(q.strip() or any(v.strip() for v in form.values()))
     form, picked, hits, total, error, names, status = await run_in_threadpool(_search_page, request, session, q, form)
@@ -160,7 +166,8 @@ async def search_page(request: Request, session: AnyUser, q: Annotated[str, Quer
     keep = {"q": q, **form} if q else form
     return render(request, "search.html", session, status_code=status, q=q, form=form,
                   hits=hits, total=total, error=error, searched=searched, periodes=PERIODES,
-                  signature_options=SIGNATURE_FILTER, pickers=picked, names=names, sort=order,
+                  signature_options=SIGNATURE_FILTER, review_options=REVIEW_FILTER, pickers=picked,
+                  names=names, sort=order,
                   direction=direction, sort_query=sort_links(keep, order, direction),
                   relevance_query=urlencode({k: v for k, v in keep.items() if v}))
 
@@ -172,12 +179,15 @@ async def search_api(request: Request, session: AnyUser, q: Annotated[str, Query
                      type: Annotated[str, Query(max_length=20)] = "", unit: str = "", date_from: str = "",
                      date_to: str = "",
                      signature: Annotated[str, Query(max_length=20, description=SIGNATURE_HELP)] = "",
+                     review: Annotated[str, Query(max_length=20, description=REVIEW_HELP)] = "",
                      limit: Annotated[int, Query(ge=1, le=200)] = 20) -> SearchOut:
     form = {"nip": nip, "tahun": tahun, "periode": periode, "rhk": rhk, "jenis": type, "unit": unit,
-            "dari": date_from, "sampai": date_to, "ttd": parse_signature(signature, "signature") or ""}
+            "dari": date_from, "sampai": date_to, "ttd": parse_signature(signature, "signature") or "",
+            "tinjauan": check_state(review, option="review") or ""}
     hits, total = await run_in_threadpool(scoped_search, request, session, q, form, limit)
+    judged = await run_in_threadpool(review_states, archive_of(request), [h["submission_id"] for h in hits])
     return SearchOut(query=q, total=total, results=[SearchHitOut(
         sha256=h["sha256"], submission_id=h["submission_id"], name=h["name"], path=h["path"], nip=h["nip"],
         tahun=h["tahun"], periode=h["periode"], rhk=h["rhk"], type=h["type"], status=h["status"],
         received_at=h["received_at"], score=h["score"], snippet=h["snippet"] or "",
-        permalink=f"/e/{h['sha256']}") for h in hits])
+        permalink=f"/e/{h['sha256']}", review=judged.get(h["submission_id"])) for h in hits])

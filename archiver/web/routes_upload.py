@@ -42,6 +42,7 @@ from ..periode import quarter_of
 from .auth import CsrfFailed, archive_of, require
 from .evidence import PROBLEM_STATUSES
 from .pages import render
+from .routes_review import answering, record_answers, with_answer
 from .texts import web_text
 
 router = APIRouter(include_in_schema=False)
@@ -261,7 +262,7 @@ def upload_context(archive: Archive, session: Session, nip: str | None, tahun: i
             "choices": upload.skp_choices(skp) if skp else [], "periodes": periodes,
             "periode": current if current in periodes else (periodes[0] if periodes else ""),
             "chosen": "", "accept": _accept(archive), "limit_mb": format(archive.config.limits.max_file_size_mb, "g"),
-            "max_files": MAX_FILES, "results": [], "error": None}
+            "max_files": MAX_FILES, "results": [], "error": None, "answering": None}
 
 
 _EXTENSIONS = {"jpeg": ".jpg,.jpeg", "text": ".txt", "tiff": ".tif,.tiff", "heic": ".heic,.heif", "html": ".html,.htm",
@@ -275,10 +276,14 @@ def _accept(archive: Archive) -> str:
 
 @router.get("/unggah")
 async def upload_page(request: Request, session: Uploader, nip: Annotated[str | None, Query(max_length=40)] = None,
-                      tahun: Annotated[str | None, Query(max_length=4)] = None) -> Response:
+                      tahun: Annotated[str | None, Query(max_length=4)] = None,
+                      menjawab: Annotated[str | None, Query(max_length=12)] = None) -> Response:
     archive = archive_of(request)
+    answered = await run_in_threadpool(answering, archive, session, menjawab)  # a judgement's "send a new version"
+    if answered is not None:
+        nip, tahun = answered["nip"], str(answered["tahun"])
     context = await run_in_threadpool(upload_context, archive, session, nip, _int(tahun))
-    return render(request, "upload.html", session, **context)
+    return render(request, "upload.html", session, **with_answer(context, answered))
 
 
 @router.post("/unggah")
@@ -290,10 +295,13 @@ async def upload_files(request: Request, session: StreamingUploader) -> Response
         f = form.fields
         if session.user.role != "admin" and f.get("nip") and f["nip"] != session.user.nip:
             raise PermissionDenied(_("you may upload only your own evidence"))
+        answered = await run_in_threadpool(answering, archive, session, f.get("menjawab"))
         context = await run_in_threadpool(upload_context, archive, session, f.get("nip"), _int(f.get("tahun")))
-        context.update(periode=f.get("periode", ""), chosen=f.get("rhk", ""))
+        context.update(periode=f.get("periode", ""), chosen=f.get("rhk", ""), answering=answered)
         try:
             results = await run_in_threadpool(_store_all, archive, session, context, form)
+            if answered is not None:
+                await run_in_threadpool(record_answers, archive, session, answered, results)
         except UsageError as exc:
             return render(request, "upload.html", session, status_code=exc.http_status, **{**context, "error": exc})
     finally:

@@ -41,14 +41,16 @@ class SubmissionOut(BaseModel):
     iki: str | None = None
     reason: str | None = None
     permalink: str | None = None
+    review: str | None = Field(None, description="The current judgement of stored evidence: menunggu (awaiting "
+                                                 "review), diterima, perlu_perbaikan or ditolak")
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> SubmissionOut:
+    def of(cls, row: dict[str, Any], review: str | None = None) -> SubmissionOut:
         return cls(id=row["id"], name=row["name"], path=f"{row['share']}/{row['relpath']}", version=row["version"],
                    status=row["status"], received_at=row["received_at"], sha256=row["sha256"], type=row["type"],
                    size=row["size"], nip=row["nip"], tahun=row["tahun"], periode=row["periode"], rhk=row["rhk"],
                    iki=row["iki"], reason=i18n.render(row["reason"]) if row["reason"] else None,
-                   permalink=f"/e/{row['sha256']}" if row["sha256"] else None)
+                   permalink=f"/e/{row['sha256']}" if row["sha256"] else None, review=review)
 
 
 class SubmissionList(BaseModel):

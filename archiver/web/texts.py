@@ -141,11 +141,60 @@ def _sentence(kind: str, d: dict[str, Any]) -> tuple[str, set[str]] | None:
         what = {"skp": "SKP", "evaluasi": _("evaluation")}.get(str(d.get("import")), str(d.get("import", "-")))
         return (_("{what} imported from the uploaded file {name}").format(what=what, name=d.get("name", "-")),
                 {"via", "role", "name", "import", "changes"})
+    if kind == "finding":
+        return _finding_sentence(d)
+    if kind == "reviewed":
+        from ..review import state_label
+
+        text = _("judged: {state}").format(state=state_label(str(d.get("state", "-"))))
+        if d.get("reason"):
+            text += "; " + _("reason: {reason}").format(reason=d["reason"])
+        if d.get("page"):
+            text += "; " + _("page: {page}").format(page=d["page"])
+        return text, {"state", "reason", "page", "role", "review"}
     if kind == "generated":
         return (_("generated as {filename} (template {template})").format(
             filename=d.get("filename", "-"), template=d.get("template", "-")),
             {"kind", "subject", "tahun", "periode", "format", "filename", "template", "signers"})
+    if kind in ("share_created", "share_revoked", "share_accessed"):
+        return _share_sentence(kind, d)
+    if kind in ("hold_set", "hold_released", "disposition_proposed", "disposition_approved", "disposed"):
+        from ..retention import event_sentence
+
+        return event_sentence(kind, d)
     return None
+
+
+def _share_sentence(kind: str, d: dict[str, Any]) -> tuple[str, set[str]]:
+    """A share link's events (archiver.share_links)."""
+    if kind == "share_created":
+        return (_("share link #{link} created for {items} files, valid until {expires}: {description}").format(
+            link=d.get("link", "-"), items=d.get("items", 0), expires=d.get("expires_at", "-"),
+            description=d.get("description", "")), {"link", "items", "expires_at", "description"})
+    if kind == "share_revoked":
+        return _("share link #{link} revoked").format(link=d.get("link", "-")), {"link"}
+    what = d.get("what")
+    text = (_("file downloaded through share link #{link} from address {client}") if what == "file"
+            else _("audit package downloaded through share link #{link} from address {client}") if what == "bag"
+            else _("share link #{link} opened from address {client}")).format(
+        link=d.get("link", "-"), client=d.get("client", "-"))
+    return text, {"link", "client", "what"}
+
+
+def _finding_sentence(d: dict[str, Any]) -> tuple[str, set[str]]:
+    """A step of a finding (archiver.findings)."""
+    texts = {"opened": _("finding #{finding} opened"), "recommended": _("recommendation of finding #{finding} written"),
+             "answered": _("follow-up of finding #{finding} submitted"), "closed": _("finding #{finding} closed"),
+             "reopened": _("finding #{finding} reopened")}
+    text = texts.get(str(d.get("step")), _("finding #{finding}")).format(finding=d.get("finding", "-"))
+    if d.get("submissions"):
+        text += "; " + _("evidence: {ids}").format(ids=", ".join(map(str, d["submissions"])))
+    if d.get("due"):
+        text += "; " + _("due {date}").format(date=d["due"])
+    if d.get("note"):
+        text += "; " + _("note: {note}").format(note=d["note"])
+    return text, {"step", "finding", "submissions", "due", "note", "judul", "unit", "nip", "tahun", "periode", "rhk",
+                  "iki"}
 
 
 def describe_event(kind: str, detail: dict[str, Any]) -> str:

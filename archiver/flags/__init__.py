@@ -1,0 +1,1 @@
+"""Red flags: recycled, near-duplicate, out-of-period and off-topic evidence, and upload bursts."""
