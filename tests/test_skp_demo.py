@@ -71,6 +71,22 @@ def test_demo_builds_the_whole_cycle(demo_ws: tuple[Path, str]) -> None:
     assert any(h["path"].endswith(".pdf") and "Surat tugas" in h["path"] for h in hits), hits[:3]
 
 
+def test_demo_has_the_auditors_workspace(demo_ws: tuple[Path, str]) -> None:
+    """Judgements, findings (one overdue, one answered), a legal hold and a few red flags, not a flood."""
+    ws, _stdout = demo_ws
+    assert len(_cli(ws, "list", "--review", "perlu_perbaikan")) == 1
+    assert len(_cli(ws, "list", "--review", "ditolak")) == 1
+    assert len(_cli(ws, "list", "--review", "diterima")) >= 2
+    found = {f["id"]: f for f in _cli(ws, "findings", "list")}
+    assert [(f["status"], f["overdue"]) for f in found.values()] == [("terbuka", True), ("ditindaklanjuti", False)]
+    assert [e["role"] for e in found[2]["evidence"]] == ["basis", "followup"]
+    holds = _cli(ws, "hold", "list")
+    assert [(h["unit"], h["tahun"]) for h in holds] == [("IKP", 2026)] and holds[0]["submissions"] > 0
+    flags = _cli(ws, "flags")
+    kinds = {f["kind"] for f in flags}
+    assert "off_topic" in kinds and len([f for f in flags if f["kind"] in ("near_duplicate", "similar_image")]) < 20
+
+
 def test_demo_evaluations_spread_and_deviating_unit(demo_ws: tuple[Path, str]) -> None:
     ws, _ = demo_ws
     assert (ws / "evaluasi-demo-2026.xlsx").is_file()  # the workbook an admin would fill, imported as such

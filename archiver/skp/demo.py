@@ -8,7 +8,8 @@ evidence files of every accepted type (``demo_files``), some misfiled, some in a
 (unlinked) and some quarantined. The evaluations are written to the workbook an admin fills
 (``evaluasi-demo-TAHUN.xlsx`` in the workspace) and imported the way ``archiver eval import``
 does, so ``generate evaluasi``, ``generate skp``, ``generate bukti``, coverage and search
-all have something real to show. Everything is seeded: the same year gives the same demo.
+all have something real to show; the auditor's workspace has judgements, findings and a legal
+hold made by the demo accounts (``demo_audit``). Everything is seeded: the same year gives the same demo.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..documents.skp_adapter import CatalogSkpSource
 from ..errors import UsageError
 from ..i18n import N_, _
 from ..ingest import scan
+from .demo_audit import seed_audit
 from .demo_data import (
     HUMAS,
     KABID_APT,
@@ -107,6 +109,7 @@ def build_demo(directory: Path, *, tahun: int, force: bool = False) -> DemoResul
         _import_evaluations(archive, write_evaluation_workbook(directory / f"evaluasi-demo-{tahun}.xlsx", tahun))
         counts = Counter(r.status for r in scan(archive))
         created = demo_accounts(archive, directory / ACCOUNTS_FILE)
+        seed_audit(archive, tahun)
     summary = ", ".join(_(_STATUS.get(s, "{n} " + s)).format(n=n) for s, n in sorted(counts.items()))
     return DemoResult(config_path, report.saved.skp["new"] + report.saved.skp["updated"], sum(counts.values()),
                       summary, directory / ACCOUNTS_FILE, created)

@@ -194,15 +194,27 @@ def photo(caption: str, rng: random.Random, fmt: str = "JPEG", *, taken: dt.date
     base = tuple(rng.randrange(40, 140) for _ in range(3))
     img = Image.new("RGB", size, base)
     draw = ImageDraw.Draw(img)
-    draw.rectangle((0, int(h * 0.7), w, h), fill=(110, 80, 50))  # floor
-    draw.rectangle((int(w * 0.08), 30, int(w * 0.92), 130), fill=(245, 245, 235))  # banner
-    draw.text((int(w * 0.1), 45), caption[:46], fill=(20, 20, 20), font=_font(30))
-    draw.text((int(w * 0.1), 90), "Diskominfo Kabupaten Sukamaju", fill=(120, 20, 20), font=_font(22))
-    for i in range(rng.randrange(4, 9)):
-        x = int(w * 0.1) + i * int(w * 0.1)
-        y = int(h * 0.45) + rng.randrange(-10, 10)
-        draw.ellipse((x, y, x + 40, y + 40), fill=(230, 190, 150))
-        draw.rectangle((x - 5, y + 42, x + 45, y + 120), fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+    # Every activity happens somewhere else: the floor, the banner and the people differ in place,
+    # size and colour (the red flags compare photos by their look: one scene must not match another).
+    floor = int(h * rng.uniform(0.55, 0.85))
+    draw.rectangle((0, floor, w, h), fill=tuple(rng.randrange(60, 200) for _ in range(3)))  # floor
+    for _ in range(rng.randrange(2, 5)):  # windows, doors, a screen
+        x0, y0 = rng.randrange(0, w - 120), rng.randrange(0, max(1, floor - 120))
+        draw.rectangle((x0, y0, x0 + rng.randrange(60, 260), y0 + rng.randrange(60, 200)),
+                       fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+    top = rng.randrange(10, max(11, floor - 160))
+    left = int(w * rng.uniform(0.02, 0.3))
+    draw.rectangle((left, top, left + int(w * 0.6), top + 100), fill=(245, 245, 235))  # banner
+    draw.text((left + 10, top + 15), caption[:46], fill=(20, 20, 20), font=_font(30))
+    draw.text((left + 10, top + 60), "Diskominfo Kabupaten Sukamaju", fill=(120, 20, 20), font=_font(22))
+    scale = rng.uniform(0.6, 1.6)
+    for _ in range(rng.randrange(3, 12)):
+        x = rng.randrange(0, w - 60)
+        y = floor - int(rng.randrange(60, 140) * scale)
+        r = int(20 * scale)
+        draw.ellipse((x, y, x + 2 * r, y + 2 * r), fill=(230, 190, 150))
+        draw.rectangle((x - 5, y + 2 * r + 2, x + 2 * r + 5, y + 2 * r + int(80 * scale)),
+                       fill=tuple(rng.randrange(0, 255) for _ in range(3)))
     buf = io.BytesIO()
     if fmt == "HEIF":
         from pillow_heif import register_heif_opener
@@ -263,6 +275,31 @@ class _Turns:
         return options[i % len(options)]
 
 
+_KEGIATAN = (
+    "Rapat koordinasi dengan perangkat daerah membahas jadwal dan pembagian tugas.",
+    "Data awal dikumpulkan dari bidang teknis dan diverifikasi bersama operator.",
+    "Uji coba dilakukan pada dua kecamatan sebelum diterapkan di seluruh wilayah.",
+    "Masukan dari masyarakat melalui kanal pengaduan dicatat dan ditindaklanjuti.",
+    "Anggaran kegiatan terserap sesuai rencana kas triwulan berjalan.",
+    "Sosialisasi kepada aparatur kelurahan diikuti oleh peserta dari berbagai unit.",
+    "Pendampingan teknis diberikan kepada admin perangkat daerah yang baru ditunjuk.",
+    "Dokumen pendukung diarsipkan dan salinannya disampaikan kepada pimpinan.",
+    "Evaluasi pelaksanaan menunjukkan beberapa langkah perlu dipercepat.",
+    "Koordinasi dengan pihak ketiga dilakukan untuk penyediaan perangkat pendukung.",
+    "Hasil pemantauan disajikan dalam rapat pimpinan akhir bulan.",
+    "Kendala jaringan di lokasi terpencil diatasi dengan jadwal kunjungan ulang.",
+    "Petunjuk teknis disusun ulang agar mudah dipahami oleh pengguna layanan.",
+    "Rekapitulasi capaian dibandingkan dengan target yang ditetapkan dalam rencana aksi.",
+    "Narasumber dari instansi vertikal memberikan penjelasan tentang ketentuan terbaru.",
+    "Tindak lanjut rapat sebelumnya telah diselesaikan oleh masing-masing penanggung jawab.",
+)
+
+
+def _kegiatan(rng: random.Random, n: int = 3) -> list[str]:
+    """A few sentences of what happened: reports of different periods say different things."""
+    return rng.sample(_KEGIATAN, n)
+
+
 def _evidence(jenis: str, ind: Indicator, nama: str, tahun: int, periode: str, rng: random.Random,
               seq: int, turns: _Turns) -> tuple[str, Maker]:
     """(file name, maker) of one piece of evidence of kind ``jenis`` for an indicator."""
@@ -275,7 +312,8 @@ def _evidence(jenis: str, ind: Indicator, nama: str, tahun: int, periode: str, r
     if jenis == "Undangan":
         lines = _letter(nomor, f"Undangan rapat {topic}",
                         ["Dengan hormat, mengharap kehadiran Bapak/Ibu pada rapat pembahasan", f"{topic},",
-                         f"hari/tanggal {tanggal}, pukul 09.00 WIB, Ruang Rapat Diskominfo."])
+                         f"hari/tanggal {tanggal}, pukul 09.00 WIB, Ruang Rapat Diskominfo.",
+                         "Agenda:", *_kegiatan(rng, 2)])
         if pick < 0.25:
             return f"Undangan rapat {periode} (scan).pdf", lambda: scan(lines, rng)
         return f"Undangan rapat {periode} no {seq}.pdf", lambda: pdf(lines)
@@ -294,7 +332,7 @@ def _evidence(jenis: str, ind: Indicator, nama: str, tahun: int, periode: str, r
         return f"Daftar hadir {periode} no {seq}.{ext}", makers[ext]
     if jenis == "Notulen":
         lines = [f"Notulen rapat {topic}", f"Tanggal: {tanggal}", f"Pimpinan rapat: {nama}",
-                 "Kesimpulan: pelaksanaan sesuai jadwal; tindak lanjut dibahas pada rapat berikutnya."]
+                 *_kegiatan(rng), "Kesimpulan: pelaksanaan sesuai jadwal; tindak lanjut dibahas pada rapat berikutnya."]
         ext = turns.choice(jenis, ("docx", "docx", "odt", "rtf", "txt", "doc"))
         makers = {"docx": lambda: docx(lines), "odt": lambda: odf("odt", lines),
                                     "rtf": lambda: rtf(lines), "txt": lambda: "\n".join(lines).encode(),
@@ -302,7 +340,7 @@ def _evidence(jenis: str, ind: Indicator, nama: str, tahun: int, periode: str, r
         return f"Notulen rapat {periode} no {seq}.{ext}", makers[ext]
     if jenis == "Laporan":
         lines = [f"LAPORAN {periode} {tahun}", f"{teks}", f"Disusun oleh: {nama}",
-                 f"Kegiatan dilaksanakan sampai dengan {tanggal} sesuai rencana aksi.",
+                 f"Kegiatan dilaksanakan sampai dengan {tanggal} sesuai rencana aksi.", *_kegiatan(rng, 4),
                  "Kendala: keterbatasan waktu; solusi: koordinasi dengan perangkat daerah terkait."]
         ext = turns.choice(jenis, ("pdf", "pdf", "docx", "odt", "pptx", "ppt"))
         makers = {"pdf": lambda: pdf(lines), "docx": lambda: docx(lines), "odt": lambda: odf("odt", lines),
@@ -321,7 +359,7 @@ def _evidence(jenis: str, ind: Indicator, nama: str, tahun: int, periode: str, r
                                                size=(640, 480) if ext != "jpg" else (800, 600))
     if jenis == "Dokumen Output":
         lines = [f"Rancangan {topic}", f"Versi {periode} {tahun}", f"Penyusun: {nama}",
-                 "Bab I Pendahuluan; Bab II Analisis; Bab III Rencana Tindak Lanjut."]
+                 "Bab I Pendahuluan; Bab II Analisis; Bab III Rencana Tindak Lanjut.", *_kegiatan(rng, 2)]
         ext = turns.choice(jenis, ("docx", "docx", "pdf", "odp", "pptx", "xlsx"))
         makers = {"docx": lambda: docx(lines), "pdf": lambda: pdf(lines), "odp": lambda: odf("odp", lines),
                   "pptx": lambda: pptx(lines), "xlsx": lambda: xlsx([[x] for x in lines])}
@@ -331,11 +369,12 @@ def _evidence(jenis: str, ind: Indicator, nama: str, tahun: int, periode: str, r
                                                                         size=(640, 400))
     if jenis == "Berita Acara":
         lines = _letter(nomor, "Berita Acara", [f"Pada hari ini, {tanggal}, telah dilaksanakan {topic}.",
+                                                *_kegiatan(rng, 3),
                                                 "Demikian berita acara ini dibuat untuk dipergunakan seperlunya."])
         return f"Berita acara {periode} no {seq}.pdf", lambda: pdf(lines)
     if jenis == "Nota Dinas":
         lines = _letter(nomor, f"Nota dinas {topic}", [f"Kepada Yth. pimpinan, bersama ini kami laporkan {topic}.",
-                                                       f"Dibuat di Sukamaju, {tanggal}"])
+                                                       *_kegiatan(rng, 3), f"Dibuat di Sukamaju, {tanggal}"])
         return f"Nota dinas {periode} no {seq}.pdf", lambda: pdf(lines)
     # Data
     data: list[list[Any]] = [[f"Rekap {topic}", f"{periode} {tahun}"], ["No", "Uraian", "Jumlah"]]
