@@ -118,6 +118,9 @@ def _commands(ws: Workspace, tmp: Path, rows: list[dict[str, Any]]) -> list[list
         ["eval", "import", str(garbage)], ["verify-bag", str(tmp / "tidak-ada.zip")],
         ["generated", str(tmp / "tidak-ada.pdf")], ["user", "disable", "siapa"],
         ["--config", str(bad_config), "status"], ["list", "--bogus"], ["perintah-tidak-ada"],
+        ["review", str(archived)], ["review", str(archived), "--state", "ditolak"], ["list", "--review", "entah"],
+        ["findings", "list"], ["flags"], ["hold", "list"], ["hold", "set", "--reason", "x", "--reference", "y"],
+        ["retention", "status"], ["dispose", "list"], ["share", "list"], ["share", "revoke", "99"],
     ]
 
 
@@ -140,7 +143,9 @@ def _pages(ws: Workspace, sha_quarantined: str, headers: dict[str, str]) -> dict
     app = create_app(ws.config)
     out: dict[str, str] = {}
     for user, pages in (("admin", ["/", "/bukti", "/masalah", "/pengguna", "/impor", "/cakupan",
-                                   f"/e/{sha_quarantined}", "/cari?q=rapat", "/e/" + "0" * 64]),
+                                   f"/e/{sha_quarantined}", "/cari?q=rapat", "/e/" + "0" * 64,
+                                   "/temuan", "/tanda", "/bagikan", "/penahanan", "/retensi",
+                                   "/bukti?tinjauan=entah", "/s/" + "x" * 43]),
                         ("pegawai", ["/", "/unggah", "/berkas-saya", "/api/evidence/" + "1" * 64,
                                      "/api/evidence?limit=abc", "/pengguna"])):
         c = TestClient(app, headers=headers)
