@@ -41,10 +41,12 @@ def seed_audit(archive: Archive, tahun: int) -> None:
     operator = _stored(archive, OPERATOR, tahun, "TW1")
     if len(prakom) < 3 or not operator:
         return
-    for row in prakom[:-1]:
+    # the daftar hadir goes back for a signature; the rest is accepted
+    revise = next((r for r in prakom if str(r["name"]).lower().startswith("daftar hadir")), prakom[-1])
+    accepted = [r for r in prakom if r["id"] != revise["id"]]
+    for row in accepted:
         review.judge(archive, row["id"], state="diterima", reason=None, page=None, actor=kabid.actor,
                      role=kabid.role)
-    revise = prakom[-1]
     review.judge(archive, revise["id"], state="perlu_perbaikan",
                  reason="Daftar hadir belum ditandatangani oleh pimpinan rapat; lampirkan yang sudah ditandatangani.",
                  page="hal. 2", actor=kabid.actor, role=kabid.role)
@@ -73,6 +75,6 @@ def seed_audit(archive: Archive, tahun: int) -> None:
         due=dt.date(tahun, 12, 31), evidence=(revise["id"],),
     ))
     answer(archive, pegawai, second, "Daftar hadir yang telah ditandatangani sudah diunggah sebagai versi baru.",
-           (prakom[0]["id"],))
+           (accepted[0]["id"],))
     retention.set_hold(archive, unit="IKP", tahun=tahun, reason="Pemeriksaan kinerja oleh Inspektorat",
                        reference=f"700/45/ITKAB/{tahun}", actor=auditor.actor)
