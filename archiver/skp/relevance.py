@@ -38,6 +38,8 @@ THRESHOLD = 0.2
 MARGIN = 0.25
 #: A text with fewer content words than this is too short to judge.
 MIN_WORDS = 4
+#: Part of every cached score's key: raise it when ``score`` changes.
+SCORE_VERSION = 2
 
 STOP = frozenset(("yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "ini", "itu", "dalam", "atau",
                   "adalah", "oleh", "sebagai", "akan", "juga", "tidak", "ada", "telah", "sudah", "karena", "bahwa",
@@ -68,7 +70,12 @@ def indicator_text(r: Rhk, i: Indikator | None) -> str:
 
 
 def score(query: set[str], doc: set[str]) -> float:
-    return len(query & doc) / len(query) if query else 0.0
+    """The share of the indicator's words the file holds; a file that says less than the indicator
+    (a photo's caption, a short note) is judged on the share of what it says: a caption of five
+    words, three of them the indicator's, matches well, however long the indicator's text is."""
+    if not query:
+        return 0.0
+    return len(query & doc) / min(len(query), max(len(doc), MIN_WORDS))
 
 
 @dataclass
@@ -110,7 +117,8 @@ def judge(skp: Skp, rhk: str, iki: str | None, doc: set[str]) -> tuple[float, st
 
 
 def _link_key(sha256: str, rhk: str, iki: str | None, skp: Skp) -> str:
-    return hashlib.sha256(f"{sha256}|{rhk}|{iki}|{q.content_hash(skp)}".encode()).hexdigest()
+    # SCORE_VERSION: a change of the score's formula recomputes the cached scores
+    return hashlib.sha256(f"{SCORE_VERSION}|{sha256}|{rhk}|{iki}|{q.content_hash(skp)}".encode()).hexdigest()
 
 
 def _text(archive: Archive, sha256: str) -> str | None:
