@@ -47,7 +47,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -493,9 +493,13 @@ def large(n: int, keep: Path | None, join: bool) -> None:
             print(f"{kind}: {st.items} items, {st.candidates} candidate pairs ({st.common_groups} band values held "
                   f"by more than {GROUP_LIMIT} blobs, {st.skipped} skipped), {st.verified} alike")
         group = built["group"]
-        planted = sum(1 for f in near if len({group.get(e.sha256, e.sha256) for e in f.evidence}) == 1)
-        print(f"near-duplicates: {near_s:.2f} s, {len(near)} flags, {planted} of them between planted copies "
-              f"(precision against the plan {planted / max(len(near), 1):.3f})")
+        planted = {k: sum(1 for f in near if f.kind == k and len({group.get(e.sha256, e.sha256)
+                                                                   for e in f.evidence}) == 1)
+                   for k in ("near_duplicate", "similar_image")}
+        print(f"near-duplicates: {near_s:.2f} s, {len(near)} flags; between planted copies: " + ", ".join(
+            f"{k} {v} of {sum(1 for f in near if f.kind == k)}" for k, v in planted.items()))
+        bits = sorted(Counter(64 - round(64 * f.strength) for f in near if f.kind == "similar_image").items())
+        print("similar_image flags by distance (bits: flags):", bits)
         print("detection per kind: " + ", ".join(f"{k} {per_kind[k]:.2f} s ({counts[k]} flags)" for k in KINDS))
         print(f"detection, all kinds: {all_s:.2f} s, {len(found)} flags; cached (same catalog state): "
               f"{1000 * cached_s:.1f} ms ({len(again)} flags); peak RSS {_rss_mb():.0f} MB")

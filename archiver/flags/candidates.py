@@ -191,15 +191,15 @@ def distances(h: npt.NDArray[np.uint64], a: IntArray, b: IntArray) -> IntArray:
 
 
 def similar_images(h: npt.NDArray[np.uint64], max_bits: int, stats: Stats) -> list[tuple[int, int, int]]:
-    """(i, j, bits) of the images whose hashes differ in at most ``max_bits`` bits."""
+    """(i, j, bits) of the images whose hashes differ in at most ``max_bits`` bits (i < j: any
+    rotation of image i against image j, as ``fingerprint.image_distance``)."""
     m = len(h)
     stats.items = m
     codes = candidates(image_band_values(h), m, stats)
     a, b = codes // max(m, 1), codes % max(m, 1)
     d = np.zeros(len(codes), dtype=np.int64)
-    for i in range(0, len(codes), 1_000_000):
-        d[i:i + 1_000_000] = np.minimum(distances(h, a[i:i + 1_000_000], b[i:i + 1_000_000]),
-                                        distances(h, b[i:i + 1_000_000], a[i:i + 1_000_000]))
+    for i in range(0, len(codes), 1_000_000):  # a before b: as ``fingerprint.image_distance(a, b)``
+        d[i:i + 1_000_000] = distances(h, a[i:i + 1_000_000], b[i:i + 1_000_000])
     keep = np.flatnonzero(d <= max_bits)
     stats.verified = len(keep)
     return [(int(a[k]), int(b[k]), int(d[k])) for k in keep]
