@@ -25,6 +25,13 @@ from ..evidence import Filters
 from ..findings.model import Draft, answer, open_finding
 from .demo_data import OPERATOR, PRAKOM
 
+#: The demo's own words (data, like its SKPs and files: Indonesian whatever the interface speaks).
+REASONS = {
+    "revise": "Daftar hadir belum ditandatangani oleh pimpinan rapat; lampirkan yang sudah ditandatangani.",
+    "reject": "Foto tidak menunjukkan kegiatan pemeliharaan yang diklaim pada indikator ini.",
+    "hold": "Pemeriksaan kinerja oleh Inspektorat",
+}
+
 
 def _stored(archive: Archive, nip: str, tahun: int, periode: str) -> list[dict[str, Any]]:
     f = Filters(nip=nip, tahun=tahun, periode=periode, status="archived").normalized()
@@ -48,11 +55,11 @@ def seed_audit(archive: Archive, tahun: int) -> None:
         review.judge(archive, row["id"], state="diterima", reason=None, page=None, actor=kabid.actor,
                      role=kabid.role)
     review.judge(archive, revise["id"], state="perlu_perbaikan",
-                 reason="Daftar hadir belum ditandatangani oleh pimpinan rapat; lampirkan yang sudah ditandatangani.",
+                 reason=REASONS["revise"],
                  page="hal. 2", actor=kabid.actor, role=kabid.role)
     rejected = operator[0]
     review.judge(archive, rejected["id"], state="ditolak",
-                 reason="Foto tidak menunjukkan kegiatan pemeliharaan yang diklaim pada indikator ini.",
+                 reason=REASONS["reject"],
                  page=None, actor=auditor.actor, role=auditor.role)
     open_finding(archive, auditor, Draft(
         judul="Bukti dukung TW1 Bidang Aplikasi Informatika belum memadai",
@@ -76,5 +83,5 @@ def seed_audit(archive: Archive, tahun: int) -> None:
     ))
     answer(archive, pegawai, second, "Daftar hadir yang telah ditandatangani sudah diunggah sebagai versi baru.",
            (accepted[0]["id"],))
-    retention.set_hold(archive, unit="IKP", tahun=tahun, reason="Pemeriksaan kinerja oleh Inspektorat",
+    retention.set_hold(archive, unit="IKP", tahun=tahun, reason=REASONS["hold"],
                        reference=f"700/45/ITKAB/{tahun}", actor=auditor.actor)
