@@ -220,18 +220,27 @@ def throttle_keys(name: str, ip: str) -> list[tuple[str, str]]:
 
 def locked_for(catalog: Catalog, name: str, ip: str, now: dt.datetime) -> int:
     """Seconds until a login for this name from this address may be tried again (0 = now)."""
+    return locked_seconds(catalog, [k for _kind, k in throttle_keys(name, ip)], now)
+
+
+def record_failure(catalog: Catalog, name: str, ip: str, now: dt.datetime) -> None:
+    count_failure(catalog, {key: FREE_ATTEMPTS[kind] for kind, key in throttle_keys(name, ip)}, now)
+
+
+def locked_seconds(catalog: Catalog, keys: list[str], now: dt.datetime) -> int:
+    """Seconds until none of these throttle keys is locked (0 = now). Shared by logins and share links."""
     wait = 0.0
-    for until in rows.locked_until(catalog, [k for _kind, k in throttle_keys(name, ip)]):
+    for until in rows.locked_until(catalog, keys):
         t = dt.datetime.strptime(until, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
         wait = max(wait, (t - now).total_seconds())
     return int(wait + 0.999) if wait > 0 else 0
 
 
-def record_failure(catalog: Catalog, name: str, ip: str, now: dt.datetime) -> None:
-    kinds = {key: kind for kind, key in throttle_keys(name, ip)}
-
+def count_failure(catalog: Catalog, free: dict[str, int], now: dt.datetime) -> None:
+    """One failure on each key (``free``: key -> failures allowed before it locks); from then on the
+    key is locked for a time that doubles, and one failure is forgiven per quiet ``FORGIVE_EVERY_S``."""
     def lock(key: str, failures: int) -> str | None:
-        over = failures - FREE_ATTEMPTS[kinds[key]] + 1
+        over = failures - free[key] + 1
         if over <= 0:
             return None
         return iso(now + dt.timedelta(seconds=min(MAX_LOCK_S, BASE_LOCK_S * 2 ** (over - 1))))
@@ -240,7 +249,7 @@ def record_failure(catalog: Catalog, name: str, ip: str, now: dt.datetime) -> No
         last = dt.datetime.strptime(last_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
         return max(0, failures - int((now - last).total_seconds() // FORGIVE_EVERY_S))
 
-    rows.add_failure(catalog, list(kinds), at=iso(now), lock=lock, decay=decay)
+    rows.add_failure(catalog, list(free), at=iso(now), lock=lock, decay=decay)
 
 
 def clear_failures(catalog: Catalog, name: str) -> None:

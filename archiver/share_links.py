@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .accounts import BASE_LOCK_S, FORGIVE_EVERY_S, MAX_LOCK_S, Scope
+from .accounts import Scope, count_failure, locked_seconds
 from .archive import Archive, iso
-from .catalog import accounts as throttle_rows
 from .catalog import choices as choice_rows
 from .catalog import share_links as rows
 from .errors import ArchiverError, NotFound, UsageError
@@ -42,7 +41,6 @@ MAX_ITEMS = 5000
 #: Wrong tokens from one address before it must wait (then 30 s, 60 s ... up to an hour).
 FREE_WRONG_TOKENS = 10
 MAX_DESCRIPTION = 1000
-_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class LinkGone(NotFound):
@@ -290,12 +288,7 @@ def _key(client: str) -> str:
 
 def locked_for(archive: Archive, client: str) -> int:
     """Seconds until this address may try a share link again (0: now)."""
-    now = archive.clock()
-    wait = 0.0
-    for until in throttle_rows.locked_until(archive.catalog, [_key(client)]):
-        t = dt.datetime.strptime(until, _TIME).replace(tzinfo=dt.UTC)
-        wait = max(wait, (t - now).total_seconds())
-    return int(wait + 0.999) if wait > 0 else 0
+    return locked_seconds(archive.catalog, [_key(client)], archive.clock())
 
 
 def check_throttle(archive: Archive, client: str) -> None:
@@ -309,16 +302,4 @@ def check_throttle(archive: Archive, client: str) -> None:
 def record_wrong_token(archive: Archive, client: str) -> None:
     """Count a wrong token against the address; from the ``FREE_WRONG_TOKENS``-th on it is locked
     for a time that doubles (one failure is forgiven per quiet ``FORGIVE_EVERY_S``)."""
-    now = archive.clock()
-
-    def lock(_key: str, failures: int) -> str | None:
-        over = failures - FREE_WRONG_TOKENS + 1
-        if over <= 0:
-            return None
-        return iso(now + dt.timedelta(seconds=min(MAX_LOCK_S, BASE_LOCK_S * 2 ** (over - 1))))
-
-    def decay(failures: int, last_at: str) -> int:
-        last = dt.datetime.strptime(last_at, _TIME).replace(tzinfo=dt.UTC)
-        return max(0, failures - int((now - last).total_seconds() // FORGIVE_EVERY_S))
-
-    throttle_rows.add_failure(archive.catalog, [_key(client)], at=iso(now), lock=lock, decay=decay)
+    count_failure(archive.catalog, {_key(client): FREE_WRONG_TOKENS}, archive.clock())

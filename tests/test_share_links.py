@@ -18,7 +18,7 @@ import pytest
 from conftest import NIP_A, NIP_B, FixedClock, Workspace
 from test_web import Site, csrf_of, seed
 
-from archiver import share_links
+from archiver import accounts, share_links
 from archiver.catalog import custody
 from archiver.errors import NotFound, UsageError
 from archiver.evidence import Filters
@@ -135,7 +135,7 @@ def test_wrong_tokens_are_throttled_per_address(site: Site) -> None:
     assert r.status_code == 404
     r = outsider.get(path)  # locked now: even the right token waits, so guessing gains nothing
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    site.clock.advance(share_links.BASE_LOCK_S + 1)
+    site.clock.advance(accounts.BASE_LOCK_S + 1)
     assert outsider.get(path).status_code == 200
 
 
