@@ -9,7 +9,6 @@ Relative paths resolve against the folder of the configuration file.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -415,6 +414,8 @@ def _describe(err: Any) -> str:
     if kind == "extra_forbidden":
         parent = _model_at(loc[:-1])
         known = [k for k in (parent.model_fields if parent else {}) if k != "source"]
+        import difflib  # only for a mistyped key: not on every command's path
+
         guess = difflib.get_close_matches(key, known, n=1)
         if guess:
             return _("{table}: unknown key {key}; did you mean {guess}? known keys here: {known}").format(

@@ -225,6 +225,10 @@ def header() -> None:
                            text=True).stdout.splitlines()
     print(f"tree {head.strip()} + {len(dirty)} changed file(s) under archiver/; {CORES} cores; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at start")
+    # An installed package has its bytecode (pip compiles it; scripts/install.sh --dev too); a source
+    # tree edited since, under PYTHONDONTWRITEBYTECODE, would recompile its modules in every command.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "archiver")], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 # ----------------------------------------------------------------------------- 1. mixed

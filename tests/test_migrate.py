@@ -26,7 +26,7 @@ from pgcluster import Cluster, pg_cluster  # noqa: F401
 import archiver
 from archiver.archive import Archive
 from archiver.catalog import Catalog
-from archiver.catalog.migration import MIGRATE_LOCK_KEY
+from archiver.catalog.migration import MIGRATE_LOCK_KEY, heads
 
 MIGRATIONS = Path(archiver.__file__).parent / "migrations"
 FUTURE = "0999_from_the_future"
@@ -104,6 +104,11 @@ def test_migrate_upgrades_a_new_catalog_then_has_nothing_to_do(ws: Workspace) ->
     again = ws.run("migrate")
     assert again.returncode == 0, again.stderr
     assert "Katalog sudah mutakhir" in again.stdout and "tidak ada migrasi yang dijalankan" in again.stdout
+
+
+def test_the_heads_read_without_alembic_are_alembics() -> None:
+    """A catalog at these heads is opened without importing Alembic (catalog.migration.heads)."""
+    assert list(heads()) == HEADS
 
 
 def test_migrate_on_open_false_stops_a_catalog_that_is_behind(ws: Workspace) -> None:

@@ -9,11 +9,18 @@ IMMEDIATE``) serialises the same way, and the version is read again inside it.
 
 A catalog stamped with a revision this code does not know was migrated by newer code: it is
 refused (exit 2) with a message naming the revision, and nothing is changed.
+
+Every command opens the catalog, and nearly always it is exactly at this code's heads: that case
+is recognised without Alembic (whose import costs more than most commands), from the revision
+ids written in ``archiver/migrations/versions/*.py`` and one ``SELECT`` of ``alembic_version``.
+Anything else (a fresh, older or newer catalog) goes through Alembic.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,17 +28,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from ..errors import UsageError
 from ..i18n import _
 
 if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
     from . import Catalog
+
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 #: The PostgreSQL advisory lock key every archiver process takes to migrate ("archmigr").
 MIGRATE_LOCK_KEY = 0x617263686D696772
@@ -50,14 +58,47 @@ class MigrationReport:
 
 
 def _alembic_config() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+#: ``revision = "0001_core"``, ``down_revision: str | None = None``, ``down_revision = ("a", "b")`` at
+#: the start of a line of a revision file (the last one wins: the docstring comes first).
+_ASSIGNMENT = re.compile(r"""^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*"""
+                         r"""(None|"[^"\n]*"|'[^'\n]*'|\([^)]*\)|\[[^\]]*\])[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+@functools.cache
+def heads() -> tuple[str, ...]:
+    """This code's heads (sorted), read from the revision files without Alembic: the revisions
+    no other revision revises. tests/test_migrate.py checks them against Alembic's."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = {key: ast.literal_eval(value) for key, value in _ASSIGNMENT.findall(path.read_text("utf-8"))}
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        revised.update(_as_tuple(found.get("down_revision")))
+    return tuple(sorted(revisions - revised))
+
+
+def _at_heads(conn: Connection) -> tuple[str, ...] | None:
+    """The catalog's revisions if they are exactly this code's heads (nothing to run), else None."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    current = tuple(sorted(row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))))
+    return current if current == heads() else None
 
 
 @functools.cache
 def _script() -> ScriptDirectory:
     """The migration scripts this code carries (read once per process)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config())
 
 
@@ -71,14 +112,23 @@ def _ancestry(script: ScriptDirectory, revisions: tuple[str, ...]) -> set[str]:
 
 def _version(conn: Connection) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The catalog's revisions and the revisions still to run (oldest first); refuses a newer catalog."""
+    current = _at_heads(conn)
+    if current is not None:
+        return current, ()
     script = _script()
-    current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+    current = _current(conn)
     known = {s.revision for s in script.walk_revisions()}
     unknown = [rev for rev in current if rev not in known]
     if unknown:
         raise _too_new(unknown)
     done = _ancestry(script, current)
     return current, tuple(rev for rev in _upgrade_order(script) if rev not in done)
+
+
+def _current(conn: Connection) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
+    return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
 def _upgrade_order(script: ScriptDirectory) -> list[str]:
@@ -133,10 +183,12 @@ def upgrade(catalog: Catalog) -> MigrationReport:
     with _migration_lock(catalog), catalog.begin() as conn:
         before, pending = _version(conn)  # again, under the lock: another process may have done it
         if pending:
+            from alembic import command
+
             cfg = _alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
-        after = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+        after = _current(conn)
     return MigrationReport(before, after, pending)
 
 

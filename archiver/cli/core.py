@@ -17,7 +17,6 @@ from ..filetypes import KNOWN_TYPES
 from ..i18n import N_, _, ngettext, render
 from ..ingest import CHANGING
 from ..labels import status_label
-from ..verify import verify as verify_archive
 from .common import AppContext, emit_json, emit_table, pass_app
 from .group import main
 
@@ -250,6 +249,8 @@ def verify_cmd(app: AppContext, as_json: bool) -> None:
     Example:
       archiver verify --json
     """
+    from ..verify import verify as verify_archive  # only this command of the module needs it
+
     archive = app.archive
     with app.progress(unit="B", unit_scale=True, desc=_("verifying")) as bar:
         def advance(n: int) -> None:

@@ -1,17 +1,20 @@
 """The ``archiver`` command group: global options, and library errors turned into exit codes.
 
 Each feature's command module (``core``, ``watch``, ``search`` ...) imports ``main`` from here
-and attaches its commands to it; ``archiver.cli`` imports them all.
+and attaches its commands to it. ``main`` imports a module only when one of its commands is
+asked for (``COMMAND_MODULES``; the help page imports them all): every command pays only for
+the libraries it uses, not for the spreadsheet, export, web ... of the others.
 """
 
 from __future__ import annotations
 
 import contextvars
+import importlib
 import inspect
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,6 +26,28 @@ from ..i18n import N_, _
 from .common import AppContext
 
 i18n.install_click()
+
+#: Each top-level command of ``main`` -> the module of this package that registers it when imported.
+#: tests/test_startup.py checks it against the commands the modules really register.
+COMMAND_MODULES: dict[str, str] = {
+    "anchor": "integrity", "fixity": "integrity",
+    "backup": "ops", "restore": "ops",
+    "coverage": "skp", "demo": "skp", "relink": "skp", "skp": "skp",
+    "dispose": "retention", "hold": "retention", "retention": "retention",
+    "eval": "documents", "generate": "documents", "generated": "documents", "templates": "documents",
+    "export": "export", "verify-bag": "export",
+    "findings": "findings",
+    "flags": "flags",
+    "ingest": "core", "init": "core", "list": "core", "release": "core", "status": "core",
+    "types": "core", "verify": "core",
+    "migrate": "migrate",
+    "reindex": "search", "search": "search",
+    "review": "review",
+    "run": "web", "serve": "web", "user": "web",
+    "share": "share",
+    "watch": "watch",
+    "work": "work",
+}
 
 
 def restrict_umask() -> None:
@@ -79,8 +104,30 @@ class ArchiverCommand(click.Command):
 
 
 class ArchiverGroup(ArchiverCommand, click.Group):
+    """A group whose commands may live in modules imported on demand (``lazy_commands``: name ->
+    module of this package that registers it): Click's "lazy loading subcommands" pattern."""
+
     command_class = ArchiverCommand
     group_class = type  # subgroups are ArchiverGroups too
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.lazy_commands.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"{__package__}.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_commands()
+        return super().list_commands(ctx)
+
+    def load_commands(self) -> None:
+        """Import every module of ``lazy_commands``: ``commands`` then holds them all."""
+        for module in sorted(set(self.lazy_commands.values())):
+            importlib.import_module(f"{__package__}.{module}")
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # the language chosen for this run does not outlive it (tests invoke the CLI in-process)
@@ -113,7 +160,8 @@ def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None
     return value
 
 
-@click.group(cls=ArchiverGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=ArchiverGroup, lazy_commands=COMMAND_MODULES,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--lang", "language", metavar="id|en", envvar="ARCHIVER_LANG", is_eager=True, expose_value=True,
               callback=_set_language,
               help=N_("Language of messages: id (Bahasa Indonesia, the default) or en; default from "

@@ -50,7 +50,6 @@ from ...i18n import _
 from .. import _stemming
 from .._backend import FilterValue, Hit, IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, Page
 from .._query import exact_filters
-from . import fastpath
 from .codec import Codec, codec
 from .query import content_terms, parse_query
 from .schema import doc_fields, make_schema
@@ -372,6 +371,8 @@ class WhooshBackend:
             parts.append(wq.DateRange("received", start, end))
         # filters select, only the words score (a filter inside the query would add to the score)
         where: Any = (wq.And(parts) if len(parts) > 1 else parts[0]) if parts else None
+        from . import fastpath  # numpy: imported by a search, not by every command that writes the index
+
         conj = fastpath.conjunction(user_q, exact, (start, end)) if fast and fastpath.AVAILABLE else None
         highlight_terms = sorted(content_terms(user_q)) if user_q is not None else []
         hits: list[Hit] = []
