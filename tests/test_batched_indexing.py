@@ -12,6 +12,7 @@ from test_extract import slow_pdf
 
 from archiver import extract as ex_mod
 from archiver import i18n
+from archiver.catalog import signatures as csig
 from archiver.catalog import text as ctext
 from archiver.search import index_pending
 
@@ -151,4 +152,6 @@ def test_a_killed_writer_process_loses_nothing(ws: Workspace) -> None:
                     os.kill(batch.writer_pid, signal.SIGKILL)
         assert len(results) == 60 and {r.status for r in results} == {"archived"}
         assert batch.processes == 1  # not restarted: later batches were written here
+        ids = [r.submission_id for r in results if r.submission_id]
+        assert csig.unchecked_pdfs(archive.catalog, ids) == []  # the killed batch's signature checks too
     _all_found(ws, "anggaran", 60)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import NIP_A, Workspace, make_pdf
+from conftest import NIP_A, Workspace, make_pdf, set_config_value
 from signing_pki import Ca, modify_after_signing, sign_bytes
 
 from archiver.accounts import add_user
@@ -108,6 +108,32 @@ def test_ingest_checks_records_and_filters(ws: Workspace, tmp_path: Path, pki: d
     assert {h["name"] for h in ws.cli_json("search", "laporan", "--signature", "valid")} == {"valid.pdf"}
     bad = ws.cli("list", "--signature", "sah")
     assert bad.exit_code == 2 and "valid" in bad.output
+
+
+def test_a_burst_is_checked_by_its_index_batches(ws: Workspace, tmp_path: Path, pki: dict[str, object],
+                                                pdfs: dict[str, bytes]) -> None:
+    """Inside an index batch the checks are the batch writer's: from the first full batch on, a
+    process of its own. Every PDF of the burst still gets its state, the signed ones theirs."""
+    from archiver import ingest
+    from archiver.catalog import signatures as csig
+    from archiver.search import batched
+
+    _configure_roots(ws, pki["ca"].pem(tmp_path / "bsre-root.pem"))  # type: ignore[attr-defined]
+    text = ws.config_path.read_text(encoding="utf-8")
+    ws.config_path.write_text(set_config_value(text, "index", "batch_size", "4"), encoding="utf-8")
+    folder = f"{NIP_A}/2026/TW2/RHK-02"
+    for i in range(11):
+        ws.put(f"{folder}/biasa {i:02d}.pdf", make_pdf(f"Laporan biasa nomor{i}"))
+    ws.put(f"{folder}/sah.pdf", pdfs["valid"])
+    ws.put(f"{folder}/asing.pdf", pdfs["untrusted"])
+    with ws.open() as archive:
+        with batched(archive) as batch:
+            results = list(ingest.scan(archive))
+        assert batch.processes == 1 and batch.written == 13
+        assert csig.unchecked_pdfs(archive.catalog, [r.submission_id for r in results if r.submission_id]) == []
+    assert {r["name"] for r in ws.cli_json("list", "--signature", "valid")} == {"sah.pdf"}
+    assert {r["name"] for r in ws.cli_json("list", "--signature", "untrusted")} == {"asing.pdf"}
+    assert {r["name"] for r in ws.cli_json("list", "--signature", "none")} == {f"biasa {i:02d}.pdf" for i in range(11)}
 
 
 def test_evidence_page_shows_the_check(ws: Workspace, tmp_path: Path, pki: dict[str, object],

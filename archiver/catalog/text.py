@@ -89,19 +89,43 @@ def save_text(catalog: Catalog, rec: TextRecord, *, thumbnail: bytes | None, at:
 
 
 def save_texts(catalog: Catalog, items: Sequence[tuple[TextRecord, bytes | None]], *, at: str) -> None:
-    """``save_text`` for many blobs in one transaction (a batch takes the write lock once)."""
+    """``save_text`` for many blobs in one transaction (a batch takes the write lock once).
+
+    The rows are made before the transaction, and the blobs that have no text yet (all of them,
+    in a burst of new files) are inserted with one statement: the write lock, which the ingesting
+    process waits for, is held for as little as possible."""
     if not items:
         return
+    rows = {rec.sha256: _values(rec, thumbnail, at) for rec, thumbnail in items}
     with catalog.begin() as conn:
-        for rec, thumbnail in items:
-            _save(conn, rec, thumbnail, at)
+        digests = list(rows)
+        have = {r[0] for i in range(0, len(digests), 500) for r in conn.execute(
+            sa.select(blob_text.c.sha256).where(blob_text.c.sha256.in_(digests[i:i + 500])))}
+        new = [{"sha256": sha, **values} for sha, values in rows.items() if sha not in have]
+        if new and conn.dialect.name in ("sqlite", "postgresql"):
+            conn.execute(_insert_ignoring_conflicts(conn), new)  # another node's row for the same blob wins
+        else:
+            have.update(r["sha256"] for r in new)
+        for rec, _thumbnail in items:
+            if rec.sha256 in have:
+                _save(conn, rec, rows[rec.sha256])
 
 
-def _save(conn: Connection, rec: TextRecord, thumbnail: bytes | None, at: str) -> None:
-    values = {"status": rec.status, "reason": rec.reason, "text": rec.text,
-              "meta": json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
-              "pages": rec.pages, "extractor": rec.extractor, "ocr": rec.ocr, "thumbnail": thumbnail,
-              "extracted_at": at}
+def _insert_ignoring_conflicts(conn: Connection) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(blob_text).on_conflict_do_nothing()
+
+
+def _values(rec: TextRecord, thumbnail: bytes | None, at: str) -> dict[str, Any]:
+    return {"status": rec.status, "reason": rec.reason, "text": rec.text,
+            "meta": json.dumps(rec.meta or {}, ensure_ascii=False, default=str, sort_keys=True),
+            "pages": rec.pages, "extractor": rec.extractor, "ocr": rec.ocr, "thumbnail": thumbnail,
+            "extracted_at": at}
+
+
+def _save(conn: Connection, rec: TextRecord, values: dict[str, Any]) -> None:
     old = None
     while old is None:  # two nodes extracting the same new blob at once: the second replaces (PostgreSQL)
         if insert_missing(conn, blob_text, {"sha256": rec.sha256, **values}):

@@ -8,6 +8,8 @@
    with its status *after* step 1, so the index and the catalog agree.
 3. ``check_signature`` validates the signatures of a new PDF blob in a child process
    under limits and records the result (``archiver.signing.check``); the blob is only read.
+   A file that joined an index batch (step 2 inside ``search.batched``: a scan, a burst
+   at the watcher) is checked with its batch, by the batch's writer.
 
 Each step takes the result and returns a new one (results are frozen); none undoes
 archiving. A step that fails is logged and the next one still runs: the catalog is
@@ -24,7 +26,7 @@ from dataclasses import replace
 from ..archive import Archive
 from ..catalog import STORED
 from ..errors import DiskFull
-from ..search import index_new_submission
+from ..search import active_batch, index_new_submission
 from ..signing.check import check_new_pdf
 from ..skp.resolution import REASON_CODE, UNKNOWN, judge_new_submission
 from ..work import enqueue, queue_mode
@@ -45,10 +47,14 @@ def resolve_skp(archive: Archive, result: IngestResult) -> IngestResult:
     return result
 
 
+def _indexable(result: IngestResult) -> bool:
+    return result.status in STORED and bool(result.sha256) and result.submission_id is not None
+
+
 def index_text(archive: Archive, result: IngestResult) -> IngestResult:
     """Extract the text and index the submission now (a busy index leaves it pending for the next pass);
     with ``[work] mode = "queue"``, queue a job for any node's `archiver work` instead."""
-    if result.status in STORED and result.sha256 and result.submission_id is not None:
+    if _indexable(result) and result.submission_id is not None and result.sha256:  # (narrowed for mypy)
         if queue_mode(archive):
             enqueue(archive, result.submission_id, result.sha256)
         else:
@@ -57,7 +63,10 @@ def index_text(archive: Archive, result: IngestResult) -> IngestResult:
 
 
 def check_signature(archive: Archive, result: IngestResult) -> IngestResult:
-    """Check the signatures of a newly stored PDF (valid, invalid, untrusted, none, error)."""
+    """Check the signatures of a newly stored PDF (valid, invalid, untrusted, none, error); one that
+    joined an index batch is checked with the batch (``signing.check.check_new_pdfs``)."""
+    if _indexable(result) and active_batch() is not None and not queue_mode(archive):
+        return result
     check_new_pdf(archive, result.sha256, result.type, result.status)
     return result
 

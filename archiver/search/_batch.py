@@ -9,7 +9,8 @@ each time). Inside ``batched`` a new submission only joins the current batch; th
 is handed to a writer thread when it holds ``[index] batch_size`` files or its oldest has
 waited ``[index] batch_seconds``. The writer thread extracts the batch's texts in
 parallel (one extraction worker process per core), writes them in one commit without
-merging segments, and marks them indexed. Segments are merged when there are many of
+merging segments, and marks them indexed; it also checks the signatures of the batch's
+new PDFs (``signing.check.check_new_pdfs``). Segments are merged when there are many of
 them, and by the indexing pass the watcher runs after each reconcile scan.
 
 From the first full batch on (a burst), the writer thread hands each batch to an index
@@ -44,6 +45,7 @@ from contextvars import ContextVar
 
 from ..archive import Archive
 from ..catalog import text as ctext
+from ..signing.check import check_new_pdfs
 from ._indexing import ensure_text, retry_queued, write_batch, write_ids
 from ._writer import WriterGone, WriterProcess
 
@@ -118,6 +120,7 @@ class IndexBatch:
                         proc.close()
                         proc, self.use_process = None, False
                         ctext.enqueue(self.archive.catalog, ids, self.archive.now())
+                        check_new_pdfs(self.archive, ids)
                         written, pending = 0, len(ids)
                 self.written += written
                 self.left_pending += pending

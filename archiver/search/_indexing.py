@@ -31,9 +31,9 @@ from ..errors import DISK_FULL_ERRNOS, DiskFull, NotFound, disk_full
 from ..extract import ExtractLimits, extract, set_workers
 from ..flags.indexing import fingerprint_texts
 from ..i18n import deferred
+from ..signing.check import check_new_pdfs
 from ._analysis import cap_text
 from ._backend import IndexBusy, IndexCorrupt, IndexDoc, IndexError_, IndexMissing, SearchBackend
-from ._whoosh import WhooshBackend
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ def backend_of(archive: Archive) -> SearchBackend:
         from ._postgres import PostgresBackend
 
         return PostgresBackend(archive.catalog)
+    from ._whoosh import WhooshBackend  # whoosh: imported by the first command that opens the index
+
     return WhooshBackend(archive.config.index.path)
 
 
@@ -375,8 +377,11 @@ def retry_queued(archive: Archive, *, limit: int) -> int:
 def write_batch(archive: Archive, ids: list[int]) -> tuple[int, int]:
     """Write one batch of new submissions (texts extracted in parallel, one commit, no merge),
     then what earlier failed writes queued; merge when segments pile up.
-    Returns (written, left pending): what could not be written waits in the queue."""
-    if not write_ids(archive, ids, timeout=BATCH_LOCK_TIMEOUT_S, parallel=True, merge=False):
+    Returns (written, left pending): what could not be written waits in the queue. The batch's
+    new PDFs get their signature checks here too, written or not (``check_new_pdfs``)."""
+    written_now = write_ids(archive, ids, timeout=BATCH_LOCK_TIMEOUT_S, parallel=True, merge=False)
+    check_new_pdfs(archive, ids)
+    if not written_now:
         return 0, len(ids)
     written = len(ids) + retry_queued(archive, limit=archive.config.index.batch_size)
     merge_segments(archive, only_if_many=True)

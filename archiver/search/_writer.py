@@ -7,7 +7,9 @@ is Python work that holds the GIL: done on a thread of the ingesting process it 
 the rate at which files are stored and catalogued, even with a second core idle. A burst
 of files is therefore handed, batch by batch, to this process, which opens the same
 archive, extracts the texts in its own pool of extraction workers, writes the batch in one
-commit and answers with what it wrote. The catalog (SQLite in WAL mode, ``BEGIN
+commit and answers with what it wrote. It runs at a lower priority (``WRITER_NICENESS``), its
+workers too: when the cores are all busy, storing and cataloguing the next files come first
+(the index is derived data; it catches up as soon as the burst ends). The catalog (SQLite in WAL mode, ``BEGIN
 IMMEDIATE``) and the index writer lock already serialise it with every other writer.
 
 Messages are length-prefixed pickles, as with the extraction workers; the only peer is the
@@ -98,8 +100,21 @@ class WriterProcess:
             self.proc.stdout.close()
 
 
+#: How much lower the writer process (and the extraction workers it starts) runs than the
+#: ingesting process: on a busy machine the CPU goes first to storing and cataloguing evidence.
+WRITER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    try:
+        os.nice(WRITER_NICENESS)
+    except (OSError, AttributeError):  # a platform without nice: same priority
+        pass
+
+
 def serve() -> None:
     """The child: open the archive, then write each batch received until the pipe closes."""
+    _lower_priority()
     requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a library that prints must not corrupt the answers

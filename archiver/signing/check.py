@@ -4,6 +4,7 @@ after signing) and the result is stored in the catalog (``signatures``).
 
     check = check_file(path, roots=[...], timeout_s=30, memory_mb=1024)
     check_blob(archive, sha256)        # check and record (the blob is only read)
+    check_new_pdfs(archive, ids)       # the new PDFs of an index batch, together
     check_signature(archive, result)   # the after-ingest step
 
 A PDF without ``/ByteRange`` holds no signature: it is recorded as ``none`` without parsing.
@@ -87,6 +88,41 @@ def check_blob(archive: Archive, sha256: str) -> SignatureCheck:
         csig.record(conn, sha256, state=check.state, summary=check.summary, detail=check.signatures,
                     at=archive.now())
     return check
+
+
+def check_new_pdfs(archive: Archive, submission_ids: Sequence[int]) -> int:
+    """Check the never-checked PDFs among these new submissions; how many were checked.
+
+    An index batch runs it for its files (``search._batch``), in the index writer: during a
+    burst the ingesting process does not scan PDFs and write a row for each. Those without
+    ``/ByteRange`` (most) are recorded ``none`` in one transaction; each other one is checked as
+    ``check_blob`` does. Never raises: a blob that fails is logged and left unchecked.
+    """
+    try:
+        shas = csig.unchecked_pdfs(archive.catalog, submission_ids)
+    except Exception:
+        log.exception("signature checks of %d new file(s) skipped", len(submission_ids))
+        return 0
+    unsigned: list[str] = []
+    for sha in shas:
+        try:
+            with archive.store.local_path(sha) as path:
+                marked = has_signature_marker(path)
+            if marked:
+                check_blob(archive, sha)
+            else:
+                unsigned.append(sha)
+        except Exception:
+            log.exception("signature check of blob %s failed", sha)
+    if unsigned:
+        summary = summarize("none", [])
+        try:
+            with archive.catalog.begin() as conn:
+                csig.record_unsigned(conn, unsigned, summary=summary, at=archive.now())
+        except Exception:
+            log.exception("signature checks of %d unsigned PDF(s) not recorded", len(unsigned))
+            return len(shas) - len(unsigned)
+    return len(shas)
 
 
 def check_new_pdf(archive: Archive, sha256: str | None, type_name: str | None, status: str) -> SignatureCheck | None:
