@@ -269,6 +269,15 @@ def test_unknown_type_has_a_reason(tmp_path: Path) -> None:
     assert missing.status == "failed" and "the file is missing" in _en(missing.reason)
 
 
+def test_a_type_without_extractor_starts_no_worker(tmp_path: Path) -> None:
+    ex_mod.shutdown()
+    video = write(tmp_path, "video.mp4", b"\x00" * 100)
+    assert extract(video, "mp4") == formats.extract_in_process(video, "mp4", ExtractLimits())
+    assert ex_mod.worker_pids() == []  # a 1 GB video is stored without starting a process to say "no text"
+    assert extract(write(tmp_path, "a.txt", b"teks biasa"), "text").text == "teks biasa"
+    assert len(ex_mod.worker_pids()) == 1
+
+
 def test_utf16_text_and_long_text_is_cut(tmp_path: Path) -> None:
     ex = extract(write(tmp_path, "catatan.txt", "Catatan rapat: anggaran disetujui".encode("utf-16")), "text")
     assert ex.status == "ok" and ex.text == "Catatan rapat: anggaran disetujui" and ex.meta["encoding"] == "utf-16"

@@ -183,10 +183,14 @@ def extract(path: Path | str, type_name: str, limits: ExtractLimits = DEFAULT_LI
     """The text of one file, extracted in a worker under ``limits``. Never raises for bad input.
 
     Thread-safe: concurrent calls use different workers (at most ``set_workers``)."""
+    from .formats import has_extractor, no_extractor
+
     path = Path(path)
     if not path.is_file():
         return Extraction("failed", "", reason=deferred("no text: the file is missing ({path})", path=str(path)),
                           extractor="worker")
+    if not has_extractor(type_name):  # a video, an archive...: no worker started for nothing
+        return no_extractor(type_name)
     wall = limits.wall_s + GRACE_S
     worker = _pool.take(limits.memory_mb)
     try:

@@ -433,7 +433,20 @@ def extract_in_process(path: Path, type_name: str, limits: ExtractLimits) -> Ext
     elif type_name in IMAGE_TYPES:
         ex = extract_image(path, limits)
     else:
-        return Extraction("no_text", "", reason=deferred("no text: no extractor for type {type}",
-                                                         type=type_name or "unknown"), extractor="none")
+        return no_extractor(type_name)
     ex.meta["seconds"] = round(time.perf_counter() - t, 3)
     return ex
+
+
+def has_extractor(type_name: str) -> bool:
+    """Whether ``extract_in_process`` reads text from this type (a video, an archive: no; the caller
+    then needs no worker)."""
+    return type_name in _EXTRACTED
+
+
+def no_extractor(type_name: str) -> Extraction:
+    return Extraction("no_text", "", reason=deferred("no text: no extractor for type {type}",
+                                                     type=type_name or "unknown"), extractor="none")
+
+
+_EXTRACTED = frozenset({"pdf", "docx", "xlsx", "html", *_XML_TEXT}) | TEXT_TYPES | IMAGE_TYPES

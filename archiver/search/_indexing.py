@@ -381,6 +381,7 @@ def write_batch(archive: Archive, ids: list[int]) -> tuple[int, int]:
     new PDFs get their signature checks here too, written or not (``check_new_pdfs``)."""
     written_now = write_ids(archive, ids, timeout=BATCH_LOCK_TIMEOUT_S, parallel=True, merge=False)
     check_new_pdfs(archive, ids)
+    archive.catalog.checkpoint()
     if not written_now:
         return 0, len(ids)
     written = len(ids) + retry_queued(archive, limit=archive.config.index.batch_size)
