@@ -197,6 +197,12 @@ def _pejabat(row: Any, prefix: str) -> Pejabat | None:
                    jabatan=getattr(row, f"{prefix}_jabatan") or "", unit_kerja=getattr(row, f"{prefix}_unit") or "")
 
 
+def has_skp(conn: Connection, *, nip: str, tahun: int) -> bool:
+    """Whether an SKP of this pegawai and year is imported (one indexed lookup)."""
+    q = sa.select(skp_skp.c.id).where(skp_skp.c.nip == nip, skp_skp.c.tahun == tahun).limit(1)
+    return conn.execute(q).first() is not None
+
+
 def load_skps(conn: Connection, *, nip: str | None = None, tahun: int | None = None,
               units: Iterable[str] | None = None) -> list[Skp]:
     q = sa.select(skp_skp).order_by(skp_skp.c.tahun, skp_skp.c.unit, skp_skp.c.nip)

@@ -41,7 +41,9 @@ def resolve_skp(archive: Archive, result: IngestResult) -> IngestResult:
     """Judge a new archived (or duplicate) submission against its pegawai's SKP."""
     if result.submission_id is None or result.status not in ("archived", "duplicate"):
         return result
-    res = judge_new_submission(archive, result.submission_id)
+    if not (result.key.nip and result.key.tahun):  # no pegawai or year in its folders: nothing to judge
+        return result
+    res = judge_new_submission(archive, result.submission_id, nip=result.key.nip, tahun=result.key.tahun)
     if res is not None and res.state == UNKNOWN:
         return replace(result, status="unlinked", reason=res.reason, reason_code=REASON_CODE)
     return result

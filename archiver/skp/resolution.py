@@ -133,13 +133,20 @@ def _apply(archive: Archive, conn: Any, row: Any, res: Resolution) -> str | None
     return None
 
 
-def judge_new_submission(archive: Archive, submission_id: int) -> Resolution | None:
+def judge_new_submission(archive: Archive, submission_id: int, *, nip: str | None = None,
+                         tahun: int | None = None) -> Resolution | None:
     """Judge a newly archived submission against its pegawai's SKP, if imported.
 
     Returns the resolution it was judged by (state ``unknown``: the submission is now
     unlinked, with the reason), or None when there was nothing to judge (no link codes,
     not stored as linked evidence, or no SKP yet: kept as parsed, judged at import).
+    ``nip`` and ``tahun`` (what ingest parsed from the folders) let a file whose pegawai has
+    no SKP that year cost one small query (the usual case before the SKPs are imported).
     """
+    if nip is not None and tahun is not None:
+        with archive.catalog.read() as conn:
+            if not q.has_skp(conn, nip=nip, tahun=tahun):
+                return None
     def judged(conn: Any) -> tuple[Any, Any] | None:
         row = subs.get(conn, submission_id)
         if row is None or row.status not in ("archived", "duplicate"):
