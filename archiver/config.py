@@ -118,7 +118,9 @@ class IndexSettings(_Section):
     writer_process: bool = Field(strict=True, default=True, description=(
         "Write full batches (a burst of batch_size files or more) in a separate index writer process, "
         "so storing and cataloguing the next files does not wait for the index (about 1.5x the files per "
-        "second of a burst on 2 cores). false writes every batch in a thread of the ingesting process."))
+        "second of a burst on 2 cores). The process runs at a lower priority (nice 10), so on a busy "
+        "machine storing evidence comes first; it also checks the batch's PDF signatures. false writes "
+        "every batch in a thread of the ingesting process."))
     max_words_per_document: int = Field(strict=True, default=5_000, ge=100, le=1_000_000, description=(
         "Most distinct words one document adds to the index. Beyond it the rarest words are left out "
         "(words seen once first: random strings, encoded data, OCR noise), so one file cannot make the "
