@@ -116,6 +116,11 @@ def test_cli_help_and_clicks_own_texts_are_translated() -> None:
     en = subprocess.run([sys.executable, "-m", "archiver", "--lang", "en", "--help"], capture_output=True,
                         text=True, check=True).stdout
     assert "Usage:" in en and "Options:" in en and "Commands:" in en
+    assert "Tampilkan pesan ini lalu keluar." in out and "Tampilkan versi lalu keluar." in out
+    assert "Show this message and exit." in en and "Show the version and exit." in en  # Click's own options too
+    by_env = subprocess.run([sys.executable, "-m", "archiver", "--help"], capture_output=True, text=True,
+                            env={**os.environ, "ARCHIVER_LANG": "en"}, check=True).stdout
+    assert by_env == en  # $ARCHIVER_LANG counts before an eager --help
 
 
 @pytest.mark.parametrize("header,cookie,expected", [

@@ -102,6 +102,15 @@ class ArchiverCommand(click.Command):
         with _translated_help(self.get_params(ctx)):
             super().format_options(ctx, formatter)
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        # Click writes its help text in the language of the moment the option is made (before
+        # --lang is read): keep the msgid, shown translated like every option's help
+        fresh = self._help_option is None
+        option = super().get_help_option(ctx)
+        if option is not None and fresh:
+            option.help = N_("Show this message and exit.")
+        return option
+
 
 class ArchiverGroup(ArchiverCommand, click.Group):
     """A group whose commands may live in modules imported on demand (``lazy_commands``: name ->
@@ -131,7 +140,15 @@ class ArchiverGroup(ArchiverCommand, click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # the language chosen for this run does not outlive it (tests invoke the CLI in-process)
-        return contextvars.copy_context().run(super().main, *args, **kwargs)
+        return contextvars.copy_context().run(self._main, *args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> Any:
+        # $ARCHIVER_LANG before any option: Click handles an eager --help typed on the command
+        # line before the value --lang takes from the environment
+        language = i18n.normalize_language(os.environ.get("ARCHIVER_LANG") or "")
+        if language is not None:
+            i18n.set_language(language)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -170,7 +187,7 @@ def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None
               help=N_("Configuration file (default ./watch_config.toml, or $ARCHIVER_CONFIG)."))
 @click.option("-q", "--quiet", is_flag=True, help=N_("No progress bars; only errors on stderr."))
 @click.option("-v", "--verbose", count=True, help=N_("More log output (-vv for debug)."))
-@click.version_option(package_name="archiver")
+@click.version_option(package_name="archiver", help=N_("Show the version and exit."))
 @click.pass_context
 def main(ctx: click.Context, language: str | None, config_path: str | None, quiet: bool, verbose: int) -> None:
     """archiver: a trustworthy archive of ASN performance evidence (bukti dukung kinerja).
