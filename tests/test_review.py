@@ -114,6 +114,28 @@ def test_atasan_judges_staff_evidence_and_the_custody_log_records_it(demo: Path)
     assert auditor.get("/api/evidence", params={"review": "entah"}).status_code == 400
 
 
+def test_an_audit_package_carries_the_judgements_of_its_files(demo: Path, tmp_path: Path) -> None:
+    import csv
+    import io
+    import zipfile
+
+    sub = pick(demo, HUMAS)
+    auditor = client(demo, "audit_r")
+    assert judge(auditor, sub, state="ditolak", reason="Foto kegiatan lain, bukan sosialisasi ini").status_code == 303
+    assert judge(auditor, sub, state="diterima").status_code == 303
+    out = tmp_path / "humas.zip"
+    res = cli(demo, "export", "--nip", HUMAS, "--tahun", str(T), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    with zipfile.ZipFile(out) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("/tinjauan.csv"))
+        lines = list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig"))))
+    mine = [r for r in lines if r["id_arsip"] == str(sub["id"])]
+    assert [(r["keputusan"], r["alasan"], r["berlaku"]) for r in mine] == [
+        ("ditolak", "Foto kegiatan lain, bukan sosialisasi ini", "tidak"), ("diterima", "", "ya")]
+    assert {r["penilai"] for r in mine} == {"web:audit_r"} and mine[0]["berkas"].endswith(sub["name"])
+    assert cli(demo, "verify-bag", str(out)).exit_code == 0  # listed in the tag manifests
+
+
 def test_own_evidence_and_evidence_outside_scope_cannot_be_judged(demo: Path) -> None:
     own, other, staff = pick(demo, KABID_APT), pick(demo, HUMAS), pick(demo, PRAKOM)
     kabid = client(demo, "kabid_r")

@@ -1,6 +1,8 @@
 """The tag files of a bag: bagit.txt, bag-info.txt, the manifests, custody.jsonl, the list of evidence
 (index.html from a Jinja2 template, daftar-bukti.csv), the findings the evidence is linked to
-(findings.csv, and a table in index.html; only when there are any) and the tag manifests."""
+(findings.csv, and a table in index.html; only when there are any), the judgements of the exported
+files (tinjauan.csv, every one with its reason and answers; only when there are any) and the tag
+manifests."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import jinja2
 
 from ..archive import Archive
 from ..catalog import bags as catalog_bags
+from ..catalog import reviews as catalog_reviews
 from ..findings.model import Finding, status_text, touching
 from .anchors import write_anchor_files
 from .common import ALGORITHMS, BAGIT_VERSION, digest, parse_utc
@@ -55,6 +58,10 @@ def write_tag_files(archive: Archive, bag: Path, items: list[Item], criteria: Ex
     if findings:
         with open(bag / "findings.csv", "w", encoding="utf-8-sig", newline="") as fh:
             _write_findings(fh, findings, items)
+    judged = {sid: h for sid, h in catalog_reviews.history(archive.catalog, [it.id for it in items]).items() if h}
+    if judged:
+        with open(bag / "tinjauan.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            _write_reviews(fh, judged, items, zone)
     with open(bag / "index.html", "w", encoding="utf-8", newline="\n") as fh:
         _write_index(fh, items, criteria, info, at, zone, archive.actor, findings)
     with open(bag / "daftar-bukti.csv", "w", encoding="utf-8-sig", newline="") as fh:
@@ -189,3 +196,22 @@ def _write_findings(fh: TextIO, findings: list[Finding], items: list[Item]) -> N
                     f.due or "", status_text(f), " | ".join(f"{s['at'][:10]} {s['actor']}: {s['text']}"
                                                             for s in f.answers),
                     "; ".join(evidence)])
+
+
+#: Review states as the bag writes them (a bag is an Indonesian document whatever the reader's language).
+_REVIEW_STATES = {"diterima": "diterima", "perlu_perbaikan": "perlu perbaikan", "ditolak": "ditolak"}
+
+
+def _write_reviews(fh: TextIO, judged: dict[int, list[dict[str, Any]]], items: list[Item], zone: str) -> None:
+    """One line per judgement of an exported file, oldest first (the last one of a file counts), with
+    the new versions the pegawai sent as answers."""
+    w = csv.writer(fh)
+    w.writerow(["id_arsip", "berkas", "versi", "keputusan", "alasan", "halaman", "penilai", "peran", "waktu",
+                "dijawab_dengan", "berlaku"])
+    for it in items:
+        history = judged.get(it.id, [])
+        for n, j in enumerate(history, 1):
+            answers = "; ".join(f"v{a['number']}:{a['id']}:{a['sha256']}" for a in j["answered_by"])
+            w.writerow([it.id, it.bag_path, it.version, _REVIEW_STATES.get(j["state"], j["state"]), j["reason"] or "",
+                        j["page"] or "", j["actor"], j["role"], local_time(j["at"], zone), answers,
+                        "ya" if n == len(history) else "tidak"])
