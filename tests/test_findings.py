@@ -249,3 +249,27 @@ def test_auditor_shares_a_findings_evidence(unit_site: Site) -> None:
     assert url, page.text
     public = site.client().get(url.group(1).removeprefix("http://testserver"))
     assert public.status_code == 200 and BASIS in public.text and "notulen rapat.pdf" not in public.text
+
+
+def test_the_json_api_lists_findings_by_scope(unit_site: Site) -> None:
+    site = unit_site
+    fid = _open(site)
+    ids = _ids(site)
+    auditor, ani, budi = (site.client(u) for u in ("auditor", "ani", "budi"))
+    token = csrf_of(ani.get(f"/temuan/{fid}").text)
+    assert ani.post(f"/temuan/{fid}/tindak-lanjut", data={"csrf_token": token, "tindak_lanjut": "Sudah dilengkapi.",
+                                                         "bukti": [ids[FOLLOWUP]]}).status_code == 200
+    listed = auditor.get("/api/findings", params={"unit": "APTIKA", "tahun": 2026}).json()
+    assert listed["total"] == 1
+    f = listed["items"][0]
+    assert (f["id"], f["judul"], f["kondisi"], f["status"], f["due"], f["overdue"]) == \
+        (fid, TEXTS["judul"], TEXTS["kondisi"], "ditindaklanjuti", "2026-03-31", False)
+    assert [(e["role"], e["name"]) for e in f["evidence"]] == [("basis", BASIS), ("followup", FOLLOWUP)]
+    assert all(e["permalink"] == f"/e/{e['sha256']}" for e in f["evidence"])
+    assert [s["text"] for s in f["tindak_lanjut"]] == ["Sudah dilengkapi."] and f["permalink"] == f"/temuan/{fid}"
+    assert auditor.get(f"/api/findings/{fid}").json() == f
+    assert [x["id"] for x in ani.get("/api/findings").json()["items"]] == [fid]  # in the pegawai's scope
+    assert budi.get("/api/findings").json() == {"total": 0, "items": []}  # outside it: nothing, and 404
+    assert budi.get(f"/api/findings/{fid}").status_code == 404
+    assert auditor.get("/api/findings", params={"status": "entah"}).status_code == 400
+    assert auditor.get("/api/findings", params={"status": "selesai"}).json()["total"] == 0

@@ -196,3 +196,26 @@ def test_detection_cached_until_the_catalog_changes(tmp_path: Path) -> None:
         list(ingest.scan(archive))
         assert [f.kind for f in flags(archive)] == ["same_bytes"]
         assert [f.kind for f in flags(archive, cached=False)] == ["same_bytes"]
+
+
+def test_the_json_api_ranks_flags_by_role(archive_ws: Workspace) -> None:
+    with archive_ws.open() as archive:
+        for name, role, nip in (("auditor_api", "auditor", None), ("ani_api", "pegawai", NIP_A),
+                                ("atasan_api", "atasan", NIP_A)):
+            add_user(archive.catalog, name, role, PASSWORD, nip=nip, now=archive.now())
+    auditor = _client(archive_ws, "auditor_api")
+    every = auditor.get("/api/flags", params={"limit": 1000}).json()
+    cli = archive_ws.cli_json("flags")
+    assert every["total"] == len(cli) and [(f["kind"], f["score"]) for f in every["items"]] == \
+        [(f["kind"], f["score"]) for f in cli]  # the same ranked list as `archiver flags`
+    first = every["items"][0]
+    assert first["reason"] and first["evidence"] and first["evidence"][0]["link"].startswith("/e/")
+    page = auditor.get("/api/flags", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == every["total"] and page["items"] == every["items"][1:3]
+    burst = auditor.get("/api/flags", params={"kind": "same_bytes"}).json()["items"]
+    assert burst and {f["kind"] for f in burst} == {"same_bytes"}
+    assert auditor.get("/api/flags", params={"kind": "entah"}).status_code == 400
+    assert _client(archive_ws, "ani_api").get("/api/flags").status_code == 403
+    atasan = _client(archive_ws, "atasan_api")
+    mine = {f["kind"] for f in atasan.get("/api/flags", params={"limit": 1000}).json()["items"]}
+    assert "date_outside" in mine and "same_bytes" not in mine  # an atasan: only flags within their scope

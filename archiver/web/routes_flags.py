@@ -25,7 +25,9 @@ Kind = Annotated[str | None, Query(max_length=40)]
 LIMIT = 500
 
 
-def _flags(request: Request, session: Session, tahun: int | None, unit: str | None, kind: str | None) -> list[Flag]:
+def find_flags(request: Request, session: Session, tahun: int | None, unit: str | None,
+               kind: str | None) -> list[Flag]:
+    """The flags this session may see (the page and ``/api/flags``)."""
     archive = archive_of(request)
     backfill(archive)  # blobs extracted before fingerprints existed (nothing to do once done)
     return flags(archive, tahun=tahun, unit=unit or None, kinds=[kind] if kind else None,
@@ -36,7 +38,7 @@ def _flags(request: Request, session: Session, tahun: int | None, unit: str | No
 async def flags_page(request: Request, session: Viewer, tahun: Tahun = None, unit: Unit = None,
                      jenis: Kind = None) -> Response:
     kind = jenis if jenis in KINDS else None
-    found = await run_in_threadpool(_flags, request, session, tahun, unit, kind)
+    found = await run_in_threadpool(find_flags, request, session, tahun, unit, kind)
     kinds = [(k, _(LABELS[k])) for k in KINDS]
     return render(request, "flags.html", session, flags=found[:LIMIT], total=len(found), limit=LIMIT, kinds=kinds,
                   form={"tahun": tahun or "", "unit": unit or "", "jenis": kind or ""})

@@ -77,3 +77,80 @@ class EvidenceOut(BaseModel):
     download: str
     submissions: list[SubmissionOut]
     events: list[EventOut]
+
+
+class FindingEvidenceOut(BaseModel):
+    submission_id: int
+    role: str = Field(description="basis (what the finding rests on) or followup (sent with a follow-up)")
+    name: str
+    sha256: str
+    permalink: str
+
+
+class FollowUpOut(BaseModel):
+    text: str
+    actor: str
+    at: str
+
+
+class FindingOut(BaseModel):
+    id: int
+    judul: str
+    unit: str | None = None
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    iki: str | None = None
+    kondisi: str
+    kriteria: str
+    sebab: str
+    akibat: str
+    rekomendasi: str | None = None
+    due: str | None = Field(None, description="Due date of the recommendation (YYYY-MM-DD)")
+    status: str = Field(description="terbuka, ditindaklanjuti or selesai")
+    overdue: bool
+    created_by: str
+    created_at: str
+    updated_at: str
+    permalink: str
+    evidence: list[FindingEvidenceOut]
+    tindak_lanjut: list[FollowUpOut]
+
+    @classmethod
+    def of(cls, finding: Any) -> FindingOut:
+        d = finding.as_dict()
+        d["evidence"] = [FindingEvidenceOut(**e, permalink=f"/e/{e['sha256']}") for e in d["evidence"]]
+        d["tindak_lanjut"] = [FollowUpOut(**s) for s in d["tindak_lanjut"]]
+        return cls(**d, permalink=f"/temuan/{finding.id}")
+
+
+class FindingList(BaseModel):
+    total: int
+    items: list[FindingOut]
+
+
+class FlagEvidenceOut(BaseModel):
+    submission_id: int
+    sha256: str
+    nip: str | None = None
+    tahun: int | None = None
+    periode: str | None = None
+    rhk: str | None = None
+    path: str
+    received_at: str
+    link: str
+
+
+class FlagOut(BaseModel):
+    kind: str = Field(description="same_bytes, near_duplicate, similar_image, date_outside, off_topic or burst")
+    label: str
+    score: float = Field(description="Kind weight x strength: the list is ranked by it")
+    strength: float
+    reason: str
+    evidence: list[FlagEvidenceOut]
+
+
+class FlagList(BaseModel):
+    total: int
+    items: list[FlagOut]
