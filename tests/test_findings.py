@@ -273,3 +273,39 @@ def test_the_json_api_lists_findings_by_scope(unit_site: Site) -> None:
     assert budi.get(f"/api/findings/{fid}").status_code == 404
     assert auditor.get("/api/findings", params={"status": "entah"}).status_code == 400
     assert auditor.get("/api/findings", params={"status": "selesai"}).json()["total"] == 0
+
+
+def test_auditor_adds_basis_evidence_found_later(unit_site: Site) -> None:
+    site = unit_site
+    fid = _open(site)
+    ids = _ids(site)
+    auditor, ani = site.client("auditor"), site.client("ani")
+    page = auditor.get(f"/temuan/{fid}").text
+    form = page[page.index(f'action="/temuan/{fid}/bukti-dasar"'):]
+    form = form[:form.index("</form>")]
+    assert FOLLOWUP in form and BASIS not in form  # what is already its basis is not offered again
+    token = csrf_of(page)
+
+    def add(client: object, *chosen: int, note: str = "") -> object:
+        return client.post(f"/temuan/{fid}/bukti-dasar",  # type: ignore[attr-defined]
+                           data={"csrf_token": token if client is auditor else csrf_of(ani.get("/temuan").text),
+                                 "bukti": list(chosen), "catatan": note}, follow_redirects=False)
+
+    assert add(ani, ids[FOLLOWUP]).status_code == 403  # type: ignore[attr-defined]
+    assert add(auditor).status_code == 400  # type: ignore[attr-defined]  # nothing chosen
+    assert add(auditor, 999_999).status_code == 400  # type: ignore[attr-defined]  # no such evidence
+    r = add(auditor, ids[FOLLOWUP], note="Foto ditemukan saat uji petik.")
+    assert r.status_code == 303 and r.headers["location"] == f"/temuan/{fid}?pesan=bukti-ditambah"  # type: ignore[attr-defined]
+    assert add(auditor, ids[FOLLOWUP]).status_code == 400  # type: ignore[attr-defined]  # already its basis
+    detail = auditor.get(f"/temuan/{fid}?pesan=bukti-ditambah").text
+    assert "Bukti telah ditambahkan ke dasar temuan." in detail and "bukti dasar ditambahkan" in detail
+    assert "Foto ditemukan saat uji petik." in detail
+    api = auditor.get(f"/api/findings/{fid}").json()
+    assert sorted((e["role"], e["name"]) for e in api["evidence"]) == [("basis", FOLLOWUP), ("basis", BASIS)]
+    step = _steps(site)[-1]
+    assert step == {"step": "evidence_added", "finding": fid, "submissions": [ids[FOLLOWUP]],
+                    "note": "Foto ditemukan saat uji petik."}
+    assert auditor.post(f"/temuan/{fid}/tutup", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert f'action="/temuan/{fid}/bukti-dasar"' not in auditor.get(f"/temuan/{fid}").text
+    with site.ws.open() as archive, archive.catalog.read() as conn:
+        assert list(custody.verify_chain(conn)) == []

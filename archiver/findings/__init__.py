@@ -9,6 +9,7 @@ from .model import (
     Draft,
     Evidence,
     Finding,
+    add_basis,
     answer,
     close,
     evidence_choices,
@@ -22,6 +23,6 @@ from .model import (
     status_text,
 )
 
-__all__ = ["STATUSES", "STATUS_LABELS", "Draft", "Evidence", "Finding", "answer", "close", "evidence_choices",
-           "list_findings", "load", "may_answer", "may_see_finding", "open_finding", "recommend", "reopen",
-           "status_text"]
+__all__ = ["STATUSES", "STATUS_LABELS", "Draft", "Evidence", "Finding", "add_basis", "answer", "close",
+           "evidence_choices", "list_findings", "load", "may_answer", "may_see_finding", "open_finding", "recommend",
+           "reopen", "status_text"]

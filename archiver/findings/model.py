@@ -37,10 +37,10 @@ STATUS_LABELS = {"terbuka": N_("open"), "ditindaklanjuti": N_("answered"), "sele
 #: The documents' (always Indonesian) words for the statuses.
 STATUS_ID = {"terbuka": "Terbuka", "ditindaklanjuti": "Ditindaklanjuti", "selesai": "Selesai"}
 OVERDUE_ID = "Lewat jatuh tempo"
-STEPS = ("opened", "recommended", "answered", "closed", "reopened")
+STEPS = ("opened", "recommended", "evidence_added", "answered", "closed", "reopened")
 STEP_LABELS = {"opened": N_("finding opened"), "recommended": N_("recommendation written"),
-               "answered": N_("follow-up submitted"), "closed": N_("finding closed"),
-               "reopened": N_("finding reopened")}
+               "evidence_added": N_("basis evidence added"), "answered": N_("follow-up submitted"),
+               "closed": N_("finding closed"), "reopened": N_("finding reopened")}
 AUDITORS = ("auditor",)
 MAX_TEXT = 5000
 
@@ -341,6 +341,31 @@ def recommend(archive: Archive, user: User, finding_id: int, rekomendasi: str, d
         rows.add_step(conn, finding_id, "recommended", text, actor=user.actor, role=user.role, at=at)
         _event(conn, archive, user, at, {"step": "recommended", "finding": finding_id,
                                          "due": due.isoformat() if due else None})
+
+
+def add_basis(archive: Archive, user: User, finding_id: int, evidence: tuple[int, ...],
+              note: str | None = None) -> list[int]:
+    """An auditor adds basis evidence (found later in the audit) to a finding that is not closed.
+    Returns the submissions newly linked."""
+    if user.role not in AUDITORS:
+        raise PermissionDenied(_("only an auditor adds basis evidence"))
+    if not evidence:
+        raise UsageError(_("choose the evidence to add"))
+    text = _text(note, "catatan", required=False)
+    linked = _check_evidence(archive, user, evidence)
+    with archive.catalog.begin() as conn:
+        row = _current(conn, finding_id)
+        if row["status"] == "selesai":
+            raise UsageError(_("finding {id} is closed: reopen it first").format(id=finding_id))
+        at = archive.now()
+        step = rows.add_step(conn, finding_id, "evidence_added", text, actor=user.actor, role=user.role, at=at)
+        new = rows.link(conn, finding_id, linked, "basis", step)
+        if not new:
+            raise UsageError(_("the chosen evidence is already the basis of finding {id}").format(id=finding_id))
+        rows.update(conn, finding_id, {"updated_at": at})
+        _event(conn, archive, user, at, {"step": "evidence_added", "finding": finding_id, "submissions": new,
+                                         **({"note": text} if text else {})})
+    return new
 
 
 def answer(archive: Archive, user: User, finding_id: int, text: str, evidence: tuple[int, ...] = ()) -> None:

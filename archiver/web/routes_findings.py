@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from .. import findings as lib
 from ..accounts import Session
 from ..errors import UsageError
-from ..findings.model import MAX_TEXT
+from ..findings.model import AUDITORS, MAX_TEXT
 from ..findings.worksheet import FORMATS, export
 from ..i18n import _
 from . import choices
@@ -34,7 +34,7 @@ Ids = Annotated[list[int], Form()]
 StatusQ = Annotated[str | None, Query(max_length=20)]
 ShortQ = Annotated[str | None, Query(max_length=200)]
 _NOTICES = {"dibuka": "opened", "ditindaklanjuti": "answered", "rekomendasi": "recommended", "ditutup": "closed",
-            "dibuka-kembali": "reopened"}
+            "dibuka-kembali": "reopened", "bukti-ditambah": "evidence_added"}
 _FIELDS = ("unit", "nip", "tahun", "periode", "rhk", "iki", "judul", "kondisi", "kriteria", "sebab", "akibat",
            "rekomendasi", "jatuh_tempo")
 _MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
@@ -44,7 +44,8 @@ def _notice(code: str) -> str:
     step = _NOTICES.get(code)
     return {"opened": _("The finding was opened."), "answered": _("Your follow-up was recorded."),
             "recommended": _("The recommendation was saved."), "closed": _("The finding was closed."),
-            "reopened": _("The finding was reopened.")}.get(step or "", "")
+            "reopened": _("The finding was reopened."),
+            "evidence_added": _("The evidence was added to the finding's basis.")}.get(step or "", "")
 
 
 def _base_url(request: Request) -> str:
@@ -166,9 +167,12 @@ def _detail(request: Request, session: Session, finding_id: int) -> dict[str, An
     scope = scope_of(request, session)
     visible = [e for e in f.evidence if scope is None or scope.allows(e.nip, e.tahun)]
     answerer = lib.may_answer(archive, session.user, f) and f.status != "selesai"
+    adder = session.user.role in AUDITORS and f.status != "selesai"
+    basis = {e.submission_id for e in f.evidence if e.role == "basis"}
+    choices_ = lib.evidence_choices(archive, session.user, f) if answerer or adder else []
     return {"f": f, "visible": visible, "hidden": len(f.evidence) - len(visible),
-            "candidates": lib.evidence_choices(archive, session.user, f) if answerer else [],
-            "may_answer": answerer}
+            "candidates": choices_ if answerer else [], "may_answer": answerer,
+            "basis_candidates": [c for c in choices_ if c["id"] not in basis] if adder else []}
 
 
 @router.get("/temuan/{finding_id}")
@@ -203,6 +207,14 @@ async def finding_answer(request: Request, session: AnyUser, finding_id: int, ti
                          bukti: Ids = []) -> Response:  # noqa: B006
     await run_in_threadpool(lib.answer, archive_of(request), session.user, finding_id, tindak_lanjut, tuple(bukti))
     return RedirectResponse(f"/temuan/{finding_id}?pesan=ditindaklanjuti", status_code=303)
+
+
+@router.post("/temuan/{finding_id}/bukti-dasar")
+async def finding_add_basis(request: Request, session: Auditor, finding_id: int, bukti: Ids = [],  # noqa: B006
+                            catatan: Text = "") -> Response:
+    await run_in_threadpool(lib.add_basis, archive_of(request), session.user, finding_id, tuple(bukti),
+                            catatan or None)
+    return RedirectResponse(f"/temuan/{finding_id}?pesan=bukti-ditambah", status_code=303)
 
 
 @router.post("/temuan/{finding_id}/rekomendasi")

@@ -184,6 +184,7 @@ def _share_sentence(kind: str, d: dict[str, Any]) -> tuple[str, set[str]]:
 def _finding_sentence(d: dict[str, Any]) -> tuple[str, set[str]]:
     """A step of a finding (archiver.findings)."""
     texts = {"opened": _("finding #{finding} opened"), "recommended": _("recommendation of finding #{finding} written"),
+             "evidence_added": _("basis evidence added to finding #{finding}"),
              "answered": _("follow-up of finding #{finding} submitted"), "closed": _("finding #{finding} closed"),
              "reopened": _("finding #{finding} reopened")}
     text = texts.get(str(d.get("step")), _("finding #{finding}")).format(finding=d.get("finding", "-"))
