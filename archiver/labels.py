@@ -32,6 +32,7 @@ def event_label(kind: str) -> str:
         "hold_released": pgettext("event", "legal hold released"),
         "disposition_proposed": pgettext("event", "disposition proposed"),
         "disposition_approved": pgettext("event", "disposition approved"),
+        "disposition_cancelled": pgettext("event", "disposition cancelled"),
         "disposed": pgettext("event", "disposed"),
         "reviewed": pgettext("event", "reviewed"),
         "share_created": pgettext("event", "share link created"),

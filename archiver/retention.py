@@ -51,8 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: A disposition's life: proposed (admin A) -> approved (admin B; being executed) -> executed.
-DISPOSITION_STATES = ("proposed", "approved", "executed")
+#: A disposition's life: proposed (admin A) -> approved (admin B; being executed) -> executed; or
+#: proposed -> cancelled (by any admin, with the reason; nothing is removed).
+DISPOSITION_STATES = ("proposed", "approved", "executed", "cancelled")
 #: Who may set and release a legal hold; who proposes and approves a disposition.
 HOLDERS = ("auditor", "admin")
 DISPOSERS = ("admin",)
@@ -61,7 +62,7 @@ MAX_TEXT = 2000
 
 def state_label(state: str) -> str:
     labels = {"proposed": pgettext("disposition", "proposed"), "approved": pgettext("disposition", "approved"),
-              "executed": pgettext("disposition", "executed")}
+              "executed": pgettext("disposition", "executed"), "cancelled": pgettext("disposition", "cancelled")}
     return labels.get(state, state)
 
 
@@ -323,6 +324,23 @@ def approve(archive: Archive, did: int, user: User, *, via: str = "web") -> dict
     return show(archive, did)
 
 
+def cancel(archive: Archive, did: int, user: User, *, note: str, via: str = "web") -> dict[str, Any]:
+    """Any admin (the proposer too) withdraws a proposal before it is approved, saying why
+    (``disposition_cancelled``). Nothing is removed; its files may be proposed again."""
+    _require_admin(user)
+    text = _text(note, _("the reason"), required=True)
+    at = archive.now()
+    with archive.catalog.begin() as conn:
+        d = rows.disposition(conn, did)
+        if d is None:
+            raise NotFound(_("disposition {id} does not exist").format(id=did))
+        if not rows.cancel(conn, did, by=user.name, at=at, note=text):
+            raise UsageError(_("disposition {id} is already {state}").format(id=did, state=state_label(d["state"])))
+        custody.append(conn, "disposition_cancelled", at=at, actor=user.actor, detail={
+            "disposition": did, "via": via, "proposed_by": d["proposed_by"], "note": text})
+    return show(archive, did)
+
+
 def _remove_blobs(archive: Archive, did: int, shas: list[str]) -> None:
     """After the catalog says disposed: remove each blob; a refusal is recorded, never raised."""
     for sha in shas:
@@ -381,6 +399,10 @@ def event_sentence(kind: str, d: dict[str, Any]) -> tuple[str, set[str]]:
         return (_("disposition #{id} proposed: {n} files whose retention ended").format(
             id=d.get("disposition", "-"), n=d.get("items", 0)),
             {"disposition", "items", "bytes", "submissions", "rule", "via", "note"})
+    if kind == "disposition_cancelled":
+        return (_("disposition #{id} (proposed by {by}) cancelled: {note}").format(
+            id=d.get("disposition", "-"), by=d.get("proposed_by", "-"), note=d.get("note", "")),
+            {"disposition", "proposed_by", "note", "via"})
     if kind == "disposition_approved":
         return (_("disposition #{id} (proposed by {by}) approved: {n} files disposed of, {kept} kept").format(
             id=d.get("disposition", "-"), by=d.get("proposed_by", "-"), n=d.get("disposed", 0),

@@ -209,6 +209,46 @@ def test_web_roles_holds_and_two_admins(ws: Workspace, clock: FixedClock) -> Non
         assert retention.holds(archive, active_only=True) == []
 
 
+def test_a_proposal_is_cancelled_with_its_reason_and_nothing_is_removed(ws: Workspace, clock: FixedClock) -> None:
+    from fastapi.testclient import TestClient
+
+    subs = _setup(ws)
+    res = ws.cli("dispose", "propose", "--as", "admin1", "--json", input=f"{PASSWORD}\n")
+    assert res.exit_code == 0, res.output
+    first = json.loads(res.stdout)
+    res = ws.cli("dispose", "cancel", str(first["id"]), "--as", "auditor", "--note", "x", input=f"{PASSWORD}\n")
+    assert res.exit_code != 0  # only an admin
+    res = ws.cli("dispose", "cancel", str(first["id"]), "--as", "admin1", "--note", "JRA belum disahkan", "--json",
+                 input=f"{PASSWORD}\n")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert (d["state"], d["cancelled_by"], d["cancel_note"]) == ("cancelled", "admin1", "JRA belum disahkan")
+    res = ws.cli("dispose", "approve", str(first["id"]), "--as", "admin2", input=f"{PASSWORD}\n")
+    assert res.exit_code != 0 and "dibatalkan" in res.output  # a cancelled proposal is never executed
+    [event] = _events(ws, "disposition_cancelled")
+    detail = json.loads(str(event["detail"]))
+    assert (detail["note"], detail["via"], event["actor"]) == ("JRA belum disahkan", "cli", "web:admin1")
+    with ws.open() as archive:
+        assert archive.store.exists(str(subs[OLD]["sha256"]))
+        second = retention.propose(archive, retention.account(archive, "admin2", PASSWORD))  # proposed again
+    assert {int(i["submission_id"]) for i in second["items"]} == {int(i["submission_id"]) for i in first["items"]}
+
+    # on the web: the form needs the reason; the page shows who cancelled and why
+    c = TestClient(create_app(ws.config, clock=clock))
+    assert login(c, "admin1").status_code == 303  # type: ignore[attr-defined]
+    page = c.get(f"/retensi/{second['id']}")
+    assert f'action="/retensi/{second["id"]}/batalkan"' in page.text
+    r = c.post(f"/retensi/{second['id']}/batalkan", data={"csrf_token": csrf_of(page.text), "note": " "})
+    assert r.status_code == 400
+    r = c.post(f"/retensi/{second['id']}/batalkan", data={"csrf_token": csrf_of(page.text), "note": "Salah usul"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?pesan=dibatalkan")
+    page = c.get(r.headers["location"]).text
+    assert "Pemusnahan dibatalkan. Tidak ada yang dihapus." in page and "Salah usul" in page
+    assert f'action="/retensi/{second["id"]}/batalkan"' not in page
+    assert ws.cli("verify").exit_code == 0
+
+
 # --------------------------------------------------------------------------- blob stores
 
 

@@ -9,7 +9,8 @@ Event kinds: received, archived, duplicate, unlinked, quarantined, ignored, move
 removed, relinked, verified, exported, downloaded, viewed, generated, released, imported
 (a workbook an admin imported: stored by its hash, the event naming the file).
 The auditor's workspace adds: reviewed (a judgement on a submission), finding (a step of a
-finding), hold_set, hold_released, disposition_proposed, disposition_approved, disposed, and
+finding), hold_set, hold_released, disposition_proposed, disposition_approved, disposition_cancelled,
+disposed, and
 share_created, share_revoked, share_accessed.
 """
 
@@ -35,7 +36,8 @@ KINDS = frozenset({
     "received", "archived", "duplicate", "unlinked", "quarantined", "ignored", "moved", "removed",
     "relinked", "verified", "exported", "downloaded", "viewed", "generated", "released", "imported",
     "share_created", "share_revoked", "share_accessed",  # share links for external auditors
-    "hold_set", "hold_released", "disposition_proposed", "disposition_approved", "disposed",  # archiver.retention
+    "hold_set", "hold_released", "disposition_proposed", "disposition_approved", "disposition_cancelled",
+    "disposed",  # archiver.retention
     "finding",  # a step of a finding: opened, recommended, answered, closed, reopened (archiver.findings)
 })
 

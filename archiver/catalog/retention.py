@@ -191,6 +191,12 @@ def approve(conn: Connection, did: int, *, by: str, at: str) -> bool:
     return bool(conn.execute(q).rowcount)
 
 
+def cancel(conn: Connection, did: int, *, by: str, at: str, note: str) -> bool:
+    q = (dispositions.update().where(dispositions.c.id == did, dispositions.c.state == "proposed")
+         .values(state="cancelled", cancelled_by=by, cancelled_at=at, cancel_note=note))
+    return bool(conn.execute(q).rowcount)
+
+
 def set_state(conn: Connection, did: int, state: str, **values: Any) -> None:
     conn.execute(dispositions.update().where(dispositions.c.id == did).values(state=state, **values))
 

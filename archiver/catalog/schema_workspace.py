@@ -177,6 +177,10 @@ dispositions = sa.Table(
     sa.Column("approved_by", sa.String(200)),
     sa.Column("approved_at", sa.String(32)),
     sa.Column("executed_at", sa.String(32)),
+    # 0017_disposition_cancel: a proposal cancelled instead of approved
+    sa.Column("cancelled_by", sa.String(200)),
+    sa.Column("cancelled_at", sa.String(32)),
+    sa.Column("cancel_note", sa.Text),
 )
 
 #: The submissions a disposition names (frozen at the proposal); ``outcome`` after execution:

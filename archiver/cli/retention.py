@@ -216,6 +216,26 @@ def dispose_approve(app: AppContext, disposition_id: int, as_user: str, as_json:
     _print(d)
 
 
+@dispose.command("cancel")
+@click.argument("disposition_id", metavar="ID", type=int)
+@click.option("--as", "as_user", required=True, help=N_("The admin account cancelling (a web account)."))
+@click.option("--note", required=True, help=N_("Why the proposal is cancelled (kept in the record)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object: the disposition and its items."))
+@pass_app
+def dispose_cancel(app: AppContext, disposition_id: int, as_user: str, note: str, as_json: bool) -> None:
+    """Cancel a proposed disposition before it is approved: nothing is removed.
+
+    \b
+    Example:
+      archiver dispose cancel 1 --as admin1 --note "daftar JRA belum disahkan"
+    """
+    d = retention.cancel(app.archive, disposition_id, _admin(app, as_user), note=note, via="cli")
+    if as_json:
+        emit_json(d)
+        return
+    _print(d)
+
+
 @dispose.command("list")
 @click.option("--json", "as_json", is_flag=True, help=N_("JSON Lines: one object per disposition."))
 @pass_app

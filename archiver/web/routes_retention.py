@@ -30,6 +30,7 @@ def _notice(code: str) -> str:
     """The message a redirect asks for (``?pesan=``): fixed texts only, never the query's words."""
     return {"diusulkan": _("Disposition proposed. Another admin must approve it."),
             "disetujui": _("Disposition approved and executed."),
+            "dibatalkan": _("Disposition cancelled. Nothing was removed."),
             "ditahan": _("Legal hold set."), "dilepas": _("Legal hold released.")}.get(code, "")
 
 
@@ -79,6 +80,19 @@ async def disposition_approve(request: Request, disposition_id: int, session: Ad
         return render(request, "retention_detail.html", session, status_code=400, d=d,
                       state_label=retention.state_label, message="", error=exc)
     return RedirectResponse(f"/retensi/{disposition_id}?pesan=disetujui", status_code=303)
+
+
+@router.post("/retensi/{disposition_id}/batalkan")
+async def disposition_cancel(request: Request, disposition_id: int, session: Admin, note: _Text = "") -> Response:
+    """Any admin withdraws a proposal before it is approved, with the reason."""
+    archive = archive_of(request)
+    try:
+        await run_in_threadpool(retention.cancel, archive, disposition_id, session.user, note=note, via="web")
+    except UsageError as exc:
+        d = await run_in_threadpool(retention.show, archive, disposition_id)
+        return render(request, "retention_detail.html", session, status_code=400, d=d,
+                      state_label=retention.state_label, message="", error=exc)
+    return RedirectResponse(f"/retensi/{disposition_id}?pesan=dibatalkan", status_code=303)
 
 
 def _holds_page(archive: Any) -> dict[str, Any]:

@@ -158,7 +158,8 @@ def _sentence(kind: str, d: dict[str, Any]) -> tuple[str, set[str]] | None:
             {"kind", "subject", "tahun", "periode", "format", "filename", "template", "signers"})
     if kind in ("share_created", "share_revoked", "share_accessed"):
         return _share_sentence(kind, d)
-    if kind in ("hold_set", "hold_released", "disposition_proposed", "disposition_approved", "disposed"):
+    if kind in ("hold_set", "hold_released", "disposition_proposed", "disposition_approved", "disposition_cancelled",
+                "disposed"):
         from ..retention import event_sentence
 
         return event_sentence(kind, d)
