@@ -39,7 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .accounts import User, authenticate
+from .accounts import User
 from .catalog import custody
 from .catalog import retention as rows
 from .errors import NotFound, PermissionDenied, UsageError
@@ -251,14 +251,6 @@ def hold_scope(h: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- dispositions
-
-
-def account(archive: Archive, name: str, password: str) -> User:
-    """The admin account named on the command line (``--as``), by its password."""
-    user = authenticate(archive.catalog, name, password)
-    if user is None:
-        raise PermissionDenied(_("wrong user name or password for {name}").format(name=name))
-    return user
 
 
 def _require_admin(user: User) -> None:

@@ -309,3 +309,42 @@ def test_auditor_adds_basis_evidence_found_later(unit_site: Site) -> None:
     assert f'action="/temuan/{fid}/bukti-dasar"' not in auditor.get(f"/temuan/{fid}").text
     with site.ws.open() as archive, archive.catalog.read() as conn:
         assert list(custody.verify_chain(conn)) == []
+
+
+def test_the_cli_takes_every_step_as_a_web_account(unit_site: Site) -> None:
+    site = unit_site
+    ws, ids = site.ws, _ids(site)
+
+    def step(*args: str, user: str = "auditor", password: str = PASSWORD) -> dict:
+        res = ws.cli("findings", *args, "--as", user, "--json", input=f"{password}\n")
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout.splitlines()[-1])
+
+    opened = step("open", "--unit", "APTIKA", "--tahun", "2026", "--judul", TEXTS["judul"], "--kondisi",
+                  TEXTS["kondisi"], "--kriteria", TEXTS["kriteria"], "--sebab", TEXTS["sebab"], "--akibat",
+                  TEXTS["akibat"], "--bukti", str(ids[BASIS]), "--jatuh-tempo", "2026-03-31")
+    fid = opened["id"]
+    assert (opened["status"], opened["due"], [e["name"] for e in opened["evidence"]]) == ("terbuka", "2026-03-31",
+                                                                                         [BASIS])
+    res = ws.cli("findings", "open", "--as", "ani", "--unit", "APTIKA", "--judul", "x", "--kondisi", "x",
+                 "--kriteria", "x", "--sebab", "x", "--akibat", "x", input=f"{PASSWORD}\n")
+    assert res.exit_code != 0 and "auditor" in res.output  # a pegawai does not open findings
+    res = ws.cli("findings", "close", str(fid), "--as", "auditor", input="salah\n")
+    assert res.exit_code != 0  # a wrong password
+    assert step("recommend", str(fid), "--text", TEXTS["rekomendasi"])["rekomendasi"] == TEXTS["rekomendasi"]
+    res = ws.cli("findings", "answer", str(fid), "--as", "budi", "--text", "x", input=f"{PASSWORD}\n")
+    assert res.exit_code != 0  # outside the finding's scope
+    answered = step("answer", str(fid), "--text", "Sudah dilengkapi.", "--bukti", str(ids[FOLLOWUP]), user="ani")
+    assert answered["status"] == "ditindaklanjuti" and answered["tindak_lanjut"][0]["text"] == "Sudah dilengkapi."
+    assert step("close", str(fid), "--note", "Memadai.")["status"] == "selesai"
+    assert step("reopen", str(fid), "--note", "Daftar hadir palsu.")["status"] == "terbuka"
+    more = step("add-evidence", str(fid), "--bukti", str(ids["notulen rapat.pdf"]), "--note", "uji petik")
+    assert sorted(e["name"] for e in more["evidence"] if e["role"] == "basis") == sorted([BASIS, "notulen rapat.pdf"])
+    shown = ws.cli("findings", "show", str(fid))
+    assert shown.exit_code == 0 and f"Temuan #{fid}: {TEXTS['judul']} (terbuka)" in shown.output
+    steps = _steps(site)
+    assert [s["step"] for s in steps] == ["opened", "recommended", "answered", "closed", "reopened", "evidence_added"]
+    with ws.open() as archive, archive.catalog.read() as conn:
+        actors = [e["actor"] for e in custody.history(conn) if e["kind"] == "finding"]
+        assert list(custody.verify_chain(conn)) == []
+    assert actors == ["web:auditor"] * 2 + ["web:ani"] + ["web:auditor"] * 3

@@ -13,7 +13,7 @@ from conftest import NIP_A, NIP_B, FixedClock, Workspace, make_pdf
 from test_web import PASSWORD, csrf_of, login
 
 from archiver import retention
-from archiver.accounts import add_user
+from archiver.accounts import add_user, authenticate
 from archiver.catalog.core import list_submissions
 from archiver.catalog.schema import events
 from archiver.catalog.text import get_text
@@ -230,7 +230,9 @@ def test_a_proposal_is_cancelled_with_its_reason_and_nothing_is_removed(ws: Work
     assert (detail["note"], detail["via"], event["actor"]) == ("JRA belum disahkan", "cli", "web:admin1")
     with ws.open() as archive:
         assert archive.store.exists(str(subs[OLD]["sha256"]))
-        second = retention.propose(archive, retention.account(archive, "admin2", PASSWORD))  # proposed again
+        admin2 = authenticate(archive.catalog, "admin2", PASSWORD)
+        assert admin2 is not None
+        second = retention.propose(archive, admin2)  # its files may be proposed again
     assert {int(i["submission_id"]) for i in second["items"]} == {int(i["submission_id"]) for i in first["items"]}
 
     # on the web: the form needs the reason; the page shows who cancelled and why

@@ -82,3 +82,16 @@ def emit_table(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str, int
         click.echo("  ".join(cells))
         n += 1
     return n
+
+
+def web_account(app: AppContext, name: str) -> Any:
+    """The web account named by ``--as`` (its password asked for on the terminal): commands that act
+    as a person (dispositions, findings) record that account, as its web actions would."""
+    from ..accounts import authenticate
+    from ..errors import PermissionDenied
+
+    password = click.prompt(_("Password of {name}").format(name=name), hide_input=True, err=True)
+    user = authenticate(app.archive.catalog, name, password)
+    if user is None:
+        raise PermissionDenied(_("wrong user name or password for {name}").format(name=name))
+    return user

@@ -8,7 +8,7 @@ import click
 
 from .. import retention
 from ..i18n import N_, _
-from .common import AppContext, emit_json, emit_table, pass_app
+from .common import AppContext, emit_json, emit_table, pass_app, web_account
 from .group import main
 
 
@@ -160,8 +160,7 @@ def dispose() -> None:
 
 
 def _admin(app: AppContext, name: str) -> Any:
-    password = click.prompt(_("Password of {name}").format(name=name), hide_input=True, err=True)
-    return retention.account(app.archive, name, password)
+    return web_account(app, name)
 
 
 def _print(d: dict[str, Any]) -> None:
