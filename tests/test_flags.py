@@ -212,8 +212,8 @@ def test_the_json_api_ranks_flags_by_role(archive_ws: Workspace) -> None:
     assert first["reason"] and first["evidence"] and first["evidence"][0]["link"].startswith("/e/")
     page = auditor.get("/api/flags", params={"limit": 2, "offset": 1}).json()
     assert page["total"] == every["total"] and page["items"] == every["items"][1:3]
-    burst = auditor.get("/api/flags", params={"kind": "same_bytes"}).json()["items"]
-    assert burst and {f["kind"] for f in burst} == {"same_bytes"}
+    same = auditor.get("/api/flags", params={"kind": "same_bytes"}).json()["items"]
+    assert same and {f["kind"] for f in same} == {"same_bytes"}
     assert auditor.get("/api/flags", params={"kind": "entah"}).status_code == 400
     assert _client(archive_ws, "ani_api").get("/api/flags").status_code == 403
     atasan = _client(archive_ws, "atasan_api")

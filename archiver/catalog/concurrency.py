@@ -14,6 +14,7 @@ writers run one after the other. PostgreSQL runs them at once (READ COMMITTED), 
 - ``insert_missing``: ``INSERT ... ON CONFLICT DO NOTHING`` for the first row of a key
   (blob, custody head, failed-login counter). A concurrent insert of the same key waits
   for the other transaction, then does nothing; the return value says who inserted.
+  ``insert_ignoring`` does the same for many rows in one statement.
 """
 
 from __future__ import annotations
@@ -63,6 +64,19 @@ def insert_missing(conn: Connection, table: sa.Table, values: dict[str, Any]) ->
             return False
         stmt = table.insert().values(**values)
     return bool(conn.execute(stmt).rowcount)
+
+
+def insert_ignoring(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``insert_missing`` for many rows in one statement: rows colliding with a stored (or
+    concurrently inserted) key are skipped; which ones is not reported."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        conn.execute(ins.on_conflict_do_nothing(), list(rows))
+        return
+    conn.execute(table.insert(), list(rows))  # another database: one writer at a time is assumed (as before)
 
 
 def upsert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:

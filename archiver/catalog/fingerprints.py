@@ -11,11 +11,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from . import Catalog
-from .concurrency import upsert
+from .concurrency import insert_ignoring, upsert
 from .schema import STORED, blob_fingerprints, blob_text, custody_head, fingerprint_bands, submissions
 
 CHUNK = 500
@@ -56,11 +55,7 @@ def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.exec_driver_sql("INSERT OR IGNORE INTO fingerprint_bands (sha256, band) VALUES (?, ?)",
                              [(r["sha256"], r["band"]) for r in rows])
         return
-    if dialect == "postgresql":
-        ins = postgresql.insert(fingerprint_bands)
-        conn.execute(ins.on_conflict_do_nothing(), rows)
-        return
-    conn.execute(fingerprint_bands.insert(), rows)
+    insert_ignoring(conn, fingerprint_bands, rows)
 
 
 def missing(catalog: Catalog, version: int, *, every: bool = False) -> list[str]:

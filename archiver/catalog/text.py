@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import Catalog
-from .concurrency import insert_missing, upsert
+from .concurrency import insert_ignoring, insert_missing, upsert
 from .schema import STORED, blob_text, index_queue, search_indexed, skp_pegawai, submissions
 
 CHUNK = 500
@@ -102,20 +102,10 @@ def save_texts(catalog: Catalog, items: Sequence[tuple[TextRecord, bytes | None]
         have = {r[0] for i in range(0, len(digests), 500) for r in conn.execute(
             sa.select(blob_text.c.sha256).where(blob_text.c.sha256.in_(digests[i:i + 500])))}
         new = [{"sha256": sha, **values} for sha, values in rows.items() if sha not in have]
-        if new and conn.dialect.name in ("sqlite", "postgresql"):
-            conn.execute(_insert_ignoring_conflicts(conn), new)  # another node's row for the same blob wins
-        else:
-            have.update(r["sha256"] for r in new)
+        insert_ignoring(conn, blob_text, new)  # another node's row for the same blob wins
         for rec, _thumbnail in items:
             if rec.sha256 in have:
                 _save(conn, rec, rows[rec.sha256])
-
-
-def _insert_ignoring_conflicts(conn: Connection) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(blob_text).on_conflict_do_nothing()
 
 
 def _values(rec: TextRecord, thumbnail: bytes | None, at: str) -> dict[str, Any]:

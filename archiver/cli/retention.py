@@ -159,10 +159,6 @@ def dispose() -> None:
     """
 
 
-def _admin(app: AppContext, name: str) -> Any:
-    return web_account(app, name)
-
-
 def _print(d: dict[str, Any]) -> None:
     click.echo(_("Disposition #{id}: {state}; {n} files, {size}; proposed by {by} on {at}.").format(
         id=d["id"], state=retention.state_label(d["state"]), n=len(d["items"]), size=_size(d["bytes"]),
@@ -189,7 +185,7 @@ def dispose_propose(app: AppContext, as_user: str, note: str, as_json: bool) -> 
     Example:
       archiver dispose propose --as admin1 --note "JRA kepegawaian, butir 12"
     """
-    d = retention.propose(app.archive, _admin(app, as_user), note=note, via="cli")
+    d = retention.propose(app.archive, web_account(app, as_user), note=note, via="cli")
     if as_json:
         emit_json(d)
         return
@@ -208,7 +204,7 @@ def dispose_approve(app: AppContext, disposition_id: int, as_user: str, as_json:
     Example:
       archiver dispose approve 1 --as admin2
     """
-    d = retention.approve(app.archive, disposition_id, _admin(app, as_user), via="cli")
+    d = retention.approve(app.archive, disposition_id, web_account(app, as_user), via="cli")
     if as_json:
         emit_json(d)
         return
@@ -228,7 +224,7 @@ def dispose_cancel(app: AppContext, disposition_id: int, as_user: str, note: str
     Example:
       archiver dispose cancel 1 --as admin1 --note "daftar JRA belum disahkan"
     """
-    d = retention.cancel(app.archive, disposition_id, _admin(app, as_user), note=note, via="cli")
+    d = retention.cancel(app.archive, disposition_id, web_account(app, as_user), note=note, via="cli")
     if as_json:
         emit_json(d)
         return
